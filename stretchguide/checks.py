@@ -1,0 +1,76 @@
+"""Library-wide rules, checked in one pass: they return problems and never raise."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from . import vocab
+from .loader import LoadResult, Positions
+from .problems import Problem
+
+
+def check_library(result: LoadResult, today: datetime.date | None = None) -> list[Problem]:
+    """Check the rules that span files; return every problem found."""
+    library = result.library
+    if library is None:
+        return []
+    today = today or datetime.date.today()
+    problems: list[Problem] = []
+
+    def at(path: Path, loc: tuple[str | int, ...], key: str, message: str, code: str | None = None) -> None:
+        line, col = result.positions.get(path, Positions()).at(loc)
+        problems.append(Problem(path, line, col, key, message, code))
+
+    guide_path = library.content_dir / "guide.yml"
+    if library.guide.branding.logo:
+        logo_problem = check_asset_path(library.content_dir, library.guide.branding.logo)
+        if logo_problem:
+            at(guide_path, ("branding", "logo"), "branding.logo", logo_problem)
+    if not library.guide.site_url:
+        at(guide_path, (), "site_url", "no `site_url` set: cards get no QR code and pages no oEmbed "
+           "discovery link; set it to the guide's public address", "W002")
+
+    for sid, stretch in sorted(library.stretches.items()):
+        path = library.source_paths[sid]
+        if stretch.review is None:
+            at(path, (), "review", "no review record; add `review:` with `by:` and `on:` once a "
+               "clinician has checked this stretch", "W001")
+        elif (today - stretch.review.on).days > 730:
+            at(path, ("review", "on"), "review.on", f"last reviewed on {stretch.review.on.isoformat()}, "
+               "more than two years ago; review it again and update the date", "W004")
+        if stretch.figure is None:
+            at(path, (), "figure", "no figure; add `figure:` with a pose so readers see the position", "W003")
+
+    for rid, routine in sorted(library.routines.items()):
+        path = library.source_paths[rid]
+        for index, item in enumerate(routine.items):
+            if item.stretch in library.stretches:
+                if item.dose and item.dose.hold and library.stretches[item.stretch].kind != "hold":
+                    at(path, ("items", index, "dose", "hold"), f"items[{index}].dose.hold",
+                       f"`{item.stretch}` is done in repetitions; override `reps` instead of `hold`")
+                if item.dose and item.dose.reps and library.stretches[item.stretch].kind != "reps":
+                    at(path, ("items", index, "dose", "reps"), f"items[{index}].dose.reps",
+                       f"`{item.stretch}` is a hold; override `hold` instead of `reps`")
+                continue
+            if item.stretch in library.source_paths:
+                continue  # the stretch exists but is invalid; its own problems are reported
+            hint = vocab.suggest(item.stretch, sorted(library.stretches))
+            at(path, ("items", index, "stretch"), f"items[{index}].stretch",
+               f"no stretch with id `{item.stretch}` (expected a file content/stretches/{item.stretch}.yml)"
+               + (f"; did you mean `{hint}`?" if hint else ""))
+    return problems
+
+
+def check_asset_path(content_dir: Path, relative: str) -> str | None:
+    """Return why an asset path is unsafe or missing, or None when it is a file inside content."""
+    candidate = Path(relative)
+    if candidate.is_absolute() or relative.startswith(("/", "\\")) or ":" in relative:
+        return f"`{relative}` is an absolute path; give a path relative to the content folder"
+    root = content_dir.resolve()
+    target = (content_dir / candidate).resolve()
+    if not target.is_relative_to(root):
+        return f"`{relative}` points outside the content folder; copy the file into it"
+    if not target.is_file():
+        return f"`{relative}` does not exist in the content folder; check the spelling"
+    return None

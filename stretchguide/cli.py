@@ -1,0 +1,181 @@
+"""The command line: build, check, schema, new, serve, figure."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from . import __version__
+from .models import BuildOptions
+from .problems import ContentError, Problem, display_path
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ("build", "check", "schema", "new", "serve", "figure")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                        help="content folder to read (default: content)")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print timings and details")
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
+                        help="output folder (default: site)")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--card-size", choices=("A6", "A7", "3x5in", "4x6in"),
+                        help="card size, overriding guide.yml")
+    parser.add_argument("--site-url", metavar="URL", help="public address of the guide, overriding guide.yml")
+    parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                        help="processes for card rendering (default: all cores)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Build the argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="stretchguide",
+        description="Build a stretching guide (site, pocket cards, embeds) from YAML content.",
+        epilog="Run `build.py COMMAND --help` for the options of one command.",
+    )
+    parser.add_argument("--version", action="version", version=f"stretchguide {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = sub.add_parser("build", help="build every output (the default command)")
+    _add_common(build)
+    _add_build_options(build)
+
+    check = sub.add_parser("check", help="validate content without building")
+    _add_common(check)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of the content files")
+    _add_common(schema)
+
+    new = sub.add_parser("new", help="scaffold a stretch file or a whole guide folder")
+    new.add_argument("what", choices=("stretch", "guide"), help="what to create")
+    new.add_argument("name", help="stretch id (such as `side-bend`) or folder of the new guide")
+    _add_common(new)
+
+    serve = sub.add_parser("serve", help="live preview: rebuild on every change")
+    _add_common(serve)
+    _add_build_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+
+    figure = sub.add_parser("figure", help="draw one stretch's figure to an SVG file")
+    figure.add_argument("id", help="stretch id")
+    figure.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="where to write the SVG (default: ID.svg)")
+    _add_common(figure)
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> BuildOptions:
+    """Turn parsed arguments into build options."""
+    return BuildOptions(
+        content_dir=args.content,
+        out_dir=getattr(args, "out", None) or Path("site"),
+        theme_dir=ROOT / "theme",
+        docs_dir=ROOT / "docs",
+        mkdocs_config=ROOT / "mkdocs.yml",
+        strict=getattr(args, "strict", False),
+        verbosity=0 if args.quiet else 2 if args.verbose else 1,
+        card_size=getattr(args, "card_size", None),
+        site_url=getattr(args, "site_url", None),
+        jobs=getattr(args, "jobs", 0) or (os.cpu_count() or 1),
+        cache_dir=Path(".cache") / "stretchguide",
+    )
+
+
+def print_problems(problems: Sequence[Problem]) -> None:
+    """Print problems one per line, then a one-line summary."""
+    for problem in sorted(problems):
+        err.print(problem.format(), markup=False)
+    errors = sum(not p.is_warning for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        files = len({p.path for p in problems})
+        err.print(f"{errors} error(s), {warnings} warning(s) in {files} file(s)", markup=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in {"-h", "--help", "--version"}):
+        argv.insert(0, "build")
+    args = make_parser().parse_args(argv)
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", force=True,
+                        handlers=[RichHandler(console=err, show_time=False, show_path=False,
+                                              show_level=False, markup=False)])
+    for noisy in ("mkdocs", "weasyprint", "fontTools", "PIL", "watchfiles", "MARKDOWN"):
+        logging.getLogger(noisy).setLevel(logging.ERROR if not args.verbose else logging.WARNING)
+    if not args.content.is_dir() and args.command not in {"new"}:
+        err.print(f"stretchguide: error: content folder `{display_path(args.content)}` does not exist; "
+                  "pass --content DIR or run `build.py new guide DIR`", markup=False)
+        return 2
+    try:
+        return _run(args)
+    except ContentError as exc:
+        print_problems(exc.problems)
+        if not any(p for p in exc.problems if not p.is_warning) and exc.problems:
+            err.print("warnings are errors under --strict", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        err.print("interrupted; the previous output is untouched", markup=False)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import pipeline, scaffold
+
+    options = options_from(args)
+    if args.command == "build":
+        warnings = pipeline.build(options)
+        print_problems(warnings)
+        if not args.quiet:
+            err.print(f"Built the guide into {display_path(options.out_dir)}/ "
+                      f"(open {display_path(options.out_dir)}/index.html)", markup=False)
+        return 0
+    if args.command == "check":
+        _, warnings = pipeline.load_checked(options.content_dir, options.strict)
+        print_problems(warnings)
+        if not args.quiet:
+            err.print(f"{display_path(options.content_dir)}: content is valid", markup=False)
+        return 0
+    if args.command == "schema":
+        for path in scaffold.write_schemas(options.content_dir):
+            if not args.quiet:
+                err.print(f"wrote {display_path(path)}", markup=False)
+        return 0
+    if args.command == "new":
+        path = scaffold.new(args.what, args.name, options.content_dir)
+        err.print(f"created {display_path(path)}", markup=False)
+        return 0
+    if args.command == "serve":
+        from . import serve
+
+        return serve.serve(options, host=args.host, port=args.port)
+    if args.command == "figure":
+        from . import figures
+
+        library, _ = pipeline.load_checked(options.content_dir)
+        if args.id not in library.stretches:
+            err.print(f"stretchguide: error: no stretch `{args.id}` in {display_path(options.content_dir)}",
+                      markup=False)
+            return 2
+        out = args.out or Path(f"{args.id}.svg")
+        out.write_text(figures.draw_figures(library, only=args.id)[args.id].svg, encoding="utf-8")
+        err.print(f"wrote {display_path(out)}", markup=False)
+        return 0
+    raise AssertionError(args.command)

@@ -1,0 +1,397 @@
+"""Load content files: read YAML safely, keep positions, validate into models.
+
+Every problem is collected with its file, line and column; nothing here raises
+for bad content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+
+from . import vocab
+from .models import ID_PATTERN, Guide, Library, Routine, Stretch
+from .problems import Problem, join_key
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 12
+Loc = tuple[str | int, ...]
+
+
+@dataclasses.dataclass
+class Positions:
+    """Where each key and value of a loaded file sits: loc -> (line, col), 1-based."""
+
+    keys: dict[Loc, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    values: dict[Loc, tuple[int, int]] = dataclasses.field(default_factory=dict)
+
+    def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Return the position of `loc`, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        for n in range(len(loc), -1, -1):
+            prefix = loc[:n]
+            if prefix in table:
+                return table[prefix]
+            if prefix in self.keys:
+                return self.keys[prefix]
+        return (1, 1)
+
+
+@dataclasses.dataclass
+class LoadResult:
+    """What loading a content folder produced."""
+
+    library: Library | None
+    problems: list[Problem]
+    positions: dict[Path, Positions]
+
+
+def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
+    """Read one YAML file into plain Python data, refusing anything unsafe or unclear."""
+    problems: list[Problem] = []
+    positions = Positions()
+
+    def fail(line: int, col: int, message: str) -> tuple[Any, Positions, list[Problem]]:
+        problems.append(Problem(path, line, col, "", message))
+        return None, positions, problems
+
+    try:
+        if path.is_symlink() or not path.is_file():
+            return fail(1, 1, "expected a regular file; replace the link or folder with a YAML file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return fail(1, 1, f"file is {size // 1024} KB; content files may be at most "
+                        f"{MAX_FILE_BYTES // 1024} KB, so shorten the text")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return fail(1, 1, f"cannot read the file ({exc.strerror}); check it exists and is readable")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return fail(line, col, f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8")
+    text = text.removeprefix("\ufeff")
+    if not text.strip() or all(ln.strip().startswith("#") or not ln.strip() for ln in text.splitlines()):
+        return fail(1, 1, "file is empty; expected a mapping of keys such as `title:` "
+                    "(run `build.py new stretch ID` for a template)")
+    for number, line_text in enumerate(text.splitlines(), 1):
+        indent = len(line_text) - len(line_text.lstrip(" \t"))
+        if "\t" in line_text[:indent]:
+            return fail(number, line_text.index("\t") + 1,
+                        "tab used for indentation; YAML needs spaces, so replace the tab with spaces")
+
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        depth = 0
+        for event in yaml.parse(io.StringIO(text)):
+            if isinstance(event, AliasEvent):
+                mark = event.start_mark
+                return fail(mark.line + 1, mark.column + 1,
+                            "aliases (*name) are not allowed in content; write the value out in full")
+            if isinstance(event, NodeEvent) and getattr(event, "anchor", None):
+                mark = event.start_mark
+                return fail(mark.line + 1, mark.column + 1,
+                            "anchors (&name) are not allowed in content; remove the anchor")
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return fail(mark.line + 1, mark.column + 1,
+                                f"data is nested more than {MAX_DEPTH} levels deep; "
+                                "content files are never that deep, so check the indentation")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+        docs = list(yaml.load_all(io.StringIO(text)))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = (exc.problem or "invalid YAML").strip()
+        if "duplicate key" in what:
+            what = f"{what}; each key may appear once, so remove or rename one of them"
+        else:
+            what = f"invalid YAML: {what}; check the indentation and quoting on this line"
+        return fail(line, col, what)
+    except (YAMLError, RecursionError, ValueError) as exc:
+        return fail(1, 1, f"invalid YAML: {exc}")
+    if len(docs) != 1:
+        return fail(1, 1, "expected exactly one YAML document; remove the `---` separators")
+    data = _plain(docs[0], (), positions)
+    return data, positions, problems
+
+
+def _plain(node: Any, loc: Loc, positions: Positions) -> Any:
+    """Turn ruamel's round-trip nodes into plain data, recording positions."""
+    if isinstance(node, CommentedMap):
+        out: dict[str, Any] = {}
+        for key in node:
+            sub = (*loc, str(key))
+            kl, kc = node.lc.key(key)
+            vl, vc = node.lc.value(key)
+            positions.keys[sub] = (kl + 1, kc + 1)
+            positions.values[sub] = (vl + 1, vc + 1)
+            out[str(key)] = _plain(node[key], sub, positions)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, item in enumerate(node):
+            il, ic = node.lc.item(index)
+            positions.values[(*loc, index)] = (il + 1, ic + 1)
+            positions.keys[(*loc, index)] = (il + 1, ic + 1)
+            items.append(_plain(item, (*loc, index), positions))
+        return items
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, datetime.datetime):
+        return node
+    if isinstance(node, datetime.date):
+        return datetime.date(node.year, node.month, node.day)
+    return str(node)
+
+
+def validate(model: type[BaseModel], data: Any, path: Path, positions: Positions,
+             extra: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:
+    """Validate data into `model`, turning every pydantic error into a positioned problem."""
+    if not isinstance(data, dict):
+        found = type(data).__name__ if data is not None else "nothing"
+        return None, [Problem(path, 1, 1, "", f"expected a mapping of keys (such as `title: ...`) "
+                              f"at the top of the file, found {_kind(found)}; see `build.py new`")]
+    problems = []
+    for key in extra or {}:
+        if key in data:
+            line, col = positions.at((key,), key=True)
+            problems.append(Problem(path, line, col, key, f"`{key}` is set from the file name; remove this line"))
+    if problems:
+        return None, problems
+    try:
+        return model.model_validate({**data, **(extra or {})}), []
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            problems.append(_problem_from_error(model, error, path, positions))
+        return None, sorted(set(problems))
+
+
+def _kind(type_name: str) -> str:
+    return {"list": "a list", "str": "a single text value", "int": "a number", "float": "a number",
+            "dict": "a mapping", "bool": "true/false", "nothing": "nothing"}.get(type_name, type_name)
+
+
+def _problem_from_error(model: type[BaseModel], error: Any, path: Path, positions: Positions) -> Problem:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    field_loc = tuple(p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p in {"int", "str"})))
+    key = join_key(field_loc)
+    line, col = positions.at(field_loc, key=kind in {"extra_forbidden", "missing"})
+    found = _describe(value)
+
+    if kind == "missing":
+        parent = field_loc[:-1]
+        line, col = positions.at(parent, key=True) if parent else (1, 1)
+        desc = _field_description(model, field_loc)
+        message = f"required key is missing; add `{field_loc[-1]}:`" + (f" ({desc})" if desc else "")
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(model, field_loc[:-1])
+        hint = vocab.suggest(str(field_loc[-1]), allowed) if allowed else None
+        message = f"unknown key `{field_loc[-1]}`; " + (
+            f"did you mean `{hint}`?" if hint else f"expected one of: {', '.join(allowed)}")
+    elif kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = vocab.suggest(value, choices)
+        message = f"expected one of: {', '.join(choices)}; got {found}" + (
+            f"; did you mean `{hint}`?" if hint else "")
+    elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
+        word = {"greater_than_equal": "at least", "less_than_equal": "at most",
+                "greater_than": "more than", "less_than": "less than"}[kind]
+        message = f"must be {word} {bound}; got {found}" + _range_hint(field_loc)
+    elif kind == "string_pattern_mismatch":
+        message = f"{_pattern_meaning(str(ctx.get('pattern')))}; got {found}"
+    elif kind == "string_too_long":
+        message = (f"text is too long: at most {ctx.get('max_length')} characters, got "
+                   f"{len(value) if isinstance(value, str) else '?'}; shorten it or split it into steps")
+    elif kind in {"string_too_short", "too_short"}:
+        desc = _field_description(model, field_loc)
+        message = "must not be empty; add at least one item" + (f" ({desc[0].lower()}{desc[1:]})" if desc else "")
+    elif kind == "too_long":
+        message = f"too many items: at most {ctx.get('max_length')}, got {ctx.get('actual_length')}; shorten the list"
+    elif kind in {"list_type", "tuple_type"}:
+        message = f"expected a list (lines starting with `- `); got {found}"
+    elif kind in {"model_type", "model_attributes_type", "dict_type"}:
+        message = f"expected a mapping of keys (`key: value` lines, indented); got {found}"
+    elif kind in {"string_type"}:
+        message = f"expected text; got {found}; put the text in quotes"
+    elif kind in {"int_type", "int_parsing", "int_from_float"}:
+        message = f"expected a whole number; got {found}"
+    elif kind in {"float_type", "float_parsing"}:
+        message = f"expected a number; got {found}"
+    elif kind in {"bool_type", "bool_parsing"}:
+        message = f"expected true or false; got {found}"
+    elif kind.startswith("date") or kind.startswith("datetime"):
+        message = f"expected a date written YYYY-MM-DD; got {found}"
+    elif kind == "value_error":
+        message = str(ctx.get("error", error["msg"]))
+    else:
+        message = f"{error['msg']}; got {found}"
+    return Problem(path, line, col, key, message)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value)
+    return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
+
+
+def _range_hint(loc: Loc) -> str:
+    names = [p for p in loc if isinstance(p, str)]
+    if "hold" in names:
+        return " (holds are 5-180 seconds)"
+    if "reps" in names:
+        return " (repetitions are 1-50)"
+    if "sets" in names:
+        return " (sets are 1-10)"
+    return ""
+
+
+def _pattern_meaning(pattern: str) -> str:
+    return {
+        ID_PATTERN: "expected an id of lowercase letters, digits and hyphens, such as `childs-pose`",
+        r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$": "expected a BCP 47 language tag, such as `en` or `en-GB`",
+        r"^#[0-9a-fA-F]{6}$": "expected a colour written #rrggbb, such as `#1d5f8a`",
+    }.get(pattern, f"does not match the pattern {pattern}")
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """Return the candidate types inside Optional/Annotated/list annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    if origin in (list, tuple):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    return [annotation]
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = next((t for t in _unwrap(field.annotation)
+                        if isinstance(t, type) and issubclass(t, BaseModel)), None)
+    return current
+
+
+def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    found = _model_at(model, loc)
+    return [name for name in (found.model_fields if found else {}) if name != "id"]
+
+
+def _field_description(model: type[BaseModel], loc: Loc) -> str | None:
+    parent = _model_at(model, loc[:-1])
+    field = parent.model_fields.get(str(loc[-1])) if parent else None
+    return field.description.rstrip(".") if field and field.description else None
+
+
+def _id_problem(path: Path) -> Problem | None:
+    if re.match(ID_PATTERN, path.stem):
+        return None
+    better = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "my-stretch"
+    return Problem(path, 1, 1, "", f"file name `{path.name}` is not a valid id: use lowercase letters, "
+                   f"digits and hyphens; rename it to `{better}{path.suffix}`")
+
+
+def load_file(path: Path, model: type[BaseModel]) -> tuple[Any, Positions, list[Problem]]:
+    """Load and validate one content file into `model`."""
+    data, positions, problems = read_yaml(path)
+    if problems:
+        return None, positions, problems
+    id_problem = _id_problem(path) if model in (Stretch, Routine) else None
+    if id_problem:
+        return None, positions, [id_problem]
+    extra = {"id": path.stem} if model in (Stretch, Routine) else None
+    obj, problems = validate(model, data, path, positions, extra)
+    return obj, positions, problems
+
+
+def content_files(folder: Path) -> list[Path]:
+    """List the YAML files of a content subfolder, sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in {".yml", ".yaml"})
+
+
+def model_for(path: Path) -> type[BaseModel]:
+    """Choose the model of a file from where it lives."""
+    if path.name in {"guide.yml", "guide.yaml"}:
+        return Guide
+    if path.parent.name == "routines":
+        return Routine
+    return Stretch
+
+
+def load_library(content_dir: Path) -> LoadResult:
+    """Load every file of a content folder; return the library only when all are valid."""
+    problems: list[Problem] = []
+    positions: dict[Path, Positions] = {}
+    guide_path = content_dir / "guide.yml"
+    if not guide_path.is_file():
+        problems.append(Problem(guide_path, 1, 1, "", "guide.yml is missing; run `build.py new guide DIR` "
+                                "to start a content folder"))
+        guide = None
+    else:
+        guide, positions[guide_path], found = load_file(guide_path, Guide)
+        problems += found
+
+    stretches: dict[str, Stretch] = {}
+    routines: dict[str, Routine] = {}
+    sources: dict[str, Path] = {}
+    for folder, model, bucket in (("stretches", Stretch, stretches), ("routines", Routine, routines)):
+        for path in content_files(content_dir / folder):
+            obj, positions[path], found = load_file(path, model)
+            problems += found
+            if path.stem in sources:
+                problems.append(Problem(path, 1, 1, "", f"id `{path.stem}` is already used by "
+                                        f"{sources[path.stem].relative_to(content_dir).as_posix()}; "
+                                        "ids must be unique across stretches and routines, so rename one file"))
+                continue
+            sources[path.stem] = path
+            if obj is not None:
+                bucket[obj.id] = obj
+    if not (content_dir / "stretches").is_dir() and guide is not None:
+        problems.append(Problem(content_dir / "stretches", 1, 1, "",
+                                "the `stretches` folder is missing; add at least one stretch with "
+                                "`build.py new stretch ID`"))
+    library = None
+    if guide is not None:
+        library = Library(content_dir=content_dir, guide=guide, stretches=stretches,
+                          routines=routines, source_paths=sources)
+    return LoadResult(library, problems, positions)

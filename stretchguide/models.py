@@ -1,0 +1,429 @@
+"""Typed content models: the shape every YAML file is validated into.
+
+Every field carries a description; the JSON Schema for editors and the
+content-format docs are generated from these classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .vocab import CardSize, Difficulty, Position, TargetArea
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+BCP47_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+#: Seconds allowed to get into and out of position between two routine items.
+TRANSITION_SECONDS = 15
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+Steps = Annotated[list[Text], Field(min_length=1, max_length=20)]
+
+
+class Strict(BaseModel):
+    """Base of every content model: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _check_web_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^\s/$.?#][^\s<>\"']*$", value):
+        raise ValueError("expected an http:// or https:// address")
+    return value
+
+
+class Branding(Strict):
+    """How the clinic's guide looks and whom it names."""
+
+    clinic_name: ShortText = Field(description="Name of the clinic or author.", examples=["Riverside Physiotherapy"])
+    logo: str | None = Field(
+        default=None,
+        description="Path of a logo image (SVG or PNG) relative to the content folder.",
+        examples=["logo.svg"],
+    )
+    primary_color: str = Field(
+        default="#1d5f8a", pattern=COLOUR_PATTERN, description="Main colour, as #rrggbb.", examples=["#1d5f8a"]
+    )
+    accent_color: str = Field(
+        default="#b4451f", pattern=COLOUR_PATTERN, description="Accent colour, as #rrggbb.", examples=["#b4451f"]
+    )
+    contact: ShortText | None = Field(
+        default=None,
+        description="One contact line printed on cards and handouts.",
+        examples=["Riverside Physiotherapy · 01234 567890"],
+    )
+
+
+class Offset(Strict):
+    """A shift in millimetres."""
+
+    x: float = Field(default=0.0, ge=-10, le=10, description="Horizontal shift in mm (positive: right).")
+    y: float = Field(default=0.0, ge=-10, le=10, description="Vertical shift in mm (positive: down).")
+
+
+class PrintSettings(Strict):
+    """Settings of the printed cards and handouts."""
+
+    card_size: CardSize = Field(default="A6", description="Size of one card: A6, A7, 3x5in or 4x6in.")
+    back_offset_mm: Offset = Field(
+        default_factory=Offset,
+        description="Shift applied to card backs on duplex sheets, measured on the calibration sheet.",
+    )
+
+
+class Guide(Strict):
+    """The guide as a whole: `content/guide.yml`."""
+
+    title: ShortText = Field(description="Title of the guide.", examples=["Partner stretches for the lower back"])
+    subtitle: ShortText | None = Field(default=None, description="One line under the title.")
+    language: str = Field(default="en", pattern=BCP47_PATTERN, description="BCP 47 language tag.", examples=["en-GB"])
+    audience: Text = Field(description="Who the guide is written for.")
+    introduction: Text = Field(
+        description="Opening paragraph(s) of the home page. Plain text; blank lines split paragraphs."
+    )
+    safety_rules: Steps = Field(description="General safety rules that apply to every stretch.")
+    red_flags: Steps = Field(description="Symptoms that mean: stop and seek medical care.")
+    disclaimer: Text = Field(description="The medical disclaimer shown on every output.")
+    site_url: str | None = Field(
+        default=None,
+        description="Public address of the hosted guide; enables QR codes, oEmbed discovery and absolute links.",
+        examples=["https://stretches.example-clinic.org/"],
+    )
+    branding: Branding = Field(description="Clinic name, logo, colours and contact line.")
+    licence: ShortText = Field(description="Licence of the content.", examples=["CC BY-SA 4.0"])
+    version: ShortText = Field(description="Version of the content, shown in footers.", examples=["1.0"])
+    print: PrintSettings = Field(default_factory=PrintSettings, description="Card and handout settings.")
+
+    _url = field_validator("site_url")(classmethod(lambda cls, v: _check_web_url(v)))
+
+
+class HoldRange(Strict):
+    """A hold time range in seconds."""
+
+    min: int = Field(ge=5, le=180, description="Shortest hold in seconds (5-180).")
+    max: int = Field(ge=5, le=180, description="Longest hold in seconds (5-180), at least `min`.")
+
+    @field_validator("max")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get("min")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least min ({low}), got {value}; swap the two values")
+        return value
+
+
+class RepRange(Strict):
+    """A repetition range."""
+
+    min: int = Field(ge=1, le=50, description="Fewest repetitions (1-50).")
+    max: int = Field(ge=1, le=50, description="Most repetitions (1-50), at least `min`.")
+
+    _max_not_below_min = field_validator("max")(HoldRange._max_not_below_min.__func__)  # type: ignore[attr-defined]
+
+
+Sides = Literal["each", "none"]
+
+
+class Dose(Strict):
+    """How much: a hold or a number of repetitions, per side, in sets."""
+
+    hold: HoldRange | None = Field(default=None, description="Hold time in seconds (for `kind: hold`).")
+    reps: RepRange | None = Field(default=None, description="Repetitions (for `kind: reps`).")
+    sides: Sides = Field(
+        default="none", description="`each`: do it on the left and on the right; `none`: one side only."
+    )
+    sets: int = Field(default=1, ge=1, le=10, description="How many times the whole dose is done (1-10).")
+    rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets.")
+    tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes (for `kind: reps`).")
+    frequency: ShortText | None = Field(default=None, description="How often.", examples=["Once or twice a day"])
+
+    def seconds(self, kind: str) -> tuple[int, int]:
+        """Return the (shortest, longest) time in seconds this dose takes."""
+        bouts = self.sets * (2 if self.sides == "each" else 1)
+        rest = (self.rest or 0) * (bouts - 1)
+        if kind == "hold" and self.hold:
+            return bouts * self.hold.min + rest, bouts * self.hold.max + rest
+        if kind == "reps" and self.reps:
+            return bouts * self.reps.min * self.tempo + rest, bouts * self.reps.max * self.tempo + rest
+        return 0, 0
+
+    def line(self, kind: str) -> str:
+        """Return the dose at a glance, in the one notation used everywhere."""
+        parts = []
+        if kind == "hold" and self.hold:
+            parts.append(f"Hold {_span(self.hold.min, self.hold.max)} s")
+        elif self.reps:
+            parts.append(f"{_span(self.reps.min, self.reps.max)} slow repetitions")
+        if self.sides == "each":
+            parts.append("each side")
+        if self.sets > 1:
+            parts.append(f"{self.sets} sets")
+        if self.rest:
+            parts.append(f"rest {self.rest} s")
+        return " · ".join(parts)
+
+
+def _span(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}–{high}"
+
+
+class DoseOverride(Strict):
+    """Part of a dose that a routine changes for one item; unset fields keep the stretch's value."""
+
+    hold: HoldRange | None = None
+    reps: RepRange | None = None
+    sides: Sides | None = None
+    sets: int | None = Field(default=None, ge=1, le=10)
+    rest: int | None = Field(default=None, ge=0, le=300)
+    tempo: int | None = Field(default=None, ge=1, le=30)
+    frequency: ShortText | None = None
+
+    def apply(self, dose: Dose) -> Dose:
+        """Return `dose` with this override's set fields replacing its own."""
+        return dose.model_copy(update=self.model_dump(exclude_none=True, exclude_unset=True))
+
+
+class Safety(Strict):
+    """When to stop, and who should not do the stretch."""
+
+    stop_if: Annotated[list[Text], Field(min_length=1)] = Field(
+        description="Stop straight away if any of these happens."
+    )
+    avoid_if: list[Text] = Field(default_factory=list, description="Do not do this stretch if any of these applies.")
+
+
+class Source(Strict):
+    """A reference the stretch is based on."""
+
+    title: ShortText = Field(description="Title of the source.")
+    url: str | None = Field(default=None, description="Address of the source (http or https).")
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_web_url(v)))
+
+
+class Review(Strict):
+    """Who signed off on the stretch's accuracy, and when."""
+
+    by: ShortText = Field(description="Name and role of the reviewer.", examples=["A. Patel, physiotherapist"])
+    on: date = Field(description="Date of the review (YYYY-MM-DD), not in the future.")
+
+    @field_validator("on")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        today = date.today()
+        if value > today:
+            raise ValueError(f"review date {value.isoformat()} is in the future; "
+                             "use the date the review took place")
+        return value
+
+
+class Frame(Strict):
+    """One drawn position of a figure."""
+
+    pose: str | None = Field(default=None, description="Name of a pose in `content/poses/`.")
+    joints: dict[str, float] | None = Field(default=None, description="Joint angles in degrees, drawn directly.")
+    label: ShortText | None = Field(default=None, description="Caption under the frame (for moves with several positions).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Frame:
+        if (self.pose is None) == (self.joints is None):
+            raise ValueError("give either `pose` (a pose name) or `joints` (angles), not both or neither")
+        return self
+
+
+class Figure(Strict):
+    """The illustration of a stretch, drawn from pose data."""
+
+    frames: Annotated[list[Frame], Field(min_length=1, max_length=4)] = Field(description="Positions to draw, in order.")
+    helper: Frame | None = Field(default=None, description="The helper, drawn as a second figure.")
+    highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to the target areas.")
+    mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
+    alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
+
+
+Kind = Literal["hold", "reps"]
+
+
+class Stretch(Strict):
+    """One stretch: `content/stretches/<id>.yml`, where the file's stem is its id."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Set from the file name; do not write it in the file.")
+    title: ShortText = Field(description="Name of the stretch.", examples=["Child's pose"])
+    other_names: list[ShortText] = Field(default_factory=list, description="Other names people know it by.")
+    summary: Text = Field(description="One or two sentences: what it does and for whom.")
+    target_areas: Annotated[list[TargetArea], Field(min_length=1)] = Field(description="Body areas it stretches.")
+    position: Position = Field(description="Starting position.")
+    difficulty: Difficulty = Field(default="gentle", description="How demanding it is.")
+    kind: Kind = Field(description="`hold`: a static hold; `reps`: a slow repeated movement.")
+    dose: Dose = Field(description="How long or how many, per side, in sets.")
+    equipment: list[ShortText] = Field(default_factory=list, description="What is needed, such as a mat or cushion.")
+    setup: Steps = Field(description="Getting into the starting position, step by step.")
+    steps: Steps = Field(description="The movement, step by step.")
+    helper_cues: Steps = Field(description="What the helping partner does and says.")
+    feel: Steps = Field(description="Where the stretch should be felt.")
+    easier: list[Text] = Field(default_factory=list, description="Gentler variations.")
+    harder: list[Text] = Field(default_factory=list, description="More demanding variations.")
+    safety: Safety = Field(description="When to stop, and who should avoid it.")
+    figure: Figure | None = Field(default=None, description="Pose data the illustration is drawn from.")
+    sources: list[Source] = Field(default_factory=list, description="References.")
+    review: Review | None = Field(default=None, description="Medical review record.")
+
+    @model_validator(mode="after")
+    def _dose_matches_kind(self) -> Stretch:
+        if self.kind == "hold" and self.dose.hold is None:
+            raise ValueError("a `kind: hold` stretch needs `dose.hold` with `min` and `max` seconds")
+        if self.kind == "reps" and self.dose.reps is None:
+            raise ValueError("a `kind: reps` stretch needs `dose.reps` with `min` and `max` repetitions")
+        return self
+
+    def dose_line(self) -> str:
+        """Return the dose at a glance."""
+        return self.dose.line(self.kind)
+
+
+class RoutineItem(Strict):
+    """One stretch in a routine."""
+
+    stretch: str = Field(pattern=ID_PATTERN, description="Id of the stretch (its file name without `.yml`).")
+    dose: DoseOverride | None = Field(default=None, description="Changes to the stretch's dose for this routine.")
+    note: Text | None = Field(default=None, description="A note for this step of the routine.")
+
+
+class Routine(Strict):
+    """An ordered set of stretches: `content/routines/<id>.yml`."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Set from the file name; do not write it in the file.")
+    title: ShortText = Field(description="Name of the routine.")
+    summary: Text = Field(description="What the routine is for.")
+    items: Annotated[list[RoutineItem], Field(min_length=1, max_length=40)] = Field(description="Stretches in order.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """A routine item resolved against the library."""
+
+    stretch: Stretch
+    dose: Dose
+    note: str | None
+
+    def dose_line(self) -> str:
+        """Return this step's dose at a glance."""
+        return self.dose.line(self.stretch.kind)
+
+
+@dataclasses.dataclass(frozen=True)
+class Library:
+    """The whole validated content: what every renderer receives."""
+
+    content_dir: Path
+    guide: Guide
+    stretches: dict[str, Stretch]
+    routines: dict[str, Routine]
+    poses: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+    source_paths: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+    def steps(self, routine: Routine) -> list[Step]:
+        """Resolve a routine's items into stretches with their effective doses."""
+        out = []
+        for item in routine.items:
+            stretch = self.stretches[item.stretch]
+            dose = item.dose.apply(stretch.dose) if item.dose else stretch.dose
+            out.append(Step(stretch, dose, item.note))
+        return out
+
+    def routine_seconds(self, routine: Routine) -> tuple[int, int]:
+        """Return the (shortest, longest) total time of a routine, transitions included."""
+        steps = self.steps(routine)
+        low = sum(s.dose.seconds(s.stretch.kind)[0] for s in steps)
+        high = sum(s.dose.seconds(s.stretch.kind)[1] for s in steps)
+        moves = TRANSITION_SECONDS * max(len(steps) - 1, 0)
+        return low + moves, high + moves
+
+
+def format_minutes(seconds: tuple[int, int]) -> str:
+    """Format a time range as whole minutes, rounding up: "about 6–9 min"."""
+    low, high = (max(1, math.ceil(s / 60)) for s in seconds)
+    return f"about {_span(low, high)} min"
+
+
+def iso_duration(seconds: int) -> str:
+    """Format seconds as an ISO 8601 duration (schema.org `totalTime`)."""
+    minutes, secs = divmod(seconds, 60)
+    return f"PT{minutes}M{secs}S" if secs else f"PT{minutes}M"
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildOptions:
+    """What the command line asked for; every renderer reads these."""
+
+    content_dir: Path
+    out_dir: Path
+    theme_dir: Path
+    docs_dir: Path
+    mkdocs_config: Path
+    strict: bool = False
+    verbosity: int = 1
+    card_size: str | None = None
+    site_url: str | None = None
+    jobs: int = 0
+    cache_dir: Path | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Art:
+    """A drawn figure: standalone SVG markup and the words that describe it."""
+
+    svg: str
+    alt: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderContext:
+    """Everything a renderer receives: the library, its figures, the options and the templates."""
+
+    library: Library
+    figures: dict[str, Art]
+    options: BuildOptions
+    env: Any  # the shared jinja2.Environment from templates.make_env()
+
+    @property
+    def site_url(self) -> str | None:
+        """The public address of the guide, with a trailing slash, if known."""
+        url = self.options.site_url or self.library.guide.site_url
+        return (url.rstrip("/") + "/") if url else None
+
+    @property
+    def card_size(self) -> str:
+        """The card size in force: the command line's, else the guide's."""
+        return self.options.card_size or self.library.guide.print.card_size
+
+    def url(self, kind: str, item_id: str = "") -> str:
+        """Return the site-relative path of an output; every renderer links through this.
+
+        kinds: stretch, routine (pages), embed, oembed, card (PDF), handout-a4,
+        handout-letter, api-stretch, api-routine.
+        """
+        return {
+            "stretch": f"stretches/{item_id}/",
+            "routine": f"routines/{item_id}/",
+            "embed": f"embed/{item_id}/",
+            "oembed": f"embed/{item_id}/oembed.json",
+            "card": f"cards/{item_id}.pdf",
+            "handout-a4": f"cards/routine-{item_id}-a4.pdf",
+            "handout-letter": f"cards/routine-{item_id}-letter.pdf",
+            "api-stretch": f"api/stretches/{item_id}.json",
+            "api-routine": f"api/routines/{item_id}.json",
+        }[kind]
+
+    def absolute_url(self, kind: str, item_id: str = "") -> str | None:
+        """Return the public address of an output, or None when the guide has no site URL."""
+        return self.site_url + self.url(kind, item_id) if self.site_url else None

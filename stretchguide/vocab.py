@@ -1,0 +1,86 @@
+"""Controlled vocabularies: the one place that lists the words content may use.
+
+Why: index pages, filters and "did you mean" suggestions all need the same
+lists; keeping them here means adding a body area is a one-line change.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Literal, get_args
+
+TargetArea = Literal[
+    "lower-back",
+    "upper-back",
+    "spine",
+    "hips",
+    "hip-flexors",
+    "glutes",
+    "hamstrings",
+    "quadriceps",
+    "groin",
+    "calves",
+    "shoulders",
+    "chest",
+    "neck",
+]
+
+Position = Literal[
+    "standing",
+    "kneeling",
+    "half-kneeling",
+    "hands-and-knees",
+    "seated",
+    "lying-on-back",
+    "lying-on-front",
+    "side-lying",
+]
+
+Difficulty = Literal["gentle", "moderate", "challenging"]
+
+CardSize = Literal["A6", "A7", "3x5in", "4x6in"]
+
+TARGET_AREAS: tuple[str, ...] = get_args(TargetArea)
+POSITIONS: tuple[str, ...] = get_args(Position)
+DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
+CARD_SIZES: tuple[str, ...] = get_args(CardSize)
+
+LABELS: dict[str, str] = {
+    "lower-back": "Lower back",
+    "upper-back": "Upper back",
+    "spine": "Spine",
+    "hips": "Hips",
+    "hip-flexors": "Hip flexors",
+    "glutes": "Buttocks (glutes)",
+    "hamstrings": "Back of the thighs (hamstrings)",
+    "quadriceps": "Front of the thighs (quadriceps)",
+    "groin": "Inner thighs (groin)",
+    "calves": "Calves",
+    "shoulders": "Shoulders",
+    "chest": "Chest",
+    "neck": "Neck",
+    "standing": "Standing",
+    "kneeling": "Kneeling",
+    "half-kneeling": "Half-kneeling",
+    "hands-and-knees": "On hands and knees",
+    "seated": "Seated",
+    "lying-on-back": "Lying on the back",
+    "lying-on-front": "Lying on the front",
+    "side-lying": "Lying on one side",
+    "gentle": "Gentle",
+    "moderate": "Moderate",
+    "challenging": "Challenging",
+}
+
+
+def label(word: str) -> str:
+    """Return the reader-facing label of a vocabulary word."""
+    return LABELS.get(word, word.replace("-", " ").capitalize())
+
+
+def suggest(word: object, choices: tuple[str, ...] | list[str]) -> str | None:
+    """Return the closest valid word to `word`, or None when nothing is close."""
+    if not isinstance(word, str):
+        return None
+    matches = difflib.get_close_matches(word.lower().strip(), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
