@@ -23,10 +23,6 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         problems.append(Problem(path, line, col, key, message, code))
 
     guide_path = library.content_dir / "guide.yml"
-    if library.guide.branding.logo:
-        logo_problem = check_asset_path(library.content_dir, library.guide.branding.logo)
-        if logo_problem:
-            at(guide_path, ("branding", "logo"), "branding.logo", logo_problem)
     if not library.guide.site_url:
         at(guide_path, (), "site_url", "no `site_url` set: cards get no QR code and pages no oEmbed "
            "discovery link; set it to the guide's public address", "W002")
@@ -60,17 +56,3 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
                f"no stretch with id `{item.stretch}` (expected a file content/stretches/{item.stretch}.yml)"
                + (f"; did you mean `{hint}`?" if hint else ""))
     return problems
-
-
-def check_asset_path(content_dir: Path, relative: str) -> str | None:
-    """Return why an asset path is unsafe or missing, or None when it is a file inside content."""
-    candidate = Path(relative)
-    if candidate.is_absolute() or relative.startswith(("/", "\\")) or ":" in relative:
-        return f"`{relative}` is an absolute path; give a path relative to the content folder"
-    root = content_dir.resolve()
-    target = (content_dir / candidate).resolve()
-    if not target.is_relative_to(root):
-        return f"`{relative}` points outside the content folder; copy the file into it"
-    if not target.is_file():
-        return f"`{relative}` does not exist in the content folder; check the spelling"
-    return None

@@ -154,7 +154,10 @@ def _run(args: argparse.Namespace) -> int:
             err.print(f"{display_path(options.content_dir)}: content is valid", markup=False)
         return 0
     if args.command == "schema":
-        for path in scaffold.write_schemas(options.content_dir):
+        written = scaffold.write_schemas(options.content_dir)
+        if options.content_dir.resolve() == (ROOT / "content").resolve():
+            written.append(scaffold.write_manual())  # the repository's own manual page
+        for path in written:
             if not args.quiet:
                 err.print(f"wrote {display_path(path)}", markup=False)
         return 0

@@ -15,14 +15,14 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
 from . import vocab
-from .models import ID_PATTERN, Guide, Library, Routine, Stretch
+from .models import ID_PATTERN, Guide, Library, Routine, ShortText, Stretch, Strict
 from .problems import Problem, join_key
 
 MAX_FILE_BYTES = 256 * 1024
@@ -47,6 +47,13 @@ class Positions:
             if prefix in self.keys:
                 return self.keys[prefix]
         return (1, 1)
+
+
+class PoseFile(Strict):
+    """A named pose: `content/poses/<name>.yml`, joint angles a stretch's figure can use by name."""
+
+    description: ShortText | None = Field(default=None, description="What the pose is, in a few words.")
+    joints: dict[str, float] = Field(description="Joint angles in degrees (see docs/manual/figures.md).")
 
 
 @dataclasses.dataclass
@@ -116,9 +123,13 @@ def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
                 depth -= 1
         docs = list(yaml.load_all(io.StringIO(text)))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (exc.problem or "invalid YAML").strip()
+        # Why: "unexpected end of stream" points at the end; the unclosed thing began earlier.
+        mark = exc.context_mark if "end of stream" in what and exc.context_mark else exc.problem_mark
+        mark = mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if exc.context and "duplicate key" not in what:
+            what = f"{exc.context.strip()}, {what}"
         if "duplicate key" in what:
             what = f"{what}; each key may appear once, so remove or rename one of them"
         else:
@@ -166,7 +177,7 @@ def _plain(node: Any, loc: Loc, positions: Positions) -> Any:
 
 
 def validate(model: type[BaseModel], data: Any, path: Path, positions: Positions,
-             extra: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:
+             extra: dict[str, Any] | None = None, context: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:
     """Validate data into `model`, turning every pydantic error into a positioned problem."""
     if not isinstance(data, dict):
         found = type(data).__name__ if data is not None else "nothing"
@@ -180,7 +191,7 @@ def validate(model: type[BaseModel], data: Any, path: Path, positions: Positions
     if problems:
         return None, problems
     try:
-        return model.model_validate({**data, **(extra or {})}), []
+        return model.model_validate({**data, **(extra or {})}, context=context), []
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             problems.append(_problem_from_error(model, error, path, positions))
@@ -329,7 +340,8 @@ def _id_problem(path: Path) -> Problem | None:
                    f"digits and hyphens; rename it to `{better}{path.suffix}`")
 
 
-def load_file(path: Path, model: type[BaseModel]) -> tuple[Any, Positions, list[Problem]]:
+def load_file(path: Path, model: type[BaseModel],
+              content_dir: Path | None = None) -> tuple[Any, Positions, list[Problem]]:
     """Load and validate one content file into `model`."""
     data, positions, problems = read_yaml(path)
     if problems:
@@ -338,7 +350,7 @@ def load_file(path: Path, model: type[BaseModel]) -> tuple[Any, Positions, list[
     if id_problem:
         return None, positions, [id_problem]
     extra = {"id": path.stem} if model in (Stretch, Routine) else None
-    obj, problems = validate(model, data, path, positions, extra)
+    obj, problems = validate(model, data, path, positions, extra, {"content_dir": content_dir or path.parent})
     return obj, positions, problems
 
 
@@ -368,7 +380,7 @@ def load_library(content_dir: Path) -> LoadResult:
                                 "to start a content folder"))
         guide = None
     else:
-        guide, positions[guide_path], found = load_file(guide_path, Guide)
+        guide, positions[guide_path], found = load_file(guide_path, Guide, content_dir)
         problems += found
 
     stretches: dict[str, Stretch] = {}
@@ -376,7 +388,7 @@ def load_library(content_dir: Path) -> LoadResult:
     sources: dict[str, Path] = {}
     for folder, model, bucket in (("stretches", Stretch, stretches), ("routines", Routine, routines)):
         for path in content_files(content_dir / folder):
-            obj, positions[path], found = load_file(path, model)
+            obj, positions[path], found = load_file(path, model, content_dir)
             problems += found
             if path.stem in sources:
                 problems.append(Problem(path, 1, 1, "", f"id `{path.stem}` is already used by "
@@ -390,8 +402,14 @@ def load_library(content_dir: Path) -> LoadResult:
         problems.append(Problem(content_dir / "stretches", 1, 1, "",
                                 "the `stretches` folder is missing; add at least one stretch with "
                                 "`build.py new stretch ID`"))
+    poses: dict[str, dict[str, float]] = {}
+    for path in content_files(content_dir / "poses"):
+        pose, positions[path], found = load_file(path, PoseFile)
+        problems += found
+        if pose is not None:
+            poses[path.stem] = dict(pose.joints)
     library = None
     if guide is not None:
         library = Library(content_dir=content_dir, guide=guide, stretches=stretches,
-                          routines=routines, source_paths=sources)
+                          routines=routines, poses=poses, source_paths=sources)
     return LoadResult(library, problems, positions)

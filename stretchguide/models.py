@@ -7,11 +7,13 @@ content-format docs are generated from these classes.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
+import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -41,6 +43,19 @@ def _check_web_url(value: str | None) -> str | None:
     return value
 
 
+def check_asset_path(content_dir: Path, relative: str) -> str | None:
+    """Return why an asset path is unsafe or missing, or None when it is a file inside content."""
+    if Path(relative).is_absolute() or relative.startswith(("/", "\\")) or ":" in relative:
+        return f"`{relative}` is an absolute path; give a path relative to the content folder"
+    root = content_dir.resolve()
+    target = (content_dir / relative).resolve()
+    if not target.is_relative_to(root):
+        return f"`{relative}` points outside the content folder; copy the file into it"
+    if not target.is_file():
+        return f"`{relative}` does not exist in the content folder; check the spelling"
+    return None
+
+
 class Branding(Strict):
     """How the clinic's guide looks and whom it names."""
 
@@ -56,6 +71,16 @@ class Branding(Strict):
     accent_color: str = Field(
         default="#b4451f", pattern=COLOUR_PATTERN, description="Accent colour, as #rrggbb.", examples=["#b4451f"]
     )
+    @field_validator("logo")
+    @classmethod
+    def _logo_inside_content(cls, value: str | None, info: ValidationInfo) -> str | None:
+        content_dir = (info.context or {}).get("content_dir")
+        if value is not None and content_dir is not None:
+            problem = check_asset_path(content_dir, value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
     contact: ShortText | None = Field(
         default=None,
         description="One contact line printed on cards and handouts.",
@@ -227,25 +252,55 @@ class Review(Strict):
 
 
 class Frame(Strict):
-    """One drawn position of a figure."""
+    """One drawn position of a figure: a pose from the library, joint angles, or a pose with changes.
 
-    pose: str | None = Field(default=None, description="Name of a pose in `content/poses/`.")
-    joints: dict[str, float] | None = Field(default=None, description="Joint angles in degrees, drawn directly.")
-    label: ShortText | None = Field(default=None, description="Caption under the frame (for moves with several positions).")
+    Angles are in degrees of a side view facing `facing`; 0 everywhere is standing upright with the
+    arms hanging. `torso` is the lean of the pelvis-to-shoulders line from vertical (90: level,
+    head forward); every other joint bends one segment relative to the one before it, positive
+    in the body's usual direction of bending (see docs/manual/figures.md).
+    """
+
+    JOINTS: ClassVar[tuple[str, ...]] = (
+        "torso", "back", "neck",
+        "near_hip", "near_knee", "near_ankle", "near_shoulder", "near_elbow",
+        "far_hip", "far_knee", "far_ankle", "far_shoulder", "far_elbow",
+    )
+
+    pose: str | None = Field(default=None, description="Name of a pose in `content/poses/` (the file name "
+                             "without `.yml`).", examples=["hands-and-knees"])
+    joints: dict[str, float] | None = Field(
+        default=None,
+        description="Joint angles in degrees; with `pose`, they change only the joints named here.",
+        examples=[{"torso": 90, "back": 30, "neck": 35}],
+        json_schema_extra={"propertyNames": {"enum": list(JOINTS)}},
+    )
+    label: ShortText | None = Field(default=None, description="Caption under the frame (for moves with "
+                                    "several positions).", examples=["Cat"])
+    facing: Literal["right", "left"] = Field(
+        default="right", description="Which way the body faces; facing right, the near side is the left side.")
+    offset: float = Field(default=0, ge=-250, le=250, description="Horizontal shift of the pelvis in cm "
+                          "(positive: right); for the helper, measured from the partner's pelvis.")
+    pelvis_height: float | None = Field(
+        default=None, ge=-50, le=250,
+        description="Height of the pelvis above the floor in cm; when left out, the body is lowered "
+        "until its lowest point rests on the floor.")
 
     @model_validator(mode="after")
     def _one_source(self) -> Frame:
-        if (self.pose is None) == (self.joints is None):
-            raise ValueError("give either `pose` (a pose name) or `joints` (angles), not both or neither")
+        if self.pose is None and self.joints is None:
+            raise ValueError("give `pose` (a pose name), `joints` (angles), or both (a pose with changes)")
         return self
 
 
 class Figure(Strict):
     """The illustration of a stretch, drawn from pose data."""
 
-    frames: Annotated[list[Frame], Field(min_length=1, max_length=4)] = Field(description="Positions to draw, in order.")
-    helper: Frame | None = Field(default=None, description="The helper, drawn as a second figure.")
-    highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to the target areas.")
+    frames: Annotated[list[Frame], Field(min_length=1, max_length=4)] = Field(
+        description="Positions to draw side by side, in order (cat-cow: the cat, then the cow).")
+    helper: Frame | None = Field(default=None, description="The helper, drawn lighter as a second figure "
+                                 "in every frame; place it with `offset`.")
+    highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
+                                               "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
     alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
 
@@ -400,6 +455,20 @@ class RenderContext:
         """The public address of the guide, with a trailing slash, if known."""
         url = self.options.site_url or self.library.guide.site_url
         return (url.rstrip("/") + "/") if url else None
+
+    @property
+    def epoch(self) -> int:
+        """The build's timestamp: SOURCE_DATE_EPOCH when set, else derived from the content.
+
+        Why: two builds of the same content must give the same bytes, so no output may
+        carry the wall-clock time.
+        """
+        env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if env.isdigit():
+            return int(env)
+        reviewed = [s.review.on for s in self.library.stretches.values() if s.review]
+        latest = max(reviewed, default=date(2024, 1, 1))
+        return int(datetime.datetime(latest.year, latest.month, latest.day, tzinfo=datetime.UTC).timestamp())
 
     @property
     def card_size(self) -> str:

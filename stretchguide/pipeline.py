@@ -6,7 +6,7 @@ import logging
 import time
 from pathlib import Path
 
-from . import cards, embeds, figures, site
+from . import figures
 from .checks import check_library
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
@@ -45,6 +45,7 @@ def build(options: BuildOptions) -> list[Problem]:
              len(library.routines), time.perf_counter() - started)
 
     # Then render every output into a stage beside the target, and swap it in when complete.
+    from . import cards, embeds, site  # imported here: `check` should not pay for them
     with staged_output(options.out_dir) as stage:
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds)):

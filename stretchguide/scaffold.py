@@ -6,12 +6,15 @@ import datetime
 import json
 import re
 import shutil
+import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from .models import ID_PATTERN, Guide, Routine, Stretch
+from . import vocab
+from .loader import _unwrap
+from .models import ID_PATTERN, TRANSITION_SECONDS, Guide, Routine, Stretch
 from .problems import ContentError, Problem
 from .templates import THEME_DIR, make_env
 
@@ -77,3 +80,58 @@ def new(what: str, name: str, content_dir: Path) -> Path:
         shutil.copytree(poses, folder / "poses")
     write_schemas(folder)
     return folder
+
+
+MANUAL_PAGE = THEME_DIR.parent / "docs" / "manual" / "content-format.md"
+
+
+def _type_name(annotation: Any) -> str:
+    names = []
+    for option in _unwrap(annotation):
+        if option is type(None):
+            continue
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            names.append(f"mapping ({option.__name__})")
+        elif typing.get_origin(option) is typing.Literal:
+            names.append("one of " + ", ".join(f"`{a}`" for a in typing.get_args(option)))
+        else:
+            names.append(getattr(option, "__name__", str(option)).replace("str", "text").replace("int", "number"))
+    many = typing.get_origin(annotation) is list or "list[" in str(annotation)
+    text = " or ".join(dict.fromkeys(names))
+    return f"list of {text}" if many and not text.startswith("list") else text
+
+
+def content_format_doc() -> str:
+    """Render the content-format manual page from the models."""
+    seen: list[type[BaseModel]] = []
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.append(model)
+        for field in model.model_fields.values():
+            for option in _unwrap(field.annotation):
+                if isinstance(option, type) and issubclass(option, BaseModel):
+                    walk(option)
+
+    for model in SCHEMAS.values():
+        walk(model)
+    sections = []
+    for model in seen:
+        rows = [{"key": name, "type": _type_name(field.annotation), "required": field.is_required(),
+                 "description": (field.description or "").replace("|", "\\|")}
+                for name, field in model.model_fields.items() if name != "id"]
+        sections.append({"title": model.__name__, "intro": (model.__doc__ or "").strip(), "rows": rows})
+    vocabularies = [("target_areas", vocab.TARGET_AREAS), ("position", vocab.POSITIONS),
+                    ("difficulty", vocab.DIFFICULTIES), ("print.card_size", vocab.CARD_SIZES)]
+    env = make_env(THEME_DIR)
+    env.autoescape = False
+    return env.get_template("manual/content-format.md").render(
+        sections=sections, vocabularies=vocabularies, transition=TRANSITION_SECONDS)
+
+
+def write_manual() -> Path:
+    """Regenerate docs/manual/content-format.md."""
+    MANUAL_PAGE.parent.mkdir(parents=True, exist_ok=True)
+    MANUAL_PAGE.write_text(content_format_doc(), encoding="utf-8")
+    return MANUAL_PAGE

@@ -1,0 +1,163 @@
+"""Loading content: positioned, reworded problems for every kind of bad input."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stretchguide.loader import load_library, read_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID = ROOT / "tests" / "data" / "invalid"
+CASES = sorted(p for p in INVALID.iterdir() if p.suffix == ".yml")
+
+
+def place_case(case: Path, content: Path) -> Path:
+    """Put a golden case into a content folder where its kind of file belongs."""
+    if case.stem.startswith("guide-"):
+        dest = content / "guide.yml"
+    elif case.stem.startswith("routine-"):
+        dest = content / "routines" / f"{case.stem}.yml"
+    else:
+        dest = content / "stretches" / f"{case.stem}.yml"
+    shutil.copyfile(case, dest)
+    return dest
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_invalid_case_matches_golden_message(case: Path, content_copy: Path, update_golden: bool) -> None:
+    dest = place_case(case, content_copy)
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    shown = dest.relative_to(content_copy.parent).as_posix()
+    lines = [ln.replace(shown, "CASE") for ln in result.stderr.splitlines() if ln.startswith(shown + ":")]
+    expected_path = case.with_suffix(".expected.txt")
+    if update_golden:
+        expected_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert lines, result.stderr
+    assert "\n".join(lines) + "\n" == expected_path.read_text(encoding="utf-8")
+
+
+def test_every_case_has_a_golden_message() -> None:
+    assert CASES
+    missing = [c.name for c in CASES if not c.with_suffix(".expected.txt").exists()]
+    assert not missing
+
+
+def test_five_mistakes_are_all_reported_with_line_and_column(content_copy: Path) -> None:
+    place_case(INVALID / "five-mistakes.yml", content_copy)
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 1
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("content/stretches/five-mistakes.yml:")]
+    keys = {ln.split(": ")[1] for ln in lines}
+    assert {"target_areas[0]", "dose.hold.max", "dose.sets", "safety.stop_if", "hold_secnds"} <= keys
+    for line in lines:
+        _, row, col, *_ = line.split(":")
+        assert int(row) > 1 and int(col) >= 1
+
+
+def test_default_content_is_valid_and_says_it_awaits_review() -> None:
+    result = run_cli("check", "--content", str(ROOT / "content"), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    problems = [ln for ln in result.stderr.splitlines() if ln.startswith("content/")]
+    # The shipped stretches carry no invented review record: W001 says so, and nothing else is wrong.
+    assert problems and all("warning W001" in ln for ln in problems), problems
+    strict = run_cli("check", "--content", str(ROOT / "content"), "--strict", cwd=ROOT)
+    assert strict.returncode == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run_cli("check", "--content", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
+    assert run_cli("build", "--card-size", "A1", cwd=tmp_path).returncode == 2
+    assert run_cli("frobnicate", cwd=tmp_path).returncode == 2
+
+
+def test_duplicate_ids_across_extensions(content_copy: Path) -> None:
+    shutil.copyfile(content_copy / "stretches" / "cat-cow.yml", content_copy / "stretches" / "cat-cow.yaml")
+    result = load_library(content_copy)
+    messages = [p.format() for p in result.problems]
+    assert any("id `cat-cow` is already used" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("name", ["Child Pose.yml", "ChildPose.yml", "child_pose.yml"])
+def test_file_names_must_be_ids(content_copy: Path, name: str) -> None:
+    shutil.copyfile(content_copy / "stretches" / "childs-pose.yml", content_copy / "stretches" / name)
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 1
+    assert f"content/stretches/{name}:1:1: file name `{name}` is not a valid id" in result.stderr
+
+
+def test_symlink_leaving_content_is_refused(content_copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yml"
+    shutil.copyfile(content_copy / "stretches" / "cat-cow.yml", outside)
+    (content_copy / "stretches" / "linked.yml").symlink_to(outside)
+    result = load_library(content_copy)
+    assert any("expected a regular file" in p.message and p.path.name == "linked.yml" for p in result.problems)
+
+
+def test_logo_symlink_pointing_outside_is_refused(content_copy: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG")
+    (content_copy / "logo.png").symlink_to(secret)
+    guide = content_copy / "guide.yml"
+    text = guide.read_text(encoding="utf-8").replace("branding:\n", "branding:\n  logo: logo.png\n", 1)
+    guide.write_text(text, encoding="utf-8")
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 1
+    assert "content/guide.yml:" in result.stderr and "points outside the content folder" in result.stderr
+
+
+def test_huge_string_is_refused_quickly_and_within_memory(content_copy: Path) -> None:
+    big = content_copy / "stretches" / "huge.yml"
+    big.write_text("title: " + "x" * 1_000_000 + "\n", encoding="utf-8")
+    started = time.perf_counter()
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 1
+    assert "content/stretches/huge.yml:1:1: file is 976 KB" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert elapsed < 30  # generous: a sanity bound, not a benchmark
+
+
+def test_alias_bomb_does_not_expand(tmp_path: Path) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    data, _, problems = read_yaml(INVALID / "alias-bomb.yml")
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert data is None and problems
+    assert after - before < 50_000  # KiB: nothing was expanded
+
+
+def test_positions_point_at_the_offending_value(tmp_path: Path) -> None:
+    path = tmp_path / "x.yml"
+    path.write_text("a:\n  b:\n    - one\n    - two\n", encoding="utf-8")
+    data, positions, problems = read_yaml(path)
+    assert not problems and data == {"a": {"b": ["one", "two"]}}
+    assert positions.at(("a", "b", 1)) == (4, 7)
+    assert positions.at(("a", "missing"), key=True) == (1, 1)
+    assert positions.at(("a", "b"), key=True) == (2, 3)
+
+
+def test_non_ascii_utf8_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "x.yml"
+    path.write_text("title: Étirement · 15–30 s\n", encoding="utf-8")
+    data, _, problems = read_yaml(path)
+    assert not problems and data["title"] == "Étirement · 15–30 s"
+
+
+def test_check_leaves_no_files_behind(content_copy: Path) -> None:
+    before = sorted(os.listdir(content_copy.parent))
+    run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert sorted(os.listdir(content_copy.parent)) == before
