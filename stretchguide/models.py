@@ -479,7 +479,8 @@ class RenderContext:
         """Return the site-relative path of an output; every renderer links through this.
 
         kinds: stretch, routine (pages), embed, oembed, card (PDF), handout-a4,
-        handout-letter, api-stretch, api-routine.
+        handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
+        sheets, sheets-fold, calibration (id: "a4" or "letter").
         """
         return {
             "stretch": f"stretches/{item_id}/",
@@ -489,6 +490,11 @@ class RenderContext:
             "card": f"cards/{item_id}.pdf",
             "handout-a4": f"cards/routine-{item_id}-a4.pdf",
             "handout-letter": f"cards/routine-{item_id}-letter.pdf",
+            "deck": "cards/stretch-cards.pdf",
+            "deck-large-print": "cards/stretch-cards-large-print.pdf",
+            "sheets": f"cards/sheets-{item_id}.pdf",
+            "sheets-fold": f"cards/sheets-{item_id}-fold.pdf",
+            "calibration": f"cards/calibration-{item_id}.pdf",
             "api-stretch": f"api/stretches/{item_id}.json",
             "api-routine": f"api/routines/{item_id}.json",
         }[kind]
