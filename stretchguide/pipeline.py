@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from . import figures
@@ -32,10 +34,12 @@ def load_checked(content_dir: Path, strict: bool = False) -> tuple[Library, list
     return result.library, problems
 
 
-def build(options: BuildOptions) -> list[Problem]:
+def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
     """Build every output into `options.out_dir`; return the warnings.
 
-    Nothing is written to the output folder unless the whole build succeeds.
+    Nothing is written to the output folder unless the whole build succeeds. Outputs named in
+    `reuse` (such as "cards") are copied from the previous build's folder of that name instead
+    of rendered: the live preview shows an edited page first and renders the cards after.
     """
     # First gather and check all content; nothing is written until it is all valid.
     started = time.perf_counter()
@@ -50,6 +54,9 @@ def build(options: BuildOptions) -> list[Problem]:
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds)):
             step = time.perf_counter()
+            if name in reuse and (options.out_dir / name).is_dir():
+                shutil.copytree(options.out_dir / name, stage / name)
+                continue
             warnings += render(context, stage)
             log.info("%s stage: %.2f s", name, time.perf_counter() - step)
         fatal = errors_of(warnings, options.strict)

@@ -1,0 +1,250 @@
+"""Live preview: build once, serve the output, rebuild when content, theme or docs change.
+
+A failed rebuild prints its problems and leaves the last good site up (the build is atomic);
+open pages poll a build id and reload when a new build is in.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import watchfiles
+
+from . import pipeline
+from .cli import err, print_problems
+from .models import BuildOptions
+from .problems import ContentError, display_path
+
+log = logging.getLogger("stretchguide")
+
+#: URL prefix of the preview's own endpoints; no page of the guide lives under it.
+PREFIX = "/__stretchguide__/"
+
+
+class BuildState:
+    """The id of the last good build, shared by the watcher and the request handlers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._id = 0
+
+    @property
+    def build_id(self) -> str:
+        """Return the current build id."""
+        with self._lock:
+            return str(self._id)
+
+    def bump(self) -> None:
+        """Record a new good build."""
+        with self._lock:
+            self._id += 1
+
+
+class PreviewHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve the site without caching, and add the reload script to every HTML page."""
+
+    state: BuildState
+    reload_js: bytes
+    reload_tag: bytes
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: build messages matter more than request logs."""
+
+    def end_headers(self) -> None:
+        """Forbid caching, so a reload always shows the new build."""
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        """Answer the preview endpoints; inject the reload script into HTML; else serve files."""
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == PREFIX + "build-id":
+            return self._send(self.state.build_id.encode(), "text/plain; charset=utf-8")
+        if path == PREFIX + "reload.js":
+            return self._send(self.reload_js, "text/javascript; charset=utf-8")
+        local = self.translate_path(path)
+        if os.path.isdir(local) and path.endswith("/"):
+            local = os.path.join(local, "index.html")
+        if local.endswith(".html") and os.path.isfile(local):
+            try:
+                with open(local, "rb") as page:
+                    body = page.read()
+            except OSError:
+                return super().do_GET()  # swapped out mid-read: let the file server answer
+            at = body.rfind(b"</body>")
+            body = body[:at] + self.reload_tag + body[at:] if at >= 0 else body + self.reload_tag
+            return self._send(body, "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+#: Outputs that are slow to render: a rebuild shows the pages first, then renders these.
+SLOW_OUTPUTS = ("cards",)
+#: Runs the command line in a child process (there may be no build.py beside an installed package).
+CHILD_MAIN = "import sys; from stretchguide.cli import main; sys.exit(main())"
+
+
+class FullBuild:
+    """The complete build after a quick one, in a child process so that a new edit can cancel it."""
+
+    def __init__(self, options: BuildOptions, state: BuildState) -> None:
+        self.options = options
+        self.state = state
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        """Start building everything, cancelling a build still running."""
+        self.cancel()
+        process = subprocess.Popen([sys.executable, "-c", CHILD_MAIN, *build_args(self.options)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True)
+        with self._lock:
+            self._process = process
+        threading.Thread(target=self._finish, args=(process, time.perf_counter()), daemon=True).start()
+
+    def _finish(self, process: subprocess.Popen[str], started: float) -> None:
+        output, _ = process.communicate()
+        with self._lock:
+            if self._process is not process:
+                return  # cancelled by a newer edit
+            self._process = None
+        if process.returncode == 0:
+            self.state.bump()
+            err.print(f"cards rebuilt in {time.perf_counter() - started:.1f} s", markup=False)
+        else:
+            err.print(output.rstrip(), markup=False)
+            err.print("the full build failed; the pages are up to date, the cards are not", markup=False)
+
+    def cancel(self) -> None:
+        """Stop a running build; the next build clears what it left (see output.recover)."""
+        with self._lock:
+            process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def build_args(options: BuildOptions) -> list[str]:
+    """Return the `build` command line that reproduces `options`."""
+    args = ["build", "--content", str(options.content_dir), "--out", str(options.out_dir), "--quiet"]
+    if options.strict:
+        args.append("--strict")
+    if options.card_size:
+        args += ["--card-size", options.card_size]
+    if options.site_url:
+        args += ["--site-url", options.site_url]
+    if options.jobs:
+        args += ["--jobs", str(options.jobs)]
+    return args
+
+
+def rebuild(options: BuildOptions, state: BuildState, full: FullBuild) -> bool:
+    """Rebuild after a change: the pages first (cards carried over), then everything. Return success.
+
+    Why two passes: rendering every card takes seconds, and the open page should show an edit
+    within about two; the cards catch up in the background.
+    """
+    full.cancel()
+    if not any((options.out_dir / name).is_dir() for name in SLOW_OUTPUTS):
+        return build_once(options, state)
+    if not build_once(options, state, reuse=SLOW_OUTPUTS):
+        return False
+    full.start()
+    return True
+
+
+def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] = ()) -> bool:
+    """Build once; on success bump the build id, on failure print why. Return whether it built."""
+    started = time.perf_counter()
+    try:
+        warnings = pipeline.build(options, reuse=reuse)
+    except ContentError as exc:
+        print_problems(exc.problems)
+        err.print("build failed; still serving the last good site", markup=False)
+        return False
+    except Exception:
+        # A bug, not a content problem: show the traceback but keep the preview running.
+        log.exception("build crashed; still serving the last good site")
+        return False
+    state.bump()
+    print_problems(warnings)
+    what = f"pages ({', '.join(reuse)} follow)" if reuse else "everything"
+    err.print(f"built {what} in {time.perf_counter() - started:.1f} s", markup=False)
+    return True
+
+
+class GuideFilter(watchfiles.DefaultFilter):
+    """Watch what the guide is built from: not docs/manual/, which documents the engine."""
+
+    def __init__(self, docs_dir: Path) -> None:
+        super().__init__()
+        self.docs_dir = docs_dir.absolute()
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        """Return whether a change matters."""
+        where = Path(path).absolute()
+        if where.is_relative_to(self.docs_dir) and where.parent != self.docs_dir:
+            return False
+        return super().__call__(change, path)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(options: BuildOptions, host: str, port: int) -> int:
+    """Serve the guide on host:port and rebuild on every change, until interrupted."""
+    state = BuildState()
+    full = FullBuild(options, state)
+    out_dir = options.out_dir.absolute()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    serve_dir = options.theme_dir / "site" / "serve"
+    handler = type("Handler", (PreviewHandler,), {
+        "state": state,
+        "reload_js": (serve_dir / "reload.js").read_bytes(),
+        "reload_tag": (serve_dir / "reload.html").read_bytes(),
+    })
+    server = http.server.ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(out_dir)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+    watched = [p for p in (options.content_dir, options.theme_dir, options.docs_dir, options.mkdocs_config)
+               if p.exists()]
+    err.print(f"Serving {display_path(out_dir)} on http://{host}:{server.server_address[1]}/ ; "
+              f"watching {', '.join(display_path(p) for p in watched)} (Ctrl+C to stop)", markup=False)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl+C, so the child build is stopped too
+    try:
+        rebuild(options, state, full)
+        for changes in watchfiles.watch(*watched, watch_filter=GuideFilter(options.docs_dir), debounce=150,
+                                        step=50, raise_interrupt=True):
+            names = sorted({display_path(Path(path)) for _, path in changes})
+            err.print(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
+            rebuild(options, state, full)
+    except KeyboardInterrupt:
+        err.print("stopped", markup=False)
+    finally:
+        full.cancel()
+        server.shutdown()
+        server.server_close()
+    return 0

@@ -1,0 +1,327 @@
+"""The hosted guide: generated pages, escaping, nav, JSON-LD, oEmbed, MkDocs errors, live preview."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stretchguide import figures
+from stretchguide.models import BuildOptions, RenderContext
+from stretchguide.pipeline import load_checked
+from stretchguide.problems import ContentError
+from stretchguide.site import (
+    brand_colours,
+    contrast,
+    mkdocs_text,
+    readable,
+    relative_url,
+    render_site,
+    stretch_nav,
+)
+from stretchguide.templates import make_env
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+HOSTILE_TITLE = "Child's <script>alert(1)</script> *bold* & </title>"
+HOSTILE_STEP = "Sit back.\n\n* sneaky **bold** [x](javascript:alert(1)) <img src=x onerror=alert(2)>\n\n</li></ol>"
+
+
+def build_site(content: Path, out: Path, docs_dir: Path | None = None, site_url: str | None = None) -> list:
+    """Render only the site stage of `content` into `out`; return its warnings."""
+    library, _ = load_checked(content)
+    options = BuildOptions(content_dir=content, out_dir=out, theme_dir=ROOT / "theme",
+                           docs_dir=docs_dir or ROOT / "docs", mkdocs_config=ROOT / "mkdocs.yml",
+                           cache_dir=out.parent / "cache", site_url=site_url)
+    context = RenderContext(library, figures.draw_figures(library), options, make_env(options.theme_dir))
+    out.mkdir(parents=True)
+    return render_site(context, out)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one exact piece of a content file."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def jsonld(html: str) -> dict:
+    """Return the one JSON-LD object of a page."""
+    (data,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(data)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default guide with markup and Markdown smuggled into a title and a step."""
+    base = tmp_path_factory.mktemp("hostile")
+    content = base / "content"
+    shutil.copytree(CONTENT, content)
+    stretch = content / "stretches" / "childs-pose.yml"
+    edit(stretch, "title: Child's pose", f"title: {json.dumps(HOSTILE_TITLE)}")
+    edit(stretch, "  - Sit back slowly toward your heels.", f"  - {json.dumps(HOSTILE_STEP)}")
+    build_site(content, base / "site")
+    return base / "site"
+
+
+@pytest.fixture(scope="module")
+def plain_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default guide with no site URL anywhere."""
+    base = tmp_path_factory.mktemp("plain")
+    content = base / "content"
+    shutil.copytree(CONTENT, content)
+    guide = content / "guide.yml"
+    guide.write_text(re.sub(r"(?m)^site_url:.*$", "", guide.read_text(encoding="utf-8")), encoding="utf-8")
+    assert build_site(content, base / "site") == []  # W002 comes from the checks, not twice
+    return base / "site"
+
+
+def test_hostile_text_is_shown_as_text_never_markup(hostile_site: Path) -> None:
+    pages = [hostile_site / "stretches" / "childs-pose" / "index.html",
+             hostile_site / "routines" / "lower-back-basics" / "index.html",
+             hostile_site / "index.html", hostile_site / "areas" / "index.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in html, page
+        assert "Child's &lt;script>alert(1)&lt;/script> *bold* & &lt;/title>" in html, page
+    html = pages[0].read_text(encoding="utf-8")
+    head_title = re.search(r"<title>([^<]*)</title>", html)
+    assert head_title and head_title.group(1).endswith("&lt;/title> - Partner stretches for the lower back")
+    assert "<h1>Child's &lt;script>" in html
+    assert 'href="javascript:' not in html and "onerror=alert(2)>" not in html
+    assert "<strong>bold</strong>" not in html and "<em>bold</em>" not in html
+    assert "* sneaky **bold** [x](javascript:alert(1)) &lt;img src=x onerror=alert(2)&gt;" in html
+    # The smuggled `</li></ol>` stayed text, so the step list still holds all its steps.
+    steps = re.search(r'<h2 id="steps">.*?<ol class="sg-steps">(.*?)</ol>', html, re.S)
+    assert steps and steps.group(1).count("<li>") == 5
+    index = json.loads((hostile_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not any("<script>" in doc["title"] for doc in index["docs"])
+
+
+def test_nav_and_indexes_list_every_stretch_and_routine(hostile_site: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    page = (hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
+    start = page.index('<nav class="md-nav md-nav--primary"')
+    nav = page[start:page.index('<div class="md-sidebar md-sidebar--secondary"', start)]
+    assert 'href="./" class="md-nav__link md-nav__link--active"' in nav
+    everything = (hostile_site / "stretches" / "index.html").read_text(encoding="utf-8")
+    for sid in library.stretches:
+        assert f'href="../{sid}/"' in nav or sid == "cat-cow", sid
+        assert f'href="{sid}/"' in everything, sid
+        assert (hostile_site / "stretches" / sid / "index.html").is_file()
+    for rid in library.routines:
+        assert f'href="../../routines/{rid}/"' in nav
+    areas = (hostile_site / "areas" / "index.html").read_text(encoding="utf-8")
+    assert ">Lower back</h2>" in areas and ">Hips</h2>" in areas
+    positions = (hostile_site / "positions" / "index.html").read_text(encoding="utf-8")
+    assert ">Kneeling</h2>" in positions
+
+
+def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Path) -> None:
+    html = (hostile_site / "stretches" / "kneeling-hip-flexor" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="sg-dose"><strong class="sg-dose__label">Dose:</strong>' in html
+    assert "each side" in html
+    assert re.search(r'<div class="sg-timer" data-timer data-hold-min="\d+" data-hold-max="\d+" '
+                     r'data-sides="each" data-sets="\d+"></div>', html)
+    assert 'class="sg-safety sg-safety--stop"' in html and "<svg" in html
+    assert 'href="../../cards/kneeling-hip-flexor.pdf"' in html
+    assert 'href="../../embed/kneeling-hip-flexor/"' in html
+    assert 'src="../../assets/sg/timer.js"' in html
+    reps = (hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
+    assert "data-timer" not in reps  # repetitions are counted, not timed
+
+
+def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
+    stretch = jsonld((hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8"))
+    assert stretch["@type"] == "HowTo" and stretch["name"] == HOSTILE_TITLE
+    assert re.fullmatch(r"PT\d+M(\d+S)?", stretch["totalTime"])
+    assert HOSTILE_STEP in [step["text"] for step in stretch["step"]]
+    assert stretch["url"] == "https://stretches.example.org/stretches/childs-pose/"
+    routine = jsonld((hostile_site / "routines" / "lower-back-basics" / "index.html").read_text(encoding="utf-8"))
+    assert routine["@type"] == "HowTo" and len(routine["step"]) == 5
+    assert routine["step"][0]["url"] == "https://stretches.example.org/stretches/cat-cow/"
+    assert re.fullmatch(r"PT\d+M(\d+S)?", routine["totalTime"])
+
+
+def test_oembed_link_is_absolute_when_the_site_url_is_known(hostile_site: Path, plain_site: Path) -> None:
+    html = (hostile_site / "routines" / "lower-back-basics" / "index.html").read_text(encoding="utf-8")
+    (link,) = re.findall(r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"', html)
+    assert link == "https://stretches.example.org/embed/lower-back-basics/oembed.json"
+    for page in (plain_site / "stretches" / "pigeon" / "index.html",
+                 plain_site / "routines" / "lower-back-basics" / "index.html"):
+        assert "json+oembed" not in page.read_text(encoding="utf-8")
+
+
+def test_site_requests_nothing_from_other_hosts(hostile_site: Path) -> None:
+    for page in hostile_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        fetched = re.findall(r'<(?:script|img|iframe|source)\b[^>]*\bsrc="((?:https?:)?//[^"]*)"', html)
+        fetched += re.findall(r'<link\b(?=[^>]*\brel="(?:stylesheet|icon|preload|preconnect|modulepreload|manifest)")'
+                              r'[^>]*\bhref="((?:https?:)?//[^"]*)"', html)
+        assert not fetched, f"{page} loads {fetched}"
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
+    css = (hostile_site / "assets" / "sg" / "site.css").read_text(encoding="utf-8")
+    for font in re.findall(r'url\("([^"]+\.woff2)"\)', css):
+        assert (hostile_site / "assets" / "sg" / font).is_file()
+
+
+def test_branding_logo_and_colours_are_applied(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+                                      '<circle cx="5" cy="5" r="4"/></svg>', encoding="utf-8")
+    guide = content / "guide.yml"
+    text = re.sub(r"(?m)^(\s+)primary_color: .*$", r'\1primary_color: "#ffe600"', guide.read_text(encoding="utf-8"))
+    guide.write_text(text.replace("branding:\n", "branding:\n  logo: logo.svg\n", 1), encoding="utf-8")
+    build_site(content, tmp_path / "site")
+    html = (tmp_path / "site" / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert '<img src="../../assets/sg/logo.svg"' in html
+    assert (tmp_path / "site" / "assets" / "sg" / "logo.svg").is_file()
+    brand = (tmp_path / "site" / "assets" / "sg" / "brand.css").read_text(encoding="utf-8")
+    assert "--md-primary-fg-color: #ffe600;" in brand
+    assert "--md-primary-bg-color: #111111;" in brand  # dark text on a yellow header
+
+
+def test_every_page_template_is_rendered_and_in_the_nav(hostile_site: Path) -> None:
+    home = (hostile_site / "index.html").read_text(encoding="utf-8")
+    for template in sorted((ROOT / "theme" / "site" / "pages").glob("*.md")):
+        assert (hostile_site / template.stem / "index.html").is_file(), template.name
+        assert f'href="{template.stem}/"' in home, template.name
+    assert 'href="about/"' in home  # hand-written docs/about.md
+    assert not (hostile_site / "manual").exists()  # the engine's manual is not part of the guide
+
+
+def test_large_library_nav_is_grouped_a_to_z(hostile_site: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    base = library.stretches["pigeon"]
+    many = [base.model_copy(update={"id": f"s{n:03d}", "title": f"{chr(65 + n % 26)} stretch {n}"})
+            for n in range(200)]
+    many.sort(key=lambda s: s.title.casefold())
+    nav = stretch_nav(many)
+    assert all(isinstance(group, dict) and len(group) == 1 for group in nav)
+    pages = [page for group in nav for members in group.values() for page in members]
+    assert pages == [f"stretches/{s.id}.md" for s in many]
+    assert max(len(members) for group in nav for members in group.values()) <= 30
+    assert next(iter(nav[0])) == "A–C" and next(iter(nav[-1])).endswith("Z")
+    assert stretch_nav(many[:5]) == [f"stretches/{s.id}.md" for s in many[:5]]
+
+
+def test_failing_mkdocs_build_is_a_clear_content_error(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "broken.md").write_text("# Broken\n\nSee [the missing page](missing.md).\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        build_site(CONTENT, tmp_path / "site", docs_dir=docs)
+    (problem,) = caught.value.problems
+    assert "mkdocs build failed" in problem.message and "missing.md" in problem.message
+    assert not problem.is_warning and problem.path == docs / "broken.md"
+
+
+@pytest.mark.parametrize(("text", "safe"), [
+    ("Hip & thigh", "Hip & thigh"),  # a lone & is text in HTML; escaping it would show "&amp;"
+    ("Tom's stretch", "Tom's stretch"),
+    ("a&amp;b", "a&amp;amp;b"),
+    ('x" onmouseover="alert(1)', "x&#34; onmouseover=&#34;alert(1)"),
+    ("<script>", "&lt;script>"),
+])
+def test_mkdocs_text_escapes_what_mkdocs_prints_raw(text: str, safe: str) -> None:
+    assert mkdocs_text(text) == safe
+
+
+def test_relative_url_links_between_pages() -> None:
+    assert relative_url("stretches/pigeon/", "cards/pigeon.pdf") == "../../cards/pigeon.pdf"
+    assert relative_url("", "stretches/pigeon/") == "stretches/pigeon/"
+    assert relative_url("printing/", "") == "../"
+    assert relative_url("", "") == "./"
+
+
+@pytest.mark.parametrize("primary", ["#1d5f8a", "#ffe600", "#222222", "#7fd3ff"])
+def test_brand_colours_stay_readable_in_both_palettes(primary: str) -> None:
+    colours = brand_colours(primary, "#ff9900")
+    assert contrast(colours["on_primary"], primary) >= 3.0  # large text in the header bar
+    assert contrast(colours["link_light"], "#ffffff") >= 4.5
+    assert contrast(colours["link_dark"], "#1e2129") >= 4.5
+    assert contrast(colours["accent_light"], "#ffffff") >= 4.5
+    assert readable("#1d5f8a", "#ffffff") == "#1d5f8a"  # already readable colours are kept
+
+
+# -- live preview ------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def _wait_for(check: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except Exception as exc:  # the server may not be up yet
+            last = exc
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what} ({last})")
+
+
+@pytest.fixture
+def preview(content_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
+    """A real `build.py serve` process on a copy of the content; killed at the end."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content_copy),
+         "--out", str(tmp_path / "site"), "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        yield f"http://127.0.0.1:{port}/", content_copy, output
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(preview: tuple[str, Path, list[str]]) -> None:
+    base, content, output = preview
+    page = base + "stretches/pigeon/"
+    _wait_for(lambda: "Pigeon" in _fetch(page), 90, "the first build to be served")
+    html = _fetch(page)
+    assert '<script src="/__stretchguide__/reload.js" defer></script>' in html
+    first_id = _fetch(base + "__stretchguide__/build-id")
+
+    stretch = content / "stretches" / "pigeon.yml"
+    (title_line,) = [line for line in stretch.read_text(encoding="utf-8").splitlines() if line.startswith("title:")]
+    edit(stretch, title_line, "title: Resting pigeon, renamed")
+    _wait_for(lambda: "Resting pigeon, renamed" in _fetch(page), 20, "the new title to be served")
+    _wait_for(lambda: _fetch(base + "__stretchguide__/build-id") != first_id, 10, "a new build id")
+
+    edit(stretch, "title: Resting pigeon, renamed", "title: [unclosed")
+    _wait_for(lambda: any("pigeon.yml:" in line for line in output), 60, "the content error to be printed")
+    assert "Resting pigeon, renamed" in _fetch(page)  # the last good site stays up
+    assert any(re.search(r"pigeon\.yml:\d+:\d+:", line) for line in output)
