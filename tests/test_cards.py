@@ -1,0 +1,381 @@
+"""Pocket cards, handouts and sheets of the default guide: what a printer and a reader get."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from weasyprint import Document
+from weasyprint.formatting_structure.boxes import TextBox
+
+from stretchguide import cards, figures, impose
+from stretchguide.cli import main, make_parser, options_from
+from stretchguide.models import RenderContext
+from stretchguide.pipeline import load_checked
+from stretchguide.problems import Problem
+from stretchguide.templates import make_env
+
+from .conftest import CONTENT
+
+PT_PER_MM = 72 / 25.4
+SIZES_PT = {"A4": (595.276, 841.89), "Letter": (612.0, 792.0), "A5": (419.528, 595.276)}
+
+
+def make_context(content: Path, out: Path, *extra: str) -> RenderContext:
+    """Load a content folder as the pipeline does and return the renderers' context."""
+    options = options_from(make_parser().parse_args(
+        ["build", "--content", str(content), "--out", str(out), *extra]))
+    library, _ = load_checked(content)
+    return RenderContext(library, figures.draw_figures(library), options, make_env(options.theme_dir))
+
+
+class Built:
+    """The cards of the default guide, rendered once for this module."""
+
+    def __init__(self, context: RenderContext, folder: Path, problems: list[Problem]) -> None:
+        self.context = context
+        self.folder = folder
+        self.problems = problems
+
+    def pdf(self, name: str) -> PdfReader:
+        return PdfReader(self.folder / name)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    out = tmp_path_factory.mktemp("cards")
+    context = make_context(CONTENT, out)
+    problems = cards.render_cards(context, out)
+    return Built(context, out / "cards", problems)
+
+
+def page_size(reader: PdfReader, index: int) -> tuple[float, float]:
+    box = reader.pages[index].mediabox
+    return float(box.width), float(box.height)
+
+
+def text_of(path: Path, page: int | None = None) -> str:
+    """Return a PDF's text (one page or all) as poppler extracts it, whitespace collapsed."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    out = subprocess.run(["pdftotext", *pages, "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         check=True, text=True).stdout
+    return " ".join(out.replace("\u00ad", "").split())
+
+
+def text_boxes(document: Document) -> Iterator[TextBox]:
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, TextBox) and box.text.strip():
+                yield box
+
+
+def test_no_weasyprint_warnings(built: Built) -> None:
+    assert [p.format() for p in built.problems] == []
+
+
+def test_deck_has_a_cover_and_two_faces_per_stretch_at_card_size(built: Built) -> None:
+    deck = built.pdf("stretch-cards.pdf")
+    stretches = built.context.library.stretches
+    assert len(deck.pages) == 2 + 2 * len(stretches)
+    width, height = 105 * PT_PER_MM, 148 * PT_PER_MM  # A6, the default
+    for index in range(len(deck.pages)):
+        assert page_size(deck, index) == pytest.approx((width, height), abs=0.5)
+    for stretch_id in stretches:
+        single = built.pdf(Path(built.context.url("card", stretch_id)).name)
+        assert len(single.pages) == 2
+        assert page_size(single, 1) == pytest.approx((width, height), abs=0.5)
+
+
+def test_every_title_and_dose_line_is_text_on_its_front(built: Built) -> None:
+    deck = built.folder / "stretch-cards.pdf"
+    guide = built.context.library.guide
+    assert guide.title.split()[0] in text_of(deck, 1)
+    assert "Seek medical help".upper() in text_of(deck, 2).upper()
+    for k, stretch in enumerate(built.context.library.stretches.values()):
+        front = text_of(deck, 3 + 2 * k)
+        assert stretch.title in front
+        assert stretch.dose_line() in front
+        back = text_of(deck, 4 + 2 * k)
+        assert "STOP IF" in back.upper() and "helper" in back
+
+
+def test_fonts_are_embedded_and_subset(built: Built) -> None:
+    for name in ("stretch-cards.pdf", "sheets-a4.pdf", "routine-lower-back-basics-a4.pdf",
+                 "stretch-cards-large-print.pdf", "calibration-letter.pdf"):
+        listing = subprocess.run(["pdffonts", str(built.folder / name)], capture_output=True, text=True,
+                                 check=True).stdout.splitlines()[2:]
+        assert listing, f"{name} has no fonts"
+        for line in listing:
+            emb, sub = line.split()[-5:-3]
+            assert (emb, sub) == ("yes", "yes"), f"{name}: {line}"
+            assert "+Atkinson" in line.split()[0] or "Atkinson" in line, f"{name} uses a fallback font: {line}"
+
+
+def test_deck_is_tagged_with_metadata_and_a_bookmark_per_stretch(built: Built) -> None:
+    deck = built.pdf("stretch-cards.pdf")
+    guide = built.context.library.guide
+    root = deck.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == guide.language
+    assert deck.metadata is not None
+    assert deck.metadata.title == guide.title
+    assert deck.metadata.author == guide.branding.clinic_name
+    titles = [item.title for item in deck.outline if not isinstance(item, list)]
+    assert titles == [guide.title, *(s.title for s in built.context.library.stretches.values())]
+
+
+def test_qr_code_on_the_back_decodes_to_the_stretch_page(built: Built, tmp_path: Path) -> None:
+    import zxingcpp
+
+    stretch_id = next(iter(built.context.library.stretches))
+    pdf = built.folder / Path(built.context.url("card", stretch_id)).name
+    subprocess.run(["pdftoppm", "-r", "200", "-f", "2", "-l", "2", "-png", "-singlefile", str(pdf),
+                    str(tmp_path / "back")], check=True)
+    image = Image.open(tmp_path / "back.png")
+    found = [r.text for r in zxingcpp.read_barcodes(image)]
+    url = built.context.absolute_url("stretch", stretch_id)
+    assert found == [url]
+    assert url is not None and url.split("://")[1] in text_of(pdf, 2).replace(" ", "")
+
+
+def test_no_text_under_9pt_on_cards_and_14pt_in_large_print(built: Built) -> None:
+    renderer = cards.CardRenderer(built.context)
+    stretch = next(iter(built.context.library.stretches.values()))
+    for page, smallest in ((cards.CARD_PAGES["A6"], 9), (cards.LARGE_PRINT, 14)):
+        for document in (renderer.stretch_card(stretch, page), renderer.cover_card(page)):
+            sizes = {box.style["font_size"] * 0.75 for box in text_boxes(document)}
+            assert min(sizes) >= smallest - 0.01, (page, sorted(sizes))
+    assert renderer.warnings == []
+
+
+def test_large_print_deck_is_a5(built: Built) -> None:
+    deck = built.pdf("stretch-cards-large-print.pdf")
+    assert len(deck.pages) >= 2 + 2 * len(built.context.library.stretches)
+    assert all(page_size(deck, i) == pytest.approx(SIZES_PT["A5"], abs=0.5) for i in range(len(deck.pages)))
+    text = text_of(built.folder / "stretch-cards-large-print.pdf")
+    for stretch in built.context.library.stretches.values():
+        assert stretch.title in text and stretch.dose_line() in text
+
+
+@pytest.mark.parametrize(("sheet", "paper"), [("a4", "A4"), ("letter", "Letter")])
+def test_duplex_sheets_put_each_back_behind_its_front(built: Built, sheet: str, paper: str) -> None:
+    from .test_impose import corners, placements
+
+    reader = built.pdf(f"sheets-{sheet}.pdf")
+    count = 1 + len(built.context.library.stretches)
+    grid = impose.plan_grid(*cards.SHEETS[sheet], 105.0, 148.0)
+    assert len(reader.pages) == 2 * math.ceil(count / grid.per_sheet)
+    sheet_w = SIZES_PT[paper][0]
+    card = (105 * PT_PER_MM, 148 * PT_PER_MM)
+    for index in range(len(reader.pages)):
+        assert page_size(reader, index) == pytest.approx(SIZES_PT[paper], abs=0.5)
+    for s in range(0, len(reader.pages), 2):
+        fronts, backs = placements(reader.pages[s]), placements(reader.pages[s + 1])
+        assert len(fronts) == len(backs) > 0
+        for (front, _), (back, _) in zip(fronts, backs, strict=True):
+            fx0, fy0, fx1, fy1 = corners(front, *card)
+            bx0, by0, bx1, by1 = corners(back, *card)
+            assert (bx0, bx1, by0, by1) == pytest.approx((sheet_w - fx1, sheet_w - fx0, fy0, fy1), abs=0.01)
+        # The same cards, read through the paper: every front title has its back on the next page.
+        front_text, back_text = (text_of(built.folder / f"sheets-{sheet}.pdf", s + n) for n in (1, 2))
+        for stretch in built.context.library.stretches.values():
+            assert (stretch.title in front_text) == (stretch.title in back_text)
+
+
+def test_fold_sheets_put_each_back_beside_its_front(built: Built) -> None:
+    from .test_impose import corners, placements
+
+    reader = built.pdf("sheets-a4-fold.pdf")
+    card = (105 * PT_PER_MM, 148 * PT_PER_MM)
+    placed = [p for page in reader.pages for p in placements(page)]
+    assert len(placed) == 2 * (1 + len(built.context.library.stretches))
+    for (front, _), (back, _) in zip(placed[::2], placed[1::2], strict=True):
+        f, b = corners(front, *card), corners(back, *card)
+        shares_edge = (abs(b[0] - f[2]) < 0.01 and abs(b[1] - f[1]) < 0.01) or (
+            abs(b[1] - f[3]) < 0.01 and abs(b[0] - f[0]) < 0.01)
+        assert shares_edge, (f, b)
+    assert "fold on the dashed line" in text_of(built.folder / "sheets-a4-fold.pdf", 1)
+
+
+def test_calibration_sheets(built: Built) -> None:
+    for sheet, paper in (("a4", "A4"), ("letter", "Letter")):
+        reader = built.pdf(f"calibration-{sheet}.pdf")
+        assert len(reader.pages) == 2
+        assert page_size(reader, 1) == pytest.approx(SIZES_PT[paper], abs=0.5)
+        assert "back_offset_mm" in text_of(built.folder / f"calibration-{sheet}.pdf", 2)
+
+
+def test_handouts_list_every_step_in_order_with_time_log_and_contact(built: Built) -> None:
+    library = built.context.library
+    for routine_id, routine in library.routines.items():
+        for sheet, paper in (("a4", "A4"), ("letter", "Letter")):
+            path = built.folder / Path(built.context.url(f"handout-{sheet}", routine_id)).name
+            reader = PdfReader(path)
+            assert page_size(reader, 0) == pytest.approx(SIZES_PT[paper], abs=0.5)
+            text = text_of(path)
+            positions = []
+            for step in library.steps(routine):
+                assert step.dose_line() in text
+                positions.append(text.index(step.stretch.title))
+            assert positions == sorted(positions)
+            assert cards_minutes(library.routine_seconds(routine)) in text
+            assert "Day 7" in text
+            assert (library.guide.branding.contact or library.guide.branding.clinic_name) in text
+
+
+def cards_minutes(seconds: tuple[int, int]) -> str:
+    from stretchguide.models import format_minutes
+
+    return format_minutes(seconds)
+
+
+def test_two_builds_are_byte_identical(built: Built, built_site: Path) -> None:
+    # The session's command-line build of the same content is the second build.
+    again = built_site / "cards"
+    names = sorted(p.name for p in built.folder.iterdir())
+    assert names == sorted(p.name for p in again.iterdir())
+    for name in names:
+        assert (built.folder / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_source_date_epoch_sets_the_pdf_dates(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert cards.build_stamp() == "2023-11-14T22:13:20Z"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert cards.build_stamp() == cards.FIXED_DATE
+    info = built.pdf("stretch-cards.pdf").metadata
+    assert info is not None and str(info["/CreationDate"]).startswith("D:2000")
+
+
+def test_other_card_sizes(tmp_path: Path) -> None:
+    context = make_context(CONTENT, tmp_path, "--card-size", "4x6in")
+    renderer = cards.CardRenderer(context)
+    stretch = next(iter(context.library.stretches.values()))
+    document = renderer.stretch_card(stretch, cards.CARD_PAGES[context.card_size])
+    assert len(document.pages) == 2
+    width, height = document.pages[0].width * 0.75, document.pages[0].height * 0.75
+    assert (width, height) == pytest.approx((4 * 72, 6 * 72), abs=0.5)
+    assert renderer.overflow_problems(document, stretch.id, Path("x.yml"), "4x6in") == []
+
+
+def test_an_overflowing_card_fails_the_build_naming_its_file(content_copy: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = content_copy / "stretches" / "cat-cow.yml"
+    text = path.read_text(encoding="utf-8")
+    long_steps = "\n".join(f"  - Step {n}, " + "move slowly and breathe out, keeping the back long. " * 4
+                           for n in range(12))
+    text = re.sub(r"^steps:\n(?:  - .*\n(?:    .*\n)*)+", "steps:\n" + long_steps + "\n", text, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "site"
+    assert main(["build", "--content", str(content_copy), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "stretches/cat-cow.yml" in err
+    assert "front of the A6 card does not fit" in err and "--card-size" in err
+    assert not out.exists()
+
+
+def test_the_fetcher_refuses_the_network_and_outside_files(built: Built) -> None:
+    theme = built.context.options.theme_dir
+    options = cards.RenderOptions((theme / "cards").resolve().as_uri() + "/", (theme.resolve(),))
+    html = ('<html lang="en"><head><title>t</title></head><body>'
+            '<img src="https://example.org/x.png" alt="x"><img src="file:///etc/hostname" alt="y">'
+            '<img src="../fonts/OFL.txt" alt="z"></body></html>')
+    rendered = cards.layout_html(html, options)
+    joined = "\n".join(rendered.warnings)
+    assert "refusing to fetch https://example.org/x.png" in joined
+    assert "outside the theme and content folders" in joined
+    fetcher = cards.FolderFetcher([theme])
+    assert fetcher.fetch((theme / "cards" / "cards.css").resolve().as_uri()).read()
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://127.0.0.1/")
+
+
+def test_deck_pages_render_without_clipping(built: Built, tmp_path: Path) -> None:
+    # A face's content stays inside its page margin: the outermost 2 mm of every card is blank.
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", str(built.folder / "stretch-cards.pdf"),
+                    str(tmp_path / "p")], check=True)
+    border = round(2 / 25.4 * 60)
+    for png in sorted(tmp_path.glob("p-*.pgm")):
+        image = Image.open(png)
+        w, h = image.size
+        for box in ((0, 0, w, border), (0, h - border, w, h), (0, 0, border, h), (w - border, 0, w, h)):
+            assert image.crop(box).getextrema()[0] > 200, png.name
+
+
+def test_weasyprint_messages_become_w005_warnings_on_the_source_file(built: Built) -> None:
+    renderer = cards.CardRenderer(built.context)
+    source = Path("content/stretches/example.yml")
+    renderer.layout('<html lang="en"><head><title>t</title><style>p { colour: red; }</style></head>'
+                    "<body><p>x</p></body></html>", source, "card example")
+    assert renderer.warnings
+    assert {(p.path, p.code) for p in renderer.warnings} == {(source, "W005")}
+    assert "card example" in renderer.warnings[0].message
+
+
+def test_without_a_site_url_the_back_has_no_qr_code(content_copy: Path, tmp_path: Path) -> None:
+    guide = content_copy / "guide.yml"
+    guide.write_text(re.sub(r"^site_url:.*\n", "", guide.read_text(encoding="utf-8"), flags=re.M),
+                     encoding="utf-8")
+    context = make_context(content_copy, tmp_path)
+    assert context.site_url is None
+    renderer = cards.CardRenderer(context)
+    stretch = next(iter(context.library.stretches.values()))
+    values = renderer.stretch_values(stretch, cards.CARD_PAGES["A6"])
+    assert values["qr_svg"] is None and values["short_url"] is None
+    html = renderer.html("stretch.html", **values)
+    assert "<svg" not in html and "Online:" not in html
+    assert len(renderer.stretch_card(stretch, cards.CARD_PAGES["A6"]).pages) == 2
+
+
+def test_a_crowded_card_is_set_tighter_before_it_fails(content_copy: Path, tmp_path: Path) -> None:
+    path = content_copy / "stretches" / "childs-pose.yml"
+    text = path.read_text(encoding="utf-8")
+    extra = "".join(f"  - Extra cue {n}: keep talking calmly and watch their breathing closely.\n"
+                    for n in range(3))
+    path.write_text(text.replace("helper_cues:\n", "helper_cues:\n" + extra.replace(": ", ", ")),
+                    encoding="utf-8")
+    context = make_context(content_copy, tmp_path)
+    renderer = cards.CardRenderer(context)
+    stretch = context.library.stretches["childs-pose"]
+    page = cards.CARD_PAGES["A6"]
+    roomy = renderer.layout(renderer.html("stretch.html", **renderer.stretch_values(stretch, page)),
+                            path, "card")
+    assert renderer.overflow_problems(roomy, stretch.id, path, "A6"), "the test needs a crowded card"
+    fitted = renderer.stretch_card(stretch, page)
+    assert renderer.overflow_problems(fitted, stretch.id, path, "A6") == []
+    sizes = {box.style["font_size"] * 0.75 for box in text_boxes(fitted)}
+    assert min(sizes) >= 9 - 0.01
+
+
+def word_boxes(pdf: Path, page: int, word: str) -> list[tuple[float, float]]:
+    """Return the top-left corners (in points) of every `word` on a page, as poppler finds them."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(float(m.group(1)), float(m.group(2))) for m in re.finditer(
+        rf'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>{re.escape(word)}</word>', out)]
+
+
+def test_calibration_back_moves_by_the_back_offset(built: Built, tmp_path: Path) -> None:
+    import dataclasses
+
+    from stretchguide.models import Offset
+
+    context = built.context
+    guide = context.library.guide
+    shifted_guide = guide.model_copy(update={"print": guide.print.model_copy(
+        update={"back_offset_mm": Offset(x=2.0, y=3.0)})})
+    shifted = dataclasses.replace(context, library=dataclasses.replace(context.library, guide=shifted_guide))
+    for name, ctx in (("plain", context), ("shifted", shifted)):
+        (tmp_path / f"{name}.pdf").write_bytes(cards.CardRenderer(ctx).calibration("a4"))
+    plain, moved = (word_boxes(tmp_path / f"{n}.pdf", 2, "(mm)") for n in ("plain", "shifted"))
+    assert len(plain) == len(moved) == 2
+    for (x0, y0), (x1, y1) in zip(plain, moved, strict=True):
+        assert (x1 - x0, y1 - y0) == pytest.approx((2 * PT_PER_MM, 3 * PT_PER_MM), abs=0.05)
+    # The front's cross stays at the centre of the page.
+    assert word_boxes(tmp_path / "plain.pdf", 1, "front") == word_boxes(tmp_path / "shifted.pdf", 1, "front")
