@@ -57,8 +57,9 @@ def serve_dir() -> Iterator[Callable[..., str]]:
     """Serve folders over HTTP on loopback; return a function giving each one's base URL."""
     servers: list[http.server.ThreadingHTTPServer] = []
 
-    def start(folder: Path, host: str = "127.0.0.1") -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
+    def start(folder: Path, host: str = "127.0.0.1",
+              handler_class: type[http.server.SimpleHTTPRequestHandler] = _QuietHandler) -> str:
+        handler = functools.partial(handler_class, directory=str(folder))
         server = http.server.ThreadingHTTPServer((host, 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)

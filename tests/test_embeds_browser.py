@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
-import functools
 import http.server
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,20 +60,9 @@ class HostedHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def host_guide() -> Iterator[Callable[[Path, str], str]]:
+def host_guide(serve_dir: Callable[..., str]) -> Callable[[Path, str], str]:
     """Serve a built guide the way Netlify would, honouring its `_headers` file."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(site: Path, host: str = "127.0.0.1") -> str:
-        server = http.server.ThreadingHTTPServer((host, 0), functools.partial(HostedHandler, directory=str(site)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://{host}:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return lambda site, host="127.0.0.1": serve_dir(site, host, HostedHandler)
 
 
 @pytest.fixture(scope="module")
