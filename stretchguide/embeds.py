@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .colours import contrast
 from .models import Library, RenderContext, Routine, Stretch
 from .output import write_text
 from .problems import Problem
@@ -61,16 +62,6 @@ def _write_assets(context: RenderContext, theme: Path, embed_dir: Path) -> None:
     shutil.copyfile(theme / "fonts" / "OFL.txt", embed_dir / "fonts" / "OFL.txt")
     for name in SCRIPTS:
         shutil.copyfile(theme / "embed" / name, embed_dir / name)
-
-
-def contrast(first: str, second: str) -> float:
-    """Return the WCAG contrast ratio of two #rrggbb colours."""
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    high, low = sorted((luminance(first), luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _page_href(context: RenderContext, kind: str, item_id: str) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from stretchguide import figures
-from stretchguide.embeds import contrast, render_embeds
+from stretchguide.colours import contrast
+from stretchguide.embeds import render_embeds
 from stretchguide.models import BuildOptions, Library, RenderContext, Stretch
 from stretchguide.pipeline import load_checked
 from stretchguide.scaffold import new, schema_texts
