@@ -8,6 +8,7 @@ its own; the deck and the sheets are assembled from those pages afterwards.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
@@ -15,7 +16,10 @@ import hashlib
 import io
 import logging
 import mimetypes
+import multiprocessing
 import os
+import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,13 +27,18 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import markupsafe
+import pydyf
+import pypdf
 import segno
+import weasyprint
 from fontTools.ttLib import woff2
+from pypdf import PdfReader
 from weasyprint import CSS, HTML, Document
+from weasyprint.text.ffi import pango
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import impose
+from . import __version__, cache, impose
 from .models import Library, RenderContext, Routine, Stretch
 from .problems import ContentError, Problem
 
@@ -39,6 +48,8 @@ PDF_VARIANT = "pdf/ua-1"
 FIXED_DATE = "2000-01-01T00:00:00Z"
 #: The cover card's two faces come first in the deck.
 COVER_ID = "cover"
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,12 +287,6 @@ class CardRenderer:
         self.note(rendered.warnings, source, what)
         return rendered.document
 
-    def write(self, document: Document, source: Path, name: str) -> bytes:
-        """Write a document as PDF bytes, noting WeasyPrint's warnings."""
-        data, messages = write_pdf(document, f"{self.guide.title}/{name}")
-        self.note(messages, source, name)
-        return data
-
     def note(self, messages: Sequence[str], source: Path, what: str) -> None:
         """Record WeasyPrint messages as W005 warnings."""
         self.warnings += [Problem(source, 1, 1, "cards", f"{what}: {message}", "W005")
@@ -321,6 +326,42 @@ class CardRenderer:
         """Return the path of guide.yml, for problems about the guide as a whole."""
         return self.library.content_dir / "guide.yml"
 
+    def source_of(self, item_id: str) -> Path:
+        """Return the file a card's problems are reported on."""
+        return self.guide_path() if item_id == COVER_ID else self.library.source_paths.get(
+            item_id, self.guide_path())
+
+    def card_job(self, template: str, values: dict[str, Any], page: PageBox, item_id: str,
+                 what: str) -> Job:
+        """Return the job of one card; a card size (not large print) gets a tighter variant too."""
+        compact = None
+        if page is not LARGE_PRINT:
+            tight = dataclasses.replace(page, html_class=f"{page.html_class} compact")
+            compact = self.html(template, **{**values, **self.page_values(tight)})
+        large = "large-print/" if page is LARGE_PRINT else ""
+        return Job(ident=f"{self.guide.title}/{large}{item_id}", html=self.html(template, **values),
+                   what=what, label=item_id, anchors=(f"{item_id}-front", f"{item_id}-back"),
+                   compact_html=compact)
+
+    def stretch_job(self, stretch: Stretch, page: PageBox) -> Job:
+        """Return the job of one stretch's card."""
+        return self.card_job("stretch.html", self.stretch_values(stretch, page), page, stretch.id,
+                             f"card {stretch.id}")
+
+    def cover_job(self, page: PageBox) -> Job:
+        """Return the job of the cover card."""
+        return self.card_job("cover.html", self.cover_values(page), page, COVER_ID, "cover card")
+
+    def run(self, job: Job, source: Path) -> Output:
+        """Render a job in this process, noting its warnings on `source`."""
+        output = run_job(job, self.options, self.cache)
+        self.note_all(output.warnings, source)
+        return output
+
+    def note_all(self, messages: Sequence[str], source: Path) -> None:
+        """Record already-labelled WeasyPrint messages as W005 warnings."""
+        self.warnings += [Problem(source, 1, 1, "cards", message, "W005") for message in messages]
+
     def stretch_card(self, stretch: Stretch, page: PageBox) -> Document:
         """Lay out one stretch's front and back, tighter if the text does not fit otherwise."""
         source = self.library.source_paths.get(stretch.id, self.guide_path())
@@ -346,13 +387,14 @@ class CardRenderer:
         compact = dataclasses.replace(page, html_class=f"{page.html_class} compact")
         return self.layout(make_html(compact), source, what)
 
-    def overflow_problems(self, document: Document, item_id: str, source: Path, size: str,
+    def overflow_problems(self, pages: dict[str, int] | Document, item_id: str, source: Path, size: str,
                           ) -> list[Problem]:
-        """Return a problem for each face of a card that needs more than one page."""
-        anchors = [f"{item_id}-front", f"{item_id}-back"]
+        """Return a problem for each face of a card (pages per face, or its layout) that runs over."""
+        if isinstance(pages, Document):
+            pages = face_page_counts(pages, [f"{item_id}-front", f"{item_id}-back"])
         problems = []
-        for anchor, pages in face_page_counts(document, anchors).items():
-            if pages > 1:
+        for anchor, count in pages.items():
+            if count > 1:
                 side = anchor.rsplit("-", 1)[1]
                 keys = ("setup, steps, feel" if side == "front" else "helper_cues, easier, harder, safety")
                 if item_id == COVER_ID:
@@ -362,14 +404,14 @@ class CardRenderer:
                           "in guide.yml)") if bigger else ""
                 problems.append(Problem(
                     source, 1, 1, "",
-                    f"the {side} of the {size} card does not fit: it needs {pages} pages; "
+                    f"the {side} of the {size} card does not fit: it needs {count} pages; "
                     f"shorten the text ({keys}){larger}"))
         return problems
 
     # -- handouts --
 
-    def handout(self, routine: Routine, sheet: str) -> bytes:
-        """Render a routine handout on A4 or Letter."""
+    def handout_job(self, routine: Routine, sheet: str) -> Job:
+        """Return the job of a routine handout on A4 or Letter."""
         width, height = SHEETS[sheet]
         page = PageBox(width, height, HANDOUT_MARGIN, 48.0, 22.0, f"handout handout-{sheet}")
         steps = self.library.steps(routine)
@@ -383,36 +425,206 @@ class CardRenderer:
             short_url=short_url(page_url) if page_url else None,
             qr_svg=qr_svg(page_url, f"QR code: {routine.title} online") if page_url else None,
             sheet=sheet)
-        source = self.library.source_paths.get(routine.id, self.guide_path())
-        name = f"routine-{routine.id}-{sheet}"
-        return self.write(self.layout(html, source, name), source, name)
+        return self.job(html, f"routine-{routine.id}-{sheet}")
+
+    def handout(self, routine: Routine, sheet: str) -> bytes:
+        """Render a routine handout on A4 or Letter."""
+        return self.run(self.handout_job(routine, sheet),
+                        self.library.source_paths.get(routine.id, self.guide_path())).pdf
+
+    def job(self, html: str, name: str) -> Job:
+        """Return the job of a document that is written as laid out (no faces to check)."""
+        return Job(ident=f"{self.guide.title}/{name}", html=html, what=name, label=name)
 
     # -- sheets --
 
-    def overlay(self, sheets: Sequence[impose.SheetMarks], width: float, height: float,
-                name: str) -> bytes:
-        """Render the marks and labels of imposed sheets: one page per sheet."""
+    def overlay_job(self, sheets: Sequence[impose.SheetMarks], width: float, height: float,
+                    name: str) -> Job:
+        """Return the job of the marks and labels of imposed sheets: one page per sheet."""
         page = PageBox(width, height, 0.0, 0.0, 0.0, "sheet")
-        html = self.html("sheet.html", **self.page_values(page), sheets=sheets,
-                         line=impose.MARK_LINE_MM)
-        return self.write(self.layout(html, self.guide_path(), name), self.guide_path(), name)
+        return self.job(self.html("sheet.html", **self.page_values(page), sheets=sheets,
+                                  line=impose.MARK_LINE_MM), name)
 
-    def calibration(self, sheet: str) -> bytes:
-        """Render the front/back registration sheet with the current back offset applied."""
+    def calibration_job(self, sheet: str) -> Job:
+        """Return the job of the front/back registration sheet with the back offset applied."""
         width, height = SHEETS[sheet]
         page = PageBox(width, height, 0.0, 0.0, 0.0, "calibration")
         offset = self.guide.print.back_offset_mm
         ticks = list(range(-10, 11))
         html = self.html("calibration.html", **self.page_values(page), sheet=sheet, ticks=ticks,
                          offset=offset, centre=(width / 2, height / 2))
-        name = f"calibration-{sheet}"
-        return self.write(self.layout(html, self.guide_path(), name), self.guide_path(), name)
+        return self.job(html, f"calibration-{sheet}")
+
+    def calibration(self, sheet: str) -> bytes:
+        """Render the front/back registration sheet with the current back offset applied."""
+        return self.run(self.calibration_job(sheet), self.guide_path()).pdf
+
+
+# ---- Jobs: documents rendered in worker processes, or taken from the cache ----------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One PDF to render: its HTML, and a tighter variant to use when a face runs over."""
+
+    ident: str  # seeds the PDF's identifier
+    html: str
+    what: str  # names the document in layout warnings
+    label: str  # names it in warnings from writing the PDF
+    anchors: tuple[str, ...] = ()  # element ids of the faces whose pages are counted
+    compact_html: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    """A rendered job: tagged PDF bytes, pages per face, and labelled WeasyPrint warnings."""
+
+    pdf: bytes
+    pages: dict[str, int]
+    warnings: tuple[str, ...]
+
+
+def run_job(job: Job, options: RenderOptions, cache: LayoutCache) -> Output:
+    """Lay out and write one job; a pure function of the job and the files it reads."""
+    rendered = layout_html(job.html, options, cache)
+    warnings = [f"{job.what}: {message}" for message in rendered.warnings]
+    pages = face_page_counts(rendered.document, job.anchors)
+    if job.compact_html is not None and any(n != 1 for n in pages.values()):
+        rendered = layout_html(job.compact_html, options, cache)
+        warnings += [f"{job.what}: {message}" for message in rendered.warnings]
+        pages = face_page_counts(rendered.document, job.anchors)
+    data, messages = write_pdf(rendered.document, job.ident)
+    warnings += [f"{job.label}: {message}" for message in messages]
+    return Output(data, pages, tuple(warnings))
+
+
+_WORKER: tuple[RenderOptions, LayoutCache] | None = None
+#: Fewer documents than this per worker are rendered in the build's own process.
+MIN_JOBS_PER_WORKER = 4
+
+
+def _start_worker(options: RenderOptions) -> None:
+    # Each worker process keeps its own fonts and parsed stylesheet for all its jobs.
+    global _WORKER
+    _WORKER = (options, LayoutCache())
+
+
+def _work(job: Job) -> Output:
+    assert _WORKER is not None, "worker not started"
+    return run_job(job, *_WORKER)
+
+
+def environment_key(options: RenderOptions) -> str:
+    """Return a digest of what shapes every PDF besides its HTML: styles, fonts, versions."""
+    files = [path for root in options.roots for folder in ("cards", "fonts")
+             for path in (root / folder).rglob("*") if path.is_file() and path.suffix != ".html"]
+    files += list(options.stylesheets)
+    # Pango lays out the text; another version may break lines differently.
+    return cache.digest(
+        __version__, weasyprint.__version__, pypdf.__version__, pydyf.__version__, str(pango.pango_version()),
+        PDF_VARIANT,
+        options.base_url, *(str(root) for root in options.roots), cache.files_digest(files))
+
+
+_FILE_URL = re.compile(r"""file://[^"'\s<>)]+""")
+
+
+def job_key(job: Job, environment: str) -> str:
+    """Return the cache key of a job: its HTML and every file it links to by file: URL."""
+    linked = [Path(url2pathname(urlsplit(url).path)) for url in sorted(set(_FILE_URL.findall(
+        job.html + (job.compact_html or ""))))]
+    return cache.digest(environment, job.ident, job.what, job.label, "\0".join(job.anchors), job.html,
+                        job.compact_html if job.compact_html is not None else "\0none",
+                        cache.files_digest(linked))
+
+
+def render_jobs(jobs: Sequence[Job], renderer: CardRenderer) -> list[Output]:
+    """Render every job, reusing cached outputs, on `options.jobs` worker processes."""
+    build = renderer.context.options
+    store = cache.Store(build.cache_dir, "cards")
+    environment = environment_key(renderer.options)
+    keys = [job_key(job, environment) for job in jobs]
+    outputs: dict[int, Output] = {}
+    for index, key in enumerate(keys):
+        hit = store.get(key)
+        if hit is not None:
+            outputs[index] = Output(hit[0], dict(hit[1]["pages"]), tuple(hit[1]["warnings"]))
+    todo = [index for index in range(len(jobs)) if index not in outputs]
+    # Why not always a pool: starting a worker (importing WeasyPrint, loading fonts) costs more
+    # than rendering a few documents here, as after a small edit.
+    workers = max(1, min(build.jobs or os.cpu_count() or 1, len(todo) // MIN_JOBS_PER_WORKER))
+    log.info("cards: rendering %d of %d documents on %d process(es); %d from the cache",
+             len(todo), len(jobs), workers, len(jobs) - len(todo))
+
+    def done(index: int, output: Output) -> None:
+        outputs[index] = output
+        store.put(keys[index], output.pdf, {"pages": output.pages, "warnings": list(output.warnings)})
+        log.debug("rendered %s", jobs[index].ident)
+
+    with progress(len(todo), "Rendering cards", build.verbosity > 0) as advance:
+        if workers > 1:
+            # Why spawn: a forked WeasyPrint/Pango state is not safe to reuse; results come back as bytes.
+            with concurrent.futures.ProcessPoolExecutor(
+                    max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker, initargs=(renderer.options,)) as pool:
+                futures = {pool.submit(_work, jobs[index]): index for index in todo}
+                for future in concurrent.futures.as_completed(futures):
+                    done(futures[future], future.result())
+                    advance()
+        else:
+            for index in todo:
+                done(index, run_job(jobs[index], renderer.options, renderer.cache))
+                advance()
+    return [outputs[index] for index in range(len(jobs))]
+
+
+@contextlib.contextmanager
+def progress(total: int, label: str, enabled: bool) -> Iterator[Callable[[], None]]:
+    """Show a progress bar on stderr when it is a terminal; yield the function that advances it."""
+    if not (enabled and total > 1 and sys.stderr.isatty()):
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tuple[Job, Path]]:
+    """Return every document to render, by (kind, id), with the file its warnings name.
+
+    kinds: handout-a4/handout-letter (routine id), card and large (cover or stretch id),
+    marks, fold-marks and calibration (sheet).
+    """
+    library = renderer.library
+    jobs: dict[tuple[str, str], tuple[Job, Path]] = {}
+    for routine_id, routine in library.routines.items():  # the slowest first, for even workers
+        for sheet in SHEETS:
+            jobs["handout-" + sheet, routine_id] = (renderer.handout_job(routine, sheet),
+                                                    library.source_paths.get(routine_id, renderer.guide_path()))
+    for box, kind in ((page, "card"), (LARGE_PRINT, "large")):
+        jobs[kind, COVER_ID] = (renderer.cover_job(box), renderer.guide_path())
+        for stretch_id, stretch in library.stretches.items():
+            jobs[kind, stretch_id] = (renderer.stretch_job(stretch, box), renderer.source_of(stretch_id))
+    cards = 1 + len(library.stretches)
+    for sheet, (width, height) in SHEETS.items():
+        duplex = impose.plan_grid(width, height, page.width, page.height)
+        fold = impose.plan_grid(width, height, 2 * page.width, page.height)
+        jobs["marks", sheet] = (renderer.overlay_job(impose.duplex_marks(duplex, cards, sheet_label(sheet)),
+                                                     width, height, f"sheets-{sheet}-marks"), renderer.guide_path())
+        jobs["fold-marks", sheet] = (renderer.overlay_job(impose.fold_marks(fold, cards), width, height,
+                                                          f"sheets-{sheet}-fold-marks"), renderer.guide_path())
+        jobs["calibration", sheet] = (renderer.calibration_job(sheet), renderer.guide_path())
+    return jobs
 
 
 def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     """Render the deck, one PDF per stretch, sheets, calibration and handouts into dest/cards/."""
     renderer = CardRenderer(context)
     library = context.library
+    guide = library.guide
     size = context.card_size
     page = CARD_PAGES[size]
     (dest / "cards").mkdir(parents=True, exist_ok=True)
@@ -421,53 +633,57 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
         # Every file is named by context.url, so the site's links and the files never drift.
         (dest / context.url(kind, item_id)).write_bytes(data)
 
-    # First lay out every card and check that each face fits on one page.
-    cards: dict[str, Document] = {COVER_ID: renderer.cover_card(page)}
-    for stretch_id, stretch in library.stretches.items():
-        cards[stretch_id] = renderer.stretch_card(stretch, page)
+    # Every document is a job, described by its HTML, rendered in workers or taken from the cache.
+    card_ids = [COVER_ID, *library.stretches]
+    jobs = plan_jobs(renderer, page)
+    rendered = dict(zip(jobs, render_jobs([job for job, _ in jobs.values()], renderer), strict=True))
+    for key, output in rendered.items():
+        renderer.note_all(output.warnings, jobs[key][1])
+
+    # Every face must fit on one page of its card.
     overflow: list[Problem] = []
-    for card_id, document in cards.items():
-        source = renderer.guide_path() if card_id == COVER_ID else library.source_paths.get(
-            card_id, renderer.guide_path())
-        overflow += renderer.overflow_problems(document, card_id, source, size)
+    for card_id in card_ids:
+        overflow += renderer.overflow_problems(rendered["card", card_id].pages, card_id,
+                                               renderer.source_of(card_id), size)
     if overflow:
         raise ContentError(overflow)
+    log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
 
-    # Then write the deck and one PDF per stretch.
-    deck_pages = [p for document in cards.values() for p in document.pages]
-    deck = renderer.write(cards[COVER_ID].copy(deck_pages), renderer.guide_path(), "stretch-cards")
-    save("deck", "", deck)
-    for stretch_id in library.stretches:
-        save("card", stretch_id, renderer.write(cards[stretch_id], library.source_paths.get(
-            stretch_id, renderer.guide_path()), stretch_id))
+    # The decks join the cards' own tagged PDFs; one PDF per stretch is its card as rendered.
+    titles = [guide.title, *(stretch.title for stretch in library.stretches.values())]
+    with contextlib.ExitStack() as stack:
+        # Why another process: joining PDFs is slow in pure Python, and the two decks are independent.
+        large_parts = [rendered["large", card_id].pdf for card_id in card_ids]
+        large_name = f"{guide.title}/stretch-cards-large-print"
+        if context.options.jobs > 1:
+            helper = stack.enter_context(concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")))
+            large = helper.submit(impose.merge_pdfs, large_parts, titles, large_name)
+        parsed = [PdfReader(io.BytesIO(rendered["card", card_id].pdf)) for card_id in card_ids]
+        save("deck", "", impose.merge_tagged(parsed, titles, f"{guide.title}/stretch-cards"))
+        for stretch_id in library.stretches:
+            save("card", stretch_id, rendered["card", stretch_id].pdf)
+        # Imposed sheets, from the cards' pages (parsed once for the deck and all four sheets):
+        # front of card k is page 2k, its back 2k + 1.
+        deck_pages = [card_page for reader in parsed for card_page in reader.pages]
+        pairs = [(2 * k, 2 * k + 1) for k in range(len(card_ids))]
+        offset = (guide.print.back_offset_mm.x, guide.print.back_offset_mm.y)
+        for sheet, (width, height) in SHEETS.items():
+            duplex = impose.plan_grid(width, height, page.width, page.height)
+            fold = impose.plan_grid(width, height, 2 * page.width, page.height)
+            save("sheets", sheet, impose.impose_duplex(
+                deck_pages, pairs, duplex, offset, rendered["marks", sheet].pdf, f"sheets-{sheet}",
+                sheet_meta(context, sheet)))
+            save("sheets-fold", sheet, impose.impose_fold(
+                deck_pages, pairs, fold, rendered["fold-marks", sheet].pdf, f"sheets-{sheet}-fold",
+                sheet_meta(context, sheet)))
+            save("calibration", sheet, rendered["calibration", sheet].pdf)
+        save("deck-large-print", "", large.result() if context.options.jobs > 1
+             else impose.merge_pdfs(large_parts, titles, large_name))
 
-    # The large-print deck: faces may run over, as it is read at home rather than carried.
-    large = [renderer.cover_card(LARGE_PRINT)] + [
-        renderer.stretch_card(stretch, LARGE_PRINT) for stretch in library.stretches.values()]
-    large_pages = [p for document in large for p in document.pages]
-    save("deck-large-print", "", renderer.write(large[0].copy(large_pages), renderer.guide_path(),
-                                                "stretch-cards-large-print"))
-
-    # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.
-    pairs = [(2 * k, 2 * k + 1) for k in range(len(cards))]
-    offset = (context.library.guide.print.back_offset_mm.x, context.library.guide.print.back_offset_mm.y)
-    for sheet, (width, height) in SHEETS.items():
-        duplex = impose.plan_grid(width, height, page.width, page.height)
-        marks = impose.duplex_marks(duplex, len(pairs), sheet_label(sheet))
-        overlay = renderer.overlay(marks, width, height, f"sheets-{sheet}-marks")
-        save("sheets", sheet, impose.impose_duplex(
-            deck, pairs, duplex, offset, overlay, f"sheets-{sheet}", sheet_meta(context, sheet)))
-        fold = impose.plan_grid(width, height, 2 * page.width, page.height)
-        fold_marks = impose.fold_marks(fold, len(pairs))
-        fold_overlay = renderer.overlay(fold_marks, width, height, f"sheets-{sheet}-fold-marks")
-        save("sheets-fold", sheet, impose.impose_fold(
-            deck, pairs, fold, fold_overlay, f"sheets-{sheet}-fold", sheet_meta(context, sheet)))
-        save("calibration", sheet, renderer.calibration(sheet))
-
-    # Routine handouts.
-    for routine_id, routine in library.routines.items():
-        for sheet in SHEETS:
-            save(f"handout-{sheet}", routine_id, renderer.handout(routine, sheet))
+    for (kind, item_id), output in rendered.items():
+        if kind.startswith("handout-"):
+            save(kind, item_id, output.pdf)
     return renderer.warnings
 
 

@@ -12,9 +12,9 @@ import dataclasses
 import hashlib
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     ByteStringObject,
@@ -23,6 +23,7 @@ from pypdf.generic import (
     FloatObject,
     IndirectObject,
     NameObject,
+    NumberObject,
     PdfObject,
     TextStringObject,
 )
@@ -259,8 +260,9 @@ class Sheets:
     placement, instead of pypdf re-parsing and merging content streams (slow).
     """
 
-    def __init__(self, deck: bytes, overlay: bytes) -> None:
-        self.cards = PdfReader(io.BytesIO(deck))
+    def __init__(self, deck: bytes | Sequence[PageObject], overlay: bytes) -> None:
+        # Pages already parsed may be shared: parsing a large deck costs more than imposing it.
+        self.cards = PdfReader(io.BytesIO(deck)).pages if isinstance(deck, bytes) else deck
         self.marks = PdfReader(io.BytesIO(overlay))
         self.writer = PdfWriter()
         self._forms: dict[int, IndirectObject] = {}
@@ -268,7 +270,7 @@ class Sheets:
     def form(self, index: int) -> IndirectObject:
         """Return card page `index` as a Form XObject in the output, copying it once."""
         if index not in self._forms:
-            page = self.cards.pages[index]
+            page = self.cards[index]
             contents = page.get_contents()
             form = DecodedStreamObject()
             form.set_data(contents.get_data() if contents is not None else b"")
@@ -314,7 +316,7 @@ def _dictionary(value: object) -> DictionaryObject:
     return target if isinstance(target, DictionaryObject) else DictionaryObject()
 
 
-def impose_duplex(deck: bytes, pairs: Sequence[tuple[int, int]], grid: Grid,
+def impose_duplex(deck: bytes | Sequence[PageObject], pairs: Sequence[tuple[int, int]], grid: Grid,
                   back_offset: tuple[float, float], overlay: bytes, name: str, meta: Meta) -> bytes:
     """Put fronts on one side of each sheet and their backs behind them on the next page."""
     sheets = Sheets(deck, overlay)
@@ -329,7 +331,7 @@ def impose_duplex(deck: bytes, pairs: Sequence[tuple[int, int]], grid: Grid,
     return finish(sheets.writer, name, meta)
 
 
-def impose_fold(deck: bytes, pairs: Sequence[tuple[int, int]], grid: Grid, overlay: bytes,
+def impose_fold(deck: bytes | Sequence[PageObject], pairs: Sequence[tuple[int, int]], grid: Grid, overlay: bytes,
                 name: str, meta: Meta) -> bytes:
     """Put each front beside its back, one fold apart, for one-sided printing."""
     sheets = Sheets(deck, overlay)
@@ -356,3 +358,99 @@ def finish(writer: PdfWriter, name: str, meta: Meta) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# ---- Joining tagged documents ----------------------------------------------------------
+
+
+def merge_tagged(parts: Iterable[PdfReader], titles: Sequence[str], name: str) -> bytes:
+    """Join tagged PDFs into one tagged PDF: pages, tag trees, and a bookmark per part.
+
+    The document keeps the first part's metadata (title, author, language, XMP) as if it
+    were that document with the other parts' pages added. Why not WeasyPrint: joining the
+    parts' bytes lets each part come from the cache instead of being laid out again.
+    """
+    writer = PdfWriter()
+    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
+    tree_ref = writer._add_object(tree)
+    document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
+                                 NameObject("/S"): NameObject("/Document"), NameObject("/P"): tree_ref})
+    document_ref = writer._add_object(document)
+    kids, nums, role_map = ArrayObject(), ArrayObject(), DictionaryObject()
+    offset = 0
+    starts = []
+    for index, reader in enumerate(parts):
+        root = reader.root_object
+        if index == 0:
+            _copy_document_keys(reader, writer)
+        starts.append(len(writer.pages))
+        source_tree = _dictionary(root.get("/StructTreeRoot"))
+        if source_tree.indirect_reference is not None:
+            # Why: the parts' tag elements point up to their tree root; map it onto the joined one.
+            translated = writer._id_translated.setdefault(id(reader), {"PreventGC": reader})
+            translated[source_tree.indirect_reference.idnum] = tree_ref.idnum
+        keys = 0
+        for page in reader.pages:
+            new = writer.add_page(page)
+            if "/StructParents" in page:  # add_page drops it: set it again, renumbered
+                keys = max(keys, _number(page["/StructParents"]) + 1)
+                new[NameObject("/StructParents")] = NumberObject(_number(page["/StructParents"]) + offset)
+            for annotation in new.get("/Annots", ArrayObject()):
+                target = annotation.get_object()
+                if "/StructParent" in target:
+                    keys = max(keys, _number(target["/StructParent"]) + 1)
+                    target[NameObject("/StructParent")] = NumberObject(_number(target["/StructParent"]) + offset)
+        number_tree = _dictionary(source_tree.get("/ParentTree"))
+        entries = list(_dictionary(number_tree).get("/Nums", ArrayObject()))
+        for key, value in zip(entries[::2], entries[1::2], strict=True):
+            nums += [NumberObject(_number(key) + offset), value.clone(writer)]
+            keys = max(keys, _number(key) + 1)
+        top = source_tree.get("/K")
+        for kid in (top if isinstance(top, ArrayObject) else [top] if top is not None else []):
+            cloned = kid.clone(writer)
+            element = cloned.get_object()
+            if isinstance(element, DictionaryObject):
+                element[NameObject("/P")] = document_ref
+            kids.append(cloned)
+        for role, standard in _dictionary(source_tree.get("/RoleMap")).items():
+            role_map[NameObject(role)] = standard.clone(writer)
+        offset += keys
+        # Why: the writer keeps every part it copied from alive; a part is done, so let it go.
+        writer._id_translated.pop(id(reader), None)
+    document[NameObject("/K")] = kids
+    tree[NameObject("/K")] = document_ref
+    tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
+    tree[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
+    if role_map:
+        tree[NameObject("/RoleMap")] = role_map
+    writer.root_object[NameObject("/StructTreeRoot")] = tree_ref
+    for title, start in zip(titles, starts, strict=True):
+        writer.add_outline_item(title=title, page_number=start)
+    writer.compress_identical_objects()
+    digest = ByteStringObject(hashlib.sha256(name.encode()).digest()[:16])
+    writer._ID = ArrayObject([digest, digest])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def merge_pdfs(parts: Sequence[bytes], titles: Sequence[str], name: str) -> bytes:
+    """Join tagged PDFs given as bytes; see merge_tagged (this one can run in another process)."""
+    return merge_tagged((PdfReader(io.BytesIO(data)) for data in parts), titles, name)
+
+
+def _number(value: object) -> int:
+    """Resolve an integer that may be stored indirectly."""
+    target = value.get_object() if isinstance(value, PdfObject) else value
+    return int(target) if isinstance(target, int) else 0
+
+
+def _copy_document_keys(reader: PdfReader, writer: PdfWriter) -> None:
+    """Copy a document's information, XMP metadata, language and viewer settings."""
+    info = reader.metadata
+    if info is not None:
+        writer.add_metadata(dict(info))
+    root = reader.root_object
+    for key in ("/Metadata", "/Lang", "/MarkInfo", "/ViewerPreferences"):
+        if key in root:
+            writer.root_object[NameObject(key)] = root[key].clone(writer)

@@ -23,6 +23,7 @@ from typing import Any
 import markupsafe
 
 from . import vocab
+from .colours import contrast, mix, readable
 from .models import Library, RenderContext, Routine, Stretch, iso_duration
 from .output import write_text
 from .problems import ContentError, Problem
@@ -35,7 +36,7 @@ ASSET_DIR = "assets/sg"
 LIGHT_BG = "#ffffff"
 DARK_BG = "#1e2129"
 #: Contrast to reach for text colours: WCAG AA asks 4.5; keep a margin for rounding.
-TEXT_CONTRAST = 4.8
+TEXT_CONTRAST = 4.8  # a little above AA, so adjusted brand colours keep a margin
 #: Most stretch pages listed flat in the nav; larger libraries are grouped A-Z.
 NAV_GROUP_SIZE = 30
 #: Seconds before a hung `mkdocs build` is given up.
@@ -60,6 +61,10 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
         for entry in sorted((work / "site").iterdir()):
             shutil.move(str(entry), str(dest / entry.name))
     finally:
+        keep = os.environ.get("STRETCHGUIDE_KEEP_PAGES")
+        if keep and (work / "docs").is_dir():
+            # For the benchmark: keep the generated Markdown to build it with stock Material.
+            shutil.copytree(work / "docs", keep, dirs_exist_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     return []
 
@@ -344,53 +349,22 @@ def _mkdocs_problem(context: RenderContext, message: str) -> Problem:
 
 def brand_colours(primary: str, accent: str) -> dict[str, str]:
     """Return the site's colours from the brand's, adjusted so text on them stays readable."""
-    on_primary = max(("#ffffff", "#111111"), key=lambda fg: contrast(fg, primary))
+    on_primary = _on(primary)
     return {
         "primary": primary,
         "primary_light": mix(primary, "#ffffff", 0.2),
         "primary_dark": mix(primary, "#000000", 0.2),
         "on_primary": on_primary,
         "on_primary_muted": mix(on_primary, primary, 0.15),
-        "link_light": readable(primary, LIGHT_BG),
-        "link_dark": readable(primary, DARK_BG),
-        "accent_light": readable(accent, LIGHT_BG),
-        "accent_dark": readable(accent, DARK_BG),
-        "accent_on_light": max(("#ffffff", "#111111"), key=lambda fg: contrast(fg, readable(accent, LIGHT_BG))),
-        "accent_on_dark": max(("#ffffff", "#111111"), key=lambda fg: contrast(fg, readable(accent, DARK_BG))),
+        "link_light": readable(primary, LIGHT_BG, TEXT_CONTRAST),
+        "link_dark": readable(primary, DARK_BG, TEXT_CONTRAST),
+        "accent_light": readable(accent, LIGHT_BG, TEXT_CONTRAST),
+        "accent_dark": readable(accent, DARK_BG, TEXT_CONTRAST),
+        "accent_on_light": _on(readable(accent, LIGHT_BG, TEXT_CONTRAST)),
+        "accent_on_dark": _on(readable(accent, DARK_BG, TEXT_CONTRAST)),
     }
 
 
-def _rgb(colour: str) -> tuple[int, int, int]:
-    value = colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def luminance(colour: str) -> float:
-    """Return the WCAG relative luminance of a #rrggbb colour."""
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    """Return the WCAG contrast ratio of two #rrggbb colours."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-def mix(a: str, b: str, share: float) -> str:
-    """Return `a` moved `share` (0-1) of the way towards `b`."""
-    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(_rgb(a), _rgb(b), strict=True))
-
-
-def readable(colour: str, background: str) -> str:
-    """Return `colour`, darkened or lightened just enough to be readable as text on `background`."""
-    towards = "#000000" if luminance(background) > 0.5 else "#ffffff"
-    for step in range(21):
-        candidate = mix(colour, towards, step / 20)
-        if contrast(candidate, background) >= TEXT_CONTRAST:
-            return candidate
-    return towards
+def _on(background: str) -> str:
+    """Return white or near-black, whichever reads better on `background`."""
+    return max(("#ffffff", "#111111"), key=lambda fg: contrast(fg, background))

@@ -54,3 +54,20 @@ def test_every_command_has_help() -> None:
         result = subprocess.run([sys.executable, str(ROOT / "build.py"), command, "--help"],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0 and "usage:" in result.stdout, command
+
+
+def test_readme_links_point_at_files_that_exist() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [t for t in re.findall(r"\]\(([^)#]+)\)", readme) if not t.startswith(("http:", "https:"))]
+    assert targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing
+
+
+def test_readme_names_exactly_the_two_set_up_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Set up", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [ln.split("#")[0].strip() for ln in block.strip().splitlines()]
+    assert commands == ["make build", "make test"]

@@ -19,18 +19,11 @@ from pathlib import Path
 import pytest
 
 from stretchguide import figures
+from stretchguide.colours import contrast, readable
 from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
-from stretchguide.site import (
-    brand_colours,
-    contrast,
-    mkdocs_text,
-    readable,
-    relative_url,
-    render_site,
-    stretch_nav,
-)
+from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site, stretch_nav
 from stretchguide.templates import make_env
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,206 @@
+"""The card cache and the worker pool: nothing stale is ever served, and no output depends on either."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stretchguide import cache, cards, figures
+from stretchguide.models import BuildOptions, RenderContext
+from stretchguide.pipeline import load_checked
+from stretchguide.templates import make_env
+
+from .conftest import CONTENT, ROOT
+
+#: Three copies of default stretches on top of the five: a library of eight.
+EXTRA = {"cat-cow": "cat-cow-2", "pigeon": "pigeon-2", "childs-pose": "childs-pose-2"}
+
+
+def make_library(dest: Path) -> Path:
+    """Write an eight-stretch library (the default guide plus renamed copies) into `dest`."""
+    shutil.copytree(CONTENT, dest)
+    for base, new in EXTRA.items():
+        text = (dest / "stretches" / f"{base}.yml").read_text(encoding="utf-8")
+        text = re.sub(r"^title: (.*)$", r"title: \1 (again)", text, count=1, flags=re.M)
+        (dest / "stretches" / f"{new}.yml").write_text(text, encoding="utf-8")
+    return dest
+
+
+def make_context(content: Path, cache_dir: Path | None, jobs: int = 1, theme: Path = ROOT / "theme",
+                 **settings: object) -> RenderContext:
+    """Load `content` as the pipeline does, with the given cache, worker count and settings."""
+    options = BuildOptions(content_dir=content, out_dir=content.parent / "unused", theme_dir=theme,
+                           docs_dir=ROOT / "docs", mkdocs_config=ROOT / "mkdocs.yml", jobs=jobs,
+                           cache_dir=cache_dir, **settings)  # type: ignore[arg-type]
+    library, _ = load_checked(content)
+    return RenderContext(library, figures.draw_figures(library), options, make_env(theme))
+
+
+def build(context: RenderContext, dest: Path, caplog: pytest.LogCaptureFixture) -> set[str]:
+    """Render the cards into `dest`; return the identifiers of the documents actually rendered."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="stretchguide.cards"):
+        assert cards.render_cards(context, dest) == []
+    return {m.removeprefix("rendered ") for m in caplog.messages if m.startswith("rendered ")}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Return every file below `folder` by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def keys(context: RenderContext) -> dict[tuple[str, str], str]:
+    """Return the cache key of every document a build would render, by (kind, id)."""
+    renderer = cards.CardRenderer(context)
+    environment = cards.environment_key(renderer.options)
+    return {name: cards.job_key(job, environment)
+            for name, (job, _) in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size]).items()}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_library(tmp_path_factory.mktemp("library") / "content")
+
+
+@pytest.fixture(scope="module")
+def parallel(tmp_path_factory: pytest.TempPathFactory, library: Path) -> tuple[Path, Path]:
+    """The library's cards rendered on two worker processes into an empty cache: (output, cache)."""
+    out, store = tmp_path_factory.mktemp("parallel"), tmp_path_factory.mktemp("cache")
+    assert cards.render_cards(make_context(library, store, jobs=2), out) == []
+    return out, store
+
+
+def test_parallel_serial_and_cached_builds_are_byte_identical(
+        parallel: tuple[Path, Path], library: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    out, store = parallel
+    serial = tmp_path / "serial"
+    rendered = build(make_context(library, None, jobs=1), serial, caplog)
+    assert len(rendered) == len(keys(make_context(library, None)))  # no cache: everything rendered
+    assert tree(serial) == tree(out)
+    again = tmp_path / "again"
+    assert build(make_context(library, store, jobs=2), again, caplog) == set()  # all from the cache
+    assert tree(again) == tree(out)
+    assert len(tree(out)["cards/stretch-cards.pdf"]) > 0
+
+
+def test_editing_one_stretch_renders_only_what_shows_it(
+        parallel: tuple[Path, Path], library: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _, warm = parallel
+    store = tmp_path / "cache"
+    shutil.copytree(warm, store)
+    path = library / "stretches" / "pigeon.yml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    try:
+        title = "Partner stretches for the lower back"
+        rendered = build(make_context(library, store, jobs=1), tmp_path / "edited", caplog)
+        # Its card, its large-print card and the handouts of the one routine that has it; nothing else.
+        assert rendered == {f"{title}/pigeon", f"{title}/large-print/pigeon",
+                            f"{title}/routine-lower-back-basics-a4", f"{title}/routine-lower-back-basics-letter"}
+        fresh = tmp_path / "fresh"
+        build(make_context(library, None, jobs=2), fresh, caplog)
+        assert tree(tmp_path / "edited") == tree(fresh)
+        assert tree(fresh)["cards/pigeon.pdf"] != tree(parallel[0])["cards/pigeon.pdf"]
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+def test_deck_from_cached_cards_keeps_tags_metadata_and_bookmarks(parallel: tuple[Path, Path],
+                                                                  library: Path) -> None:
+    from pypdf import PdfReader
+
+    deck = PdfReader(parallel[0] / "cards" / "stretch-cards.pdf")
+    root: Any = deck.trailer["/Root"]
+    tree_root = root["/StructTreeRoot"]
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"
+    # One document element holding each card's tags; every page's marked content is reachable.
+    document: Any = tree_root["/K"].get_object()
+    assert document["/S"] == "/Document" and len(document["/K"]) == 9
+    nums = tree_root["/ParentTree"]["/Nums"]
+    parents = {int(str(k)) for k in nums[::2]}
+    assert {int(str(page["/StructParents"])) for page in deck.pages} <= parents
+    assert int(str(tree_root["/ParentTreeNextKey"])) == max(parents) + 1
+    lib, _ = load_checked(library)
+    titles = [item.title for item in deck.outline if not isinstance(item, list)]
+    assert titles == [lib.guide.title, *(s.title for s in lib.stretches.values())]
+    assert deck.metadata is not None and deck.metadata.title == lib.guide.title
+    assert deck.metadata.author == lib.guide.branding.clinic_name
+
+
+def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_shapes(
+        library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    base = keys(make_context(library, None, theme=theme))
+
+    def changed(after: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+        assert after.keys() == base.keys()
+        return {name for name in base if base[name] != after[name]}
+
+    stretch_cards = {(kind, sid) for kind, sid in base if kind in ("card", "large") and sid != cards.COVER_ID}
+    # A card template: every stretch card, in both sizes; not the cover, handouts or sheets.
+    template = theme / "cards" / "stretch.html"
+    text = template.read_text(encoding="utf-8")
+    assert '<h1 class="face__title">' in text
+    template.write_text(text.replace('<h1 class="face__title">', '<h1 class="face__title" data-x>'),
+                        encoding="utf-8")
+    assert changed(keys(make_context(library, None, theme=theme))) == stretch_cards
+    shutil.copy2(ROOT / "theme" / "cards" / "stretch.html", template)
+    assert changed(keys(make_context(library, None, theme=theme))) == set()
+    # The stylesheet, or a font file: everything.
+    with (theme / "cards" / "cards.css").open("a", encoding="utf-8") as css:
+        css.write("\n/* changed */\n")
+    assert changed(keys(make_context(library, None, theme=theme))) == set(base)
+    shutil.copy2(ROOT / "theme" / "cards" / "cards.css", theme / "cards" / "cards.css")
+    font = theme / "fonts" / "atkinson-hyperlegible-latin-700-normal.woff2"
+    font.write_bytes(font.read_bytes() + b"\0")
+    assert changed(keys(make_context(library, None, theme=theme))) == set(base)
+    shutil.copy2(ROOT / "theme" / "fonts" / font.name, font)
+    # Card size: the cards and the sheet overlays; the large print and handouts stay.
+    small = changed(keys(make_context(library, None, theme=theme, card_size="A7")))
+    assert small == {name for name in base if name[0] in ("card", "marks", "fold-marks")}
+    # The back offset: only the calibration sheets (the sheets themselves are always reassembled).
+    guide = library / "guide.yml"
+    original = guide.read_text(encoding="utf-8")
+    assert "\nprint:" not in original
+    guide.write_text(original + "print:\n  back_offset_mm: {x: 1.5, y: 0}\n", encoding="utf-8")
+    try:
+        shifted = changed(keys(make_context(library, None, theme=theme)))
+    finally:
+        guide.write_text(original, encoding="utf-8")
+    assert shifted == {("calibration", "a4"), ("calibration", "letter")}
+    # A new version of the tool, or of WeasyPrint: everything.
+    monkeypatch.setattr(cards, "__version__", "999")
+    assert changed(keys(make_context(library, None, theme=theme))) == set(base)
+    monkeypatch.undo()
+    monkeypatch.setattr(cards.weasyprint, "__version__", "999")
+    assert changed(keys(make_context(library, None, theme=theme))) == set(base)
+
+
+def test_a_linked_file_such_as_the_logo_is_part_of_the_key(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"one")
+    job = cards.Job(ident="x", html=f'<img src="{logo.as_uri()}">', what="x", label="x")
+    before = cards.job_key(job, "env")
+    logo.write_bytes(b"two")
+    assert cards.job_key(job, "env") != before
+
+
+def test_a_damaged_or_partial_entry_is_never_served(tmp_path: Path) -> None:
+    store = cache.Store(tmp_path, "cards")
+    key = cache.digest("a key")
+    store.put(key, b"%PDF-1.7 bytes", {"pages": {}, "warnings": []})
+    hit = store.get(key)
+    assert hit is not None and hit[0] == b"%PDF-1.7 bytes" and hit[1]["pages"] == {}
+    entry = tmp_path / "cards" / key[:2] / f"{key}.bin"
+    entry.write_bytes(b"%PDF-1.7 bytez")
+    assert store.get(key) is None
+    (tmp_path / "cards" / key[:2] / f"{key}.json").unlink()
+    assert store.get(key) is None
+    assert cache.Store(None, "cards").get(key) is None
+    assert cache.digest("ab", "c") != cache.digest("a", "bc")
