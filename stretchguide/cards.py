@@ -73,8 +73,10 @@ CARD_PAGES: dict[str, PageBox] = {
 }
 #: Card sizes with more room than each size, suggested when a card does not fit.
 BIGGER_CARDS: dict[str, str] = {"A7": "3x5in, A6 or 4x6in", "3x5in": "A6 or 4x6in", "A6": "4x6in"}
-#: The large-print deck: A5, body text at 14pt; a face may run onto a second page.
-LARGE_PRINT = PageBox(148.0, 210.0, 8.0, 45.0, 26.0, "large-print")
+#: The large-print deck: body text at 14pt on a page that prints at full size on A4 and on US
+#: Letter paper (210 x 279.4 mm, the two papers' overlap); each face must fit on one page.
+LARGE_PRINT = PageBox(210.0, 279.4, 12.0, 70.0, 30.0, "large-print")
+LARGE_PRINT_NAME = "large-print"
 #: Sheet sizes in millimetres (portrait).
 SHEETS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 HANDOUT_MARGIN = 14.0
@@ -333,11 +335,9 @@ class CardRenderer:
 
     def card_job(self, template: str, values: dict[str, Any], page: PageBox, item_id: str,
                  what: str) -> Job:
-        """Return the job of one card; a card size (not large print) gets a tighter variant too."""
-        compact = None
-        if page is not LARGE_PRINT:
-            tight = dataclasses.replace(page, html_class=f"{page.html_class} compact")
-            compact = self.html(template, **{**values, **self.page_values(tight)})
+        """Return the job of one card, with a tighter variant for when a face runs over."""
+        tight = dataclasses.replace(page, html_class=f"{page.html_class} compact")
+        compact = self.html(template, **{**values, **self.page_values(tight)})
         large = "large-print/" if page is LARGE_PRINT else ""
         return Job(ident=f"{self.guide.title}/{large}{item_id}", html=self.html(template, **values),
                    what=what, label=item_id, anchors=(f"{item_id}-front", f"{item_id}-back"),
@@ -381,7 +381,7 @@ class CardRenderer:
         (never smaller text) before the build gives up on it.
         """
         document = self.layout(make_html(page), source, what)
-        if page is LARGE_PRINT or all(n == 1 for n in face_page_counts(
+        if all(n == 1 for n in face_page_counts(
                 document, [f"{item_id}-front", f"{item_id}-back"]).values()):
             return document
         compact = dataclasses.replace(page, html_class=f"{page.html_class} compact")
@@ -643,8 +643,9 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     # Every face must fit on one page of its card.
     overflow: list[Problem] = []
     for card_id in card_ids:
-        overflow += renderer.overflow_problems(rendered["card", card_id].pages, card_id,
-                                               renderer.source_of(card_id), size)
+        for kind, label in (("card", size), ("large", LARGE_PRINT_NAME)):
+            overflow += renderer.overflow_problems(rendered[kind, card_id].pages, card_id,
+                                                   renderer.source_of(card_id), label)
     if overflow:
         raise ContentError(overflow)
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
