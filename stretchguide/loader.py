@@ -221,8 +221,14 @@ def _problem_from_error(model: type[BaseModel], error: Any, path: Path, position
     elif kind == "extra_forbidden":
         allowed = _allowed_keys(model, field_loc[:-1])
         hint = vocab.suggest(str(field_loc[-1]), allowed) if allowed else None
-        message = f"unknown key `{field_loc[-1]}`; " + (
-            f"did you mean `{hint}`?" if hint else f"expected one of: {', '.join(allowed)}")
+        elsewhere = None if hint else _key_elsewhere(model, str(field_loc[-1]))
+        if hint:
+            message = f"unknown key `{field_loc[-1]}`; did you mean `{hint}`?"
+        elif elsewhere:
+            message = (f"unknown key `{field_loc[-1]}` here; did you mean `{elsewhere}`? "
+                       f"It belongs under `{elsewhere.rsplit('.', 1)[0]}:`")
+        else:
+            message = f"unknown key `{field_loc[-1]}`; expected one of: {', '.join(allowed)}"
     elif kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = vocab.suggest(value, choices)
@@ -324,6 +330,24 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
 def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
     found = _model_at(model, loc)
     return [name for name in (found.model_fields if found else {}) if name != "id"]
+
+
+def _key_elsewhere(model: type[BaseModel], word: str) -> str | None:
+    """Find a nested key close to `word` anywhere in the model: "hold_secnds" -> "dose.hold"."""
+    paths: dict[str, str] = {}
+
+    def walk(current: type[BaseModel], prefix: str, depth: int) -> None:
+        for name, field in current.model_fields.items():
+            if prefix:
+                paths.setdefault(name, f"{prefix}.{name}")
+            for option in _unwrap(field.annotation):
+                if depth < 3 and isinstance(option, type) and issubclass(option, BaseModel):
+                    walk(option, f"{prefix}.{name}" if prefix else name, depth + 1)
+
+    walk(model, "", 0)
+    hint = vocab.suggest(word.split("_")[0] if "_" in word else word, sorted(paths))
+    hint = vocab.suggest(word, sorted(paths)) or hint
+    return paths[hint] if hint else None
 
 
 def _field_description(model: type[BaseModel], loc: Loc) -> str | None:
