@@ -136,14 +136,18 @@ class FullBuild:
         """Stop a running build; the next build clears what it left (see output.recover)."""
         with self._lock:
             process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        if process is not None and process.poll() is None:
+            stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Stop a process started with `start_new_session=True`, and everything it started."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
 
 
 def build_args(options: BuildOptions) -> list[str]:

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from stretchguide.colours import contrast, readable
 from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
+from stretchguide.serve import stop_process_group
 from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site, stretch_nav
 from stretchguide.templates import make_env
 
@@ -291,12 +291,7 @@ def preview(content_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, lis
     try:
         yield f"http://127.0.0.1:{port}/", content_copy, output
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)
 
 
 @pytest.mark.slow

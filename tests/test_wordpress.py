@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from stretchguide.cli import main
+from stretchguide.serve import stop_process_group
 from tests.conftest import CONTENT
 from tests.test_embeds_browser import HostedHandler
 
@@ -104,12 +105,7 @@ class _Processes:
     def stop_all(self) -> None:
         for process in reversed(self.started):
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=5)
+                stop_process_group(process, timeout=15)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)  # workers left behind by their parent
 
