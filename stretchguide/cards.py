@@ -363,29 +363,18 @@ class CardRenderer:
         self.warnings += [Problem(source, 1, 1, "cards", message, "W005") for message in messages]
 
     def stretch_card(self, stretch: Stretch, page: PageBox) -> Document:
-        """Lay out one stretch's front and back, tighter if the text does not fit otherwise."""
-        source = self.library.source_paths.get(stretch.id, self.guide_path())
-        return self.fitted(lambda box: self.html("stretch.html", **self.stretch_values(stretch, box)),
-                           page, stretch.id, source, f"card {stretch.id}")
+        """Lay out one stretch's front and back as the build does, tighter if needed to fit."""
+        return self.laid_out(self.stretch_job(stretch, page), self.source_of(stretch.id))
 
     def cover_card(self, page: PageBox) -> Document:
-        """Lay out the cover card's front and back, tighter if the text does not fit otherwise."""
-        return self.fitted(lambda box: self.html("cover.html", **self.cover_values(box)), page,
-                           COVER_ID, self.guide_path(), "cover card")
+        """Lay out the cover card's front and back as the build does, tighter if needed to fit."""
+        return self.laid_out(self.cover_job(page), self.guide_path())
 
-    def fitted(self, make_html: Callable[[PageBox], str], page: PageBox, item_id: str,
-               source: Path, what: str) -> Document:
-        """Lay out a card; when a face runs over, lay it out again in the compact variant.
-
-        Why: most cards fit with comfortable spacing; a crowded one gets tighter spacing
-        (never smaller text) before the build gives up on it.
-        """
-        document = self.layout(make_html(page), source, what)
-        if all(n == 1 for n in face_page_counts(
-                document, [f"{item_id}-front", f"{item_id}-back"]).values()):
-            return document
-        compact = dataclasses.replace(page, html_class=f"{page.html_class} compact")
-        return self.layout(make_html(compact), source, what)
+    def laid_out(self, job: Job, source: Path) -> Document:
+        """Lay out a job in this process, recording its warnings on `source`."""
+        rendered, _ = layout_job(job, self.options, self.cache)
+        self.note_all(rendered.warnings, source)
+        return rendered.document
 
     def overflow_problems(self, pages: dict[str, int] | Document, item_id: str, source: Path, size: str,
                           ) -> list[Problem]:
@@ -484,8 +473,12 @@ class Output:
     warnings: tuple[str, ...]
 
 
-def run_job(job: Job, options: RenderOptions, cache: LayoutCache) -> Output:
-    """Lay out and write one job; a pure function of the job and the files it reads."""
+def layout_job(job: Job, options: RenderOptions, cache: LayoutCache) -> tuple[Rendered, dict[str, int]]:
+    """Lay out one job, again in its compact variant when a face runs over; return pages per face.
+
+    Why: most cards fit with comfortable spacing; a crowded one gets tighter spacing
+    (never smaller text) before the build gives up on it.
+    """
     rendered = layout_html(job.html, options, cache)
     warnings = [f"{job.what}: {message}" for message in rendered.warnings]
     pages = face_page_counts(rendered.document, job.anchors)
@@ -493,9 +486,14 @@ def run_job(job: Job, options: RenderOptions, cache: LayoutCache) -> Output:
         rendered = layout_html(job.compact_html, options, cache)
         warnings += [f"{job.what}: {message}" for message in rendered.warnings]
         pages = face_page_counts(rendered.document, job.anchors)
+    return Rendered(rendered.document, warnings), pages
+
+
+def run_job(job: Job, options: RenderOptions, cache: LayoutCache) -> Output:
+    """Lay out and write one job; a pure function of the job and the files it reads."""
+    rendered, pages = layout_job(job, options, cache)
     data, messages = write_pdf(rendered.document, job.ident)
-    warnings += [f"{job.label}: {message}" for message in messages]
-    return Output(data, pages, tuple(warnings))
+    return Output(data, pages, tuple(rendered.warnings + [f"{job.label}: {message}" for message in messages]))
 
 
 _WORKER: tuple[RenderOptions, LayoutCache] | None = None
