@@ -20,6 +20,29 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+from ruamel.yaml.nodes import ScalarNode
+from yaml import YAMLError as YAMLError_
+from yaml import parse as yaml_parse
+from yaml.events import (
+    AliasEvent as AliasEvent_,
+)
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+
+try:  # libyaml's parser, when PyYAML was built with it
+    from yaml import CSafeLoader
+
+    _LIBYAML = True
+except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
+    _LIBYAML = False
 
 from . import vocab
 from .models import ID_PATTERN, Guide, Library, Routine, ShortText, Stretch, Strict
@@ -100,6 +123,9 @@ def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
             return fail(number, line_text.index("\t") + 1,
                         "tab used for indentation; YAML needs spaces, so replace the tab with spaces")
 
+    fast = _read_fast(text)
+    if fast is not None:
+        return fast[0], fast[1], problems
     yaml = YAML(typ="rt", pure=True)
     try:
         depth = 0
@@ -139,8 +165,130 @@ def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
         return fail(1, 1, f"invalid YAML: {exc}")
     if len(docs) != 1:
         return fail(1, 1, "expected exactly one YAML document; remove the `---` separators")
+    merged = _merge_key(docs[0])
+    if merged:
+        return fail(*merged, "merge keys (`<<:`) are not allowed in content; write the keys out in full")
     data = _plain(docs[0], (), positions)
     return data, positions, problems
+
+
+def _merge_key(node: Any) -> tuple[int, int] | None:
+    """Return where a mapping using a merge key (`<<:`) starts, if any does."""
+    if isinstance(node, CommentedMap):
+        if getattr(node, "merge", None):
+            return node.lc.line + 1, node.lc.col + 1
+        children = list(node.values())
+    elif isinstance(node, CommentedSeq):
+        children = list(node)
+    else:
+        return None
+    return next((found for child in children if (found := _merge_key(child))), None)
+
+
+#: The careful reader's rules for plain scalars: which type a word is, and its value.
+_RULES = YAML(typ="rt", pure=True)
+#: First characters of plain scalars that YAML 1.2 may read as something other than text.
+_MAYBE_TYPED = {"", *(first for first in _RULES.resolver.versioned_resolver if first)}
+_CORE_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")}
+
+
+def _read_fast(text: str) -> tuple[Any, Positions] | None:
+    """Read plain, well-formed YAML with libyaml; None when the careful reader must decide.
+
+    Why: the careful reader (ruamel.yaml in pure Python) takes about 20 ms per file, so a
+    1,000-stretch library spent 20 s parsing. libyaml only tokenises here; every value is
+    resolved by ruamel.yaml's YAML 1.2 rules, so both readers give the same data and positions
+    (tests/test_loader_fuzz.py compares them). Anything unusual (anchors, aliases, tags,
+    duplicate or complex keys, deep nesting, several documents, a syntax error) falls back to
+    the careful reader, which words the problem.
+    """
+    if not _LIBYAML:
+        return None
+    positions = Positions()
+    stack: list[tuple[Any, Loc, list[Any]]] = []  # (container, loc, [pending key])
+    root: list[Any] = []
+    empty: list[Loc] = []  # empty values whose position is the next event's
+    documents = 0
+    try:
+        for event in yaml_parse(text, Loader=CSafeLoader):
+            kind = type(event)
+            if empty:  # ruamel.yaml places an empty value where the next thing starts
+                for loc in empty:
+                    positions.values[loc] = (event.start_mark.line + 1, event.start_mark.column + 1)
+                    if isinstance(loc[-1], int):
+                        positions.keys[loc] = positions.values[loc]
+                empty.clear()
+            if kind in (StreamStartEvent, StreamEndEvent, DocumentEndEvent):
+                continue
+            if kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    return None
+                continue
+            if kind in (MappingEndEvent, SequenceEndEvent):
+                stack.pop()
+                continue
+            if kind is AliasEvent_ or event.anchor is not None or event.tag is not None:
+                return None
+            mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+            if stack:
+                container, loc, pending = stack[-1]
+                if isinstance(container, dict) and not pending:
+                    # A mapping key: plain text only, each once.
+                    if kind is not ScalarEvent:
+                        return None
+                    key = _scalar(event)
+                    if not isinstance(key, str) or key in container or key == "<<":
+                        return None
+                    pending.append(key)
+                    positions.keys[(*loc, key)] = mark
+                    continue
+                if isinstance(container, dict):
+                    key = pending.pop()
+                    sub = (*loc, key)
+                    positions.values[sub] = mark
+                else:
+                    sub = (*loc, len(container))
+                    positions.values[sub] = positions.keys[sub] = mark
+            else:
+                container, sub = None, ()
+            if kind is ScalarEvent:
+                value: Any = _scalar(event)
+                if not event.value and event.start_mark.index == event.end_mark.index and stack:
+                    empty.append(sub)
+            elif kind is MappingStartEvent:
+                value = {}
+            else:
+                value = []
+            if container is None:
+                root.append(value)
+            elif isinstance(container, dict):
+                container[sub[-1]] = value
+            else:
+                container.append(value)
+            if kind is not ScalarEvent:
+                if len(stack) >= MAX_DEPTH:
+                    return None
+                stack.append((value, sub, []))
+    except (YAMLError_, RecursionError, ValueError, TypeError):
+        return None
+    if documents != 1 or len(root) != 1:
+        return None
+    return root[0], positions
+
+
+def _scalar(event: Any) -> Any:
+    """Return a scalar's value as ruamel.yaml's YAML 1.2 rules read it."""
+    if not event.implicit[0] or event.style:
+        return event.value  # quoted or block text is always text
+    if event.value[:1] not in _MAYBE_TYPED:
+        return event.value  # most text: a word no resolver rule starts with
+    node = ScalarNode(_RULES.resolver.resolve(ScalarNode, event.value, (True, False)), event.value)
+    if node.tag == "tag:yaml.org,2002:str":
+        return event.value
+    if node.tag not in _CORE_TAGS:
+        raise ValueError(f"left to the careful reader: {node.tag}")  # such as `<<` or `=`
+    return _plain(_RULES.constructor.construct_non_recursive_object(node), (), Positions())
 
 
 def _plain(node: Any, loc: Loc, positions: Positions) -> Any:
@@ -208,7 +356,13 @@ def _problem_from_error(model: type[BaseModel], error: Any, path: Path, position
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
-    field_loc = tuple(p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p in {"int", "str"})))
+    field_loc: Loc = ()
+    for part in loc:
+        # pydantic names union branches in the location ("int", "function-after[...]"); a key
+        # of the file with such a name is kept.
+        branch = isinstance(part, str) and (part.startswith("function-") or part in {"int", "str"})
+        if not branch or (*field_loc, part) in positions.keys:
+            field_loc = (*field_loc, part)
     key = join_key(field_loc)
     line, col = positions.at(field_loc, key=kind in {"extra_forbidden", "missing"})
     found = _describe(value)

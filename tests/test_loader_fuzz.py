@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -67,3 +68,75 @@ def test_random_yaml_syntax_gives_problems_not_tracebacks(text: str) -> None:
         path.write_text(text, encoding="utf-8")
         obj, _, problems = load_file(path, Stretch, Path(tmp))
         assert obj is None and problems
+
+
+# ---- The fast reader (libyaml) must read exactly what the careful reader (ruamel.yaml) reads ----
+
+#: Plain words whose type YAML 1.1 and 1.2 disagree on, or that look like numbers, dates or nulls.
+TRICKY_WORDS = ["yes", "No", "on", "OFF", "y", "true", "False", "~", "null", "Null", "1_000", "0o17", "017",
+                "0x1F", "1e3", "1.5e-3", "+1", "-0", "0.", ".5", ".inf", "-.Inf", "2024-01-02", "2024-1-2",
+                "2024-01-02 10:00:00", "2024-01-02T10:00:00Z", "12:30", "1:30:00", "=", "<<x", "é", "Ünïcode",
+                "a b", "x-y", "#123456", "3 x 30 s"]
+
+
+def _both_readers(text: str) -> tuple[Any, Any]:
+    """Return (fast result or None, careful result) for one file's text."""
+    from stretchguide import loader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "file.yml"
+        path.write_text(text, encoding="utf-8")
+        fast = loader._read_fast(text)
+        saved = loader._LIBYAML
+        loader._LIBYAML = False
+        try:
+            careful = loader.read_yaml(path)
+        finally:
+            loader._LIBYAML = saved
+    return fast, careful
+
+
+def _assert_same(text: str) -> bool:
+    """Assert the fast reader declines or agrees with the careful one; return whether it read."""
+    fast, (data, positions, problems) = _both_readers(text)
+    if fast is None:
+        return False
+    assert not problems, f"the fast reader accepted what the careful one refuses: {problems[0]}"
+    assert repr(fast[0]) == repr(data)  # repr: types must match too (1 vs 1.0 vs "1"), and nan == nan
+    assert fast[1] == positions
+    return True
+
+
+@FUZZ
+@given(value=data, flow=st.sampled_from([False, True, None]), width=st.sampled_from([20, 80]))
+def test_fast_reader_matches_careful_reader(value: Any, flow: bool | None, width: int) -> None:
+    stream = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = flow
+    yaml.width = width
+    yaml.dump({"title": value, "steps": [value, "x"]}, stream)
+    _assert_same(stream.getvalue())
+
+
+@FUZZ
+@given(words=st.lists(st.sampled_from(TRICKY_WORDS), min_size=1, max_size=6), indent=st.sampled_from([2, 4]))
+def test_fast_reader_resolves_plain_words_like_the_careful_reader(words: list[str], indent: int) -> None:
+    pad = " " * indent
+    text = "\n".join([f"k{n}: {word}" for n, word in enumerate(words)]
+                     + ["items:"] + [f"{pad}- {word}" for word in words]
+                     + [f"flow: [{', '.join(words)}]", "nested:", f"{pad}inner: {words[0]}", "empty:", ""])
+    _assert_same(text)
+
+
+def test_fast_reader_reads_the_default_content() -> None:
+    root = Path(__file__).resolve().parent.parent / "content"
+    files = sorted(root.rglob("*.yml"))
+    assert files
+    assert all(_assert_same(path.read_text(encoding="utf-8")) for path in files)
+
+
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\na: 2\n", "? [a]\n: 1\n",
+                                  "a: 1\n---\nb: 2\n", "a: [1\n", "<<: {a: 1}\n"])
+def test_fast_reader_leaves_unusual_yaml_to_the_careful_reader(text: str) -> None:
+    fast, _ = _both_readers(text)
+    assert fast is None
