@@ -1,19 +1,20 @@
-"""Render the hosted guide: Markdown pages from theme/site/, then `mkdocs build --strict`.
+"""Render the hosted guide: Markdown pages from theme/site/, then MkDocs' strict build.
 
-Why a subprocess and no plugin: the pages are plain Markdown and the config plain YAML, so
-MkDocs (or Zensical, which reads the same files but ignores plugins) stays at arm's length.
+Why no plugin: the pages are plain Markdown and the config plain YAML, so MkDocs (or Zensical,
+which reads the same files but ignores plugins) stays at arm's length. MkDocs runs unchanged,
+through its own `build` function, in dirty mode when only pages changed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib.util
 import json
 import logging
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 
 import markupsafe
 
-from . import vocab
+from . import __version__, cache, vocab
 from .colours import contrast, mix, readable
 from .models import Library, RenderContext, Routine, Stretch, iso_duration
 from .output import write_text
@@ -37,40 +38,109 @@ LIGHT_BG = "#ffffff"
 DARK_BG = "#1e2129"
 #: Contrast to reach for text colours: WCAG AA asks 4.5; keep a margin for rounding.
 TEXT_CONTRAST = 4.8  # a little above AA, so adjusted brand colours keep a margin
-#: Most stretch pages listed flat in the nav; larger libraries are grouped A-Z.
-NAV_GROUP_SIZE = 30
-#: Seconds before a hung `mkdocs build` is given up.
-MKDOCS_TIMEOUT = 600
+#: Most stretch pages listed in the nav; a larger library's are listed A to Z on the stretch index.
+NAV_LIST_LIMIT = 30
 
 
 def render_site(context: RenderContext, dest: Path) -> list[Problem]:
-    """Render the guide's pages into `dest`; return warnings."""
-    options = context.options
-    work_root = options.cache_dir.absolute() if options.cache_dir else None
-    if work_root:
-        work_root.mkdir(parents=True, exist_ok=True)
-    # A fresh folder per build: parallel builds never share generated pages.
-    work = Path(tempfile.mkdtemp(prefix="site-", dir=work_root))
-    try:
-        docs_dir = work / "docs"
-        nav = write_pages(context, docs_dir)
+    """Render the guide's pages into `dest`; return warnings.
+
+    The Markdown and the built site are kept in a work folder of the cache between builds. When
+    the configuration, navigation and page list are as last time, MkDocs renders only the pages
+    whose Markdown changed (`--dirty`), and the search index keeps the other pages' entries.
+    """
+    with _work_folder(context) as work:
+        docs_dir, site_dir, state = work / "docs", work / "site", work / "state"
+        files = page_files(context)
+        nav = site_nav(context, files)
         config = work / "mkdocs.yml"
-        write_text(config, json.dumps(mkdocs_config(context, docs_dir, work / "site", nav),
-                                      ensure_ascii=False, indent=2) + "\n")
-        run_mkdocs(context, config)
-        for entry in sorted((work / "site").iterdir()):
-            shutil.move(str(entry), str(dest / entry.name))
-    finally:
+        config_text = json.dumps(mkdocs_config(context, docs_dir, site_dir, nav), ensure_ascii=False, indent=2) + "\n"
+        key = cache.digest(config_text, _site_environment(context), *sorted(files))
+        dirty = state.is_file() and state.read_text(encoding="utf-8") == key and site_dir.is_dir()
+        state.unlink(missing_ok=True)  # written again only when this build succeeds
+        changed = sync_tree(docs_dir, files)
+        write_text(config, config_text)
+        if not dirty:
+            shutil.rmtree(site_dir, ignore_errors=True)
+        rendered, total = run_mkdocs(context, config, dirty)
+        log.info("site: rendered %d of %d pages (%d Markdown files changed)", rendered, total, len(changed))
+        shutil.copytree(site_dir, dest, dirs_exist_ok=True, copy_function=shutil.copyfile)
+        write_text(state, key)
         keep = os.environ.get("STRETCHGUIDE_KEEP_PAGES")
-        if keep and (work / "docs").is_dir():
+        if keep:
             # For the benchmark: keep the generated Markdown to build it with stock Material.
-            shutil.copytree(work / "docs", keep, dirs_exist_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
+            shutil.copytree(docs_dir, keep, dirs_exist_ok=True)
     return []
 
 
-def write_pages(context: RenderContext, docs_dir: Path) -> list[Any]:
-    """Write every Markdown page and asset into `docs_dir`; return the nav."""
+@contextlib.contextmanager
+def _work_folder(context: RenderContext) -> Iterator[Path]:
+    """Yield the folder where this library's pages are generated and built, locked for this build.
+
+    Why kept: the next build of the same library renders only what changed. A second build
+    running at the same time gets a fresh folder and renders every page.
+    """
+    options = context.options
+    if options.cache_dir is None:
+        with tempfile.TemporaryDirectory(prefix="stretchguide-site-") as tmp:
+            yield Path(tmp)
+        return
+    root = options.cache_dir.absolute() / "site"
+    root.mkdir(parents=True, exist_ok=True)
+    name = cache.digest(*(str(path.absolute()) for path in (
+        options.content_dir, options.docs_dir, options.theme_dir, options.mkdocs_config)))[:16]
+    work = root / name
+    work.mkdir(exist_ok=True)
+    with open(work / "lock", "w", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            with tempfile.TemporaryDirectory(prefix="site-", dir=root) as tmp:
+                yield Path(tmp)
+            return
+        yield work
+
+
+def _site_environment(context: RenderContext) -> str:
+    """Return a digest of what shapes every page besides the config: templates, versions."""
+    theme = context.options.theme_dir / "site" / "overrides"
+    import material  # for its version: another Material renders every page differently
+    import mkdocs
+
+    return cache.digest(__version__, mkdocs.__version__, getattr(material, "__version__", "?"),
+                        context.options.mkdocs_config.read_text(encoding="utf-8"),
+                        cache.files_digest(sorted(path for path in theme.rglob("*") if path.is_file())))
+
+
+def sync_tree(folder: Path, files: dict[str, bytes]) -> list[str]:
+    """Make `folder` hold exactly `files`; rewrite only files whose bytes differ; return those.
+
+    Why: MkDocs' dirty build renders a page when its Markdown is newer than its HTML.
+    """
+    changed = []
+    for name, data in files.items():
+        path = folder / name
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            changed.append(name)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*"), reverse=True):
+            name = path.relative_to(folder).as_posix()
+            if path.is_file() and name not in files:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return changed
+
+
+def page_files(context: RenderContext) -> dict[str, bytes]:
+    """Return every file of the docs folder: generated pages, hand-written pages and assets."""
     library = context.library
     stretches = sorted(library.stretches.values(), key=lambda s: (s.title.casefold(), s.id))
     routines = sorted(library.routines.values(), key=lambda r: (r.title.casefold(), r.id))
@@ -80,7 +150,8 @@ def write_pages(context: RenderContext, docs_dir: Path) -> list[Any]:
     if taken:
         raise ContentError([Problem(context.options.docs_dir / name, 1, 1, "", "a generated page has this "
                                     "name; rename the hand-written page") for name in taken])
-    render = _page_renderer(context, docs_dir, stretches, routines,
+    files: dict[str, bytes] = {}
+    render = _page_renderer(context, files, stretches, routines,
                             [Path(name).stem for name in extra_pages + hand_pages])
 
     render("site/home.md", "index.md", "")
@@ -88,7 +159,9 @@ def write_pages(context: RenderContext, docs_dir: Path) -> list[Any]:
         render("site/stretch.md", f"stretches/{stretch.id}.md", context.url("stretch", stretch.id),
                stretch=stretch, meta=_page_meta(context, stretch.id),
                jsonld=stretch_howto(context, stretch))
-    render("site/stretches.md", "stretches/index.md", "stretches/")
+    listed = len(stretches) <= NAV_LIST_LIMIT
+    render("site/stretches.md", "stretches/index.md", "stretches/",
+           letters=None if listed else _letters(stretches))
     for routine in routines:
         render("site/routine.md", f"routines/{routine.id}.md", context.url("routine", routine.id),
                routine=routine, meta=_page_meta(context, routine.id),
@@ -101,44 +174,61 @@ def write_pages(context: RenderContext, docs_dir: Path) -> list[Any]:
     for name in extra_pages:
         render(f"site/pages/{name}", name, f"{Path(name).stem}/")
     for name in hand_pages:
-        shutil.copyfile(context.options.docs_dir / name, docs_dir / name)
-    write_assets(context, docs_dir / ASSET_DIR)
+        files[name] = (context.options.docs_dir / name).read_bytes()
+    files.update(asset_files(context))
+    return files
 
+
+def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
+    """Return the nav, every entry with its page's title.
+
+    Why titles: in a dirty build MkDocs does not read the pages it does not render, so the
+    nav of a page it does render would lack their titles. A large library's stretch pages are
+    left out of the nav (the stretch index lists them A to Z), so each page stays small.
+    """
+    def entry(name: str) -> dict[str, str]:
+        return {page_title(name, files[name]): name}
+
+    stretches = sorted(name for name in files if name.startswith("stretches/") and name != "stretches/index.md")
+    routines = sorted((name for name in files if name.startswith("routines/") and name != "routines/index.md"),
+                      key=lambda name: (page_title(name, files[name]).casefold(), name))
+    stretches.sort(key=lambda name: (page_title(name, files[name]).casefold(), name))
+    extra_pages = sorted(p.name for p in (context.options.theme_dir / "site" / "pages").glob("*.md"))
+    hand_pages = sorted(p.name for p in context.options.docs_dir.glob("*.md"))
+    listed = stretches if len(stretches) <= NAV_LIST_LIMIT else []
     nav: list[Any] = [
         {"Home": "index.md"},
-        {"Routines": ["routines/index.md"] + [f"routines/{r.id}.md" for r in routines]},
-        {"Stretches": ["stretches/index.md", "areas.md", "positions.md", *stretch_nav(stretches)]},
+        {"Routines": [entry("routines/index.md"), *map(entry, routines)]},
+        {"Stretches": [entry("stretches/index.md"), entry("areas.md"), entry("positions.md"), *map(entry, listed)]},
     ]
     if extra_pages:
-        nav.append({"Print and share": extra_pages})
-    return nav + hand_pages
+        nav.append({"Print and share": list(map(entry, extra_pages))})
+    return nav + list(map(entry, hand_pages))
 
 
-def stretch_nav(stretches: list[Stretch]) -> list[Any]:
-    """Return the nav entries of the stretch pages: flat, or in A-Z groups for a large library.
+def page_title(name: str, data: bytes) -> str:
+    """Return the title MkDocs gives a page: its front matter's, its first heading, or its name."""
+    from mkdocs.structure.pages import get_markdown_title
+    from mkdocs.utils import meta
 
-    Why groups: with `navigation.prune` Material renders only the open group's pages, so every
-    page does not carry a link to every other one (pages and build time would grow as n²).
-    """
-    pages = [f"stretches/{s.id}.md" for s in stretches]
-    if len(stretches) <= NAV_GROUP_SIZE:
-        return pages
-    by_letter: dict[str, list[str]] = {}
-    for stretch, page in zip(stretches, pages, strict=True):
+    markdown, front = meta.get_data(data.decode("utf-8"))
+    title = front.get("title") or get_markdown_title(markdown)
+    if title:
+        return str(title)
+    stem = Path(name).stem.replace("-", " ").replace("_", " ")
+    return stem.capitalize() if stem.lower() == stem else stem
+
+
+def _letters(stretches: list[Stretch]) -> list[tuple[str, list[Stretch]]]:
+    """Group stretches (sorted by title) by the first letter of their title; "#" for the rest."""
+    groups: dict[str, list[Stretch]] = {}
+    for stretch in stretches:
         first = stretch.title[:1].upper()
-        by_letter.setdefault(first if first.isalpha() else "#", []).append(page)
-    groups: list[tuple[list[str], list[str]]] = []  # (letters, pages), adjacent letters merged
-    for letter, members in by_letter.items():
-        if groups and len(groups[-1][1]) + len(members) <= NAV_GROUP_SIZE:
-            groups[-1][0].append(letter)
-            groups[-1][1].extend(members)
-        else:
-            groups.append(([letter], list(members)))
-    return [{str(mkdocs_text(letters[0] if len(letters) == 1 else f"{letters[0]}–{letters[-1]}")): members}
-            for letters, members in groups]
+        groups.setdefault(first if first.isalpha() else "#", []).append(stretch)
+    return list(groups.items())
 
 
-def _page_renderer(context: RenderContext, docs_dir: Path, stretches: list[Stretch],
+def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: list[Stretch],
                    routines: list[Routine], page_names: list[str]) -> Callable[..., None]:
     """Return a function rendering one template into one Markdown page."""
     library = context.library
@@ -157,7 +247,7 @@ def _page_renderer(context: RenderContext, docs_dir: Path, stretches: list[Stret
             return relative_url(page_url, target)
 
         text = env.get_template(template).render(**base, rel=rel, page_url=page_url, **extra)
-        write_text(docs_dir / src_uri, text)
+        files[src_uri] = text.encode("utf-8")
 
     return render
 
@@ -237,23 +327,21 @@ def routine_howto(context: RenderContext, routine: Routine) -> dict[str, Any]:
     return data
 
 
-def write_assets(context: RenderContext, asset_dir: Path) -> None:
-    """Copy the site's stylesheets, scripts, fonts and logo; write the brand stylesheet."""
+def asset_files(context: RenderContext) -> dict[str, bytes]:
+    """Return the site's stylesheets, scripts, fonts and logo, and the brand stylesheet."""
     theme = context.options.theme_dir
-    asset_dir.mkdir(parents=True, exist_ok=True)
-    for src in sorted((theme / "site" / "assets").iterdir()):
-        if src.is_file():
-            shutil.copyfile(src, asset_dir / src.name)
-    (asset_dir / "fonts").mkdir(exist_ok=True)
+    files = {f"{ASSET_DIR}/{src.name}": src.read_bytes()
+             for src in sorted((theme / "site" / "assets").iterdir()) if src.is_file()}
     for font in sorted((theme / "fonts").glob("*.woff2")):
-        shutil.copyfile(font, asset_dir / "fonts" / font.name)
-    shutil.copyfile(theme / "fonts" / "OFL.txt", asset_dir / "fonts" / "OFL.txt")
+        files[f"{ASSET_DIR}/fonts/{font.name}"] = font.read_bytes()
+    files[f"{ASSET_DIR}/fonts/OFL.txt"] = (theme / "fonts" / "OFL.txt").read_bytes()
     logo = _logo_src(context.library)
     if logo:
-        shutil.copyfile(logo, asset_dir / ("logo" + logo.suffix.lower()))
-    write_text(asset_dir / "brand.css", context.env.get_template("site/brand.css").render(
+        files[f"{ASSET_DIR}/logo{logo.suffix.lower()}"] = logo.read_bytes()
+    files[f"{ASSET_DIR}/brand.css"] = context.env.get_template("site/brand.css").render(
         colours=brand_colours(context.library.guide.branding.primary_color,
-                              context.library.guide.branding.accent_color)))
+                              context.library.guide.branding.accent_color)).encode("utf-8")
+    return files
 
 
 def _logo_src(library: Library) -> Path | None:
@@ -285,6 +373,8 @@ def mkdocs_config(context: RenderContext, docs_dir: Path, site_dir: Path, nav: l
         "theme": theme,
         "nav": nav,
         "exclude_docs": "",
+        # A large library's stretch pages are listed on the stretch index, not in the nav.
+        "not_in_nav": "/stretches/*.md",
         "extra": {
             "generator": False,
             # Read by the footer override, which escapes them (MkDocs' Jinja does not).
@@ -312,31 +402,97 @@ def material_language(tag: str) -> str:
     return "en"
 
 
-def run_mkdocs(context: RenderContext, config: Path) -> None:
-    """Run `mkdocs build --strict` on the generated config; raise ContentError when it fails."""
+class _MkdocsLog(logging.Handler):
+    """Collect MkDocs' warnings and errors."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split()))
+
+    @staticmethod
+    def not_dirty_notice(record: logging.LogRecord) -> bool:
+        """Keep every record but the warning that a dirty build may leave links stale.
+
+        Why dropped: stretchguide builds dirty only when the nav, the config and the list of
+        pages are as last time, which is what that warning is about; in strict mode it would
+        fail the build.
+        """
+        return not record.getMessage().startswith("A 'dirty' build")
+
+
+def run_mkdocs(context: RenderContext, config_file: Path, dirty: bool) -> tuple[int, int]:
+    """Run MkDocs (strict) on the generated config; return (pages rendered, pages in all).
+
+    Raise ContentError when it fails. Why in this process: starting Python, MkDocs and
+    Material again costs about a second, which an edit of one page should not wait for.
+    """
+    from mkdocs.commands import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
     started = time.perf_counter()
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)]
+    handler = _MkdocsLog()
+    logger, build_logger = logging.getLogger("mkdocs"), logging.getLogger("mkdocs.commands.build")
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False  # its INFO lines are not the build's; its warnings become problems
+    logger.setLevel(logging.INFO)
+    build_logger.addFilter(handler.not_dirty_notice)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=MKDOCS_TIMEOUT,
-                              check=False, cwd=config.parent,
-                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})  # a banner, not a problem
-    except subprocess.TimeoutExpired as exc:
-        raise ContentError([_mkdocs_problem(context, f"mkdocs build took more than {MKDOCS_TIMEOUT} s")]) from exc
-    log.debug("mkdocs build: %.2f s", time.perf_counter() - started)
-    if done.returncode != 0:
-        lines = list(_mkdocs_messages(done.stdout + "\n" + done.stderr))
-        detail = "; ".join(lines[:8]) or done.stderr.strip()[-500:] or f"exit code {done.returncode}"
-        raise ContentError([_mkdocs_problem(context, f"mkdocs build failed: {detail}")])
+        config = load_config(str(config_file))
+        pages = get_files(config).documentation_pages()
+        site_dir = Path(config.site_dir)
+        # Search entries locate the home page as "", MkDocs' files as "./".
+        order = [file.url.removeprefix("./") for file in pages]
+        stale = [url for url, file in zip(order, pages, strict=True) if not dirty or file.is_modified()]
+        previous = _read_search_index(site_dir) if dirty else None
+        mkdocs_build.build(config, dirty=dirty)
+        if previous is not None:
+            _merge_search_index(site_dir, previous, order, set(stale))
+    except Exception as exc:  # MkDocs' Abort, a theme error, a plugin error: all end the build here
+        detail = "; ".join(handler.messages[:8]) or str(exc) or type(exc).__name__
+        raise ContentError([_mkdocs_problem(context, f"mkdocs build failed: {detail}")]) from exc
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved[0]
+        logger.setLevel(saved[1])
+        build_logger.removeFilter(handler.not_dirty_notice)
+    log.debug("mkdocs build (%s): %.2f s", "dirty" if dirty else "clean", time.perf_counter() - started)
+    return len(stale), len(pages)
 
 
-def _mkdocs_messages(output: str) -> Iterator[str]:
-    """Yield MkDocs' warnings and errors, one line each, without its log prefixes."""
-    for line in output.splitlines():
-        text = line.strip()
-        if text.startswith("Aborted with"):
-            continue  # the summary of the warnings already listed
-        if re.match(r"^(WARNING|ERROR|CRITICAL)\b", text) or "Error" in text:
-            yield re.sub(r"^(WARNING|ERROR|CRITICAL)\s*-\s*", "", text)
+SEARCH_INDEX = Path("search") / "search_index.json"
+
+
+def _read_search_index(site_dir: Path) -> dict[str, Any] | None:
+    """Return the search index of the last build, if it is there and readable."""
+    try:
+        data = json.loads((site_dir / SEARCH_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("docs"), list) else None
+
+
+def _merge_search_index(site_dir: Path, previous: dict[str, Any], order: list[str], rendered: set[str]) -> None:
+    """Give the search index of a dirty build the entries of the pages it did not render.
+
+    Entries are ordered as a full build orders them (by page, in MkDocs' file order), so an
+    incremental build writes the same bytes as a full one.
+    """
+    path = site_dir / SEARCH_INDEX
+    current = json.loads(path.read_text(encoding="utf-8"))
+    by_page: dict[str, list[Any]] = {}
+    for source, pages in ((previous["docs"], set(order) - rendered), (current["docs"], rendered)):
+        for item in source:
+            page = str(item.get("location", "")).split("#", 1)[0]
+            if page in pages:
+                by_page.setdefault(page, []).append(item)
+    current["docs"] = [item for page in order for item in by_page.get(page, [])]
+    # The same serialisation as Material's search plugin.
+    path.write_text(json.dumps(current, separators=(",", ":"), default=str), encoding="utf-8")
 
 
 def _mkdocs_problem(context: RenderContext, message: str) -> Problem:

@@ -23,7 +23,7 @@ from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
 from stretchguide.serve import stop_process_group
-from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site, stretch_nav
+from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site
 from stretchguide.templates import make_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,19 +196,73 @@ def test_every_page_template_is_rendered_and_in_the_nav(hostile_site: Path) -> N
     assert not (hostile_site / "manual").exists()  # the engine's manual is not part of the guide
 
 
-def test_large_library_nav_is_grouped_a_to_z(hostile_site: Path) -> None:
-    library, _ = load_checked(CONTENT)
-    base = library.stretches["pigeon"]
-    many = [base.model_copy(update={"id": f"s{n:03d}", "title": f"{chr(65 + n % 26)} stretch {n}"})
-            for n in range(200)]
-    many.sort(key=lambda s: s.title.casefold())
-    nav = stretch_nav(many)
-    assert all(isinstance(group, dict) and len(group) == 1 for group in nav)
-    pages = [page for group in nav for members in group.values() for page in members]
-    assert pages == [f"stretches/{s.id}.md" for s in many]
-    assert max(len(members) for group in nav for members in group.values()) <= 30
-    assert next(iter(nav[0])) == "A–C" and next(iter(nav[-1])).endswith("Z")
-    assert stretch_nav(many[:5]) == [f"stretches/{s.id}.md" for s in many[:5]]
+def make_library(tmp_path: Path, count: int) -> Path:
+    """Copy the default content with `count` stretches, titled from A to Z, in place of the five."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("stretches"))
+    (content / "stretches").mkdir()
+    base = (CONTENT / "stretches" / "pigeon.yml").read_text(encoding="utf-8")
+    for n in range(count):
+        title = f"{chr(65 + n % 26)} stretch {n:03d}"
+        (content / "stretches" / f"s{n:03d}.yml").write_text(
+            base.replace("title: Pigeon stretch", f"title: {title}"), encoding="utf-8")
+    routine = content / "routines" / "lower-back-basics.yml"
+    routine.write_text(re.sub(r"stretch: [a-z-]+", "stretch: s000", routine.read_text(encoding="utf-8")),
+                       encoding="utf-8")
+    return content
+
+
+def test_large_library_lists_its_stretches_a_to_z_on_the_index_not_in_the_nav(tmp_path: Path) -> None:
+    build_site(make_library(tmp_path, 40), tmp_path / "site")
+    page = (tmp_path / "site" / "stretches" / "s001" / "index.html").read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>\s*</div>\s*</div>', page, re.S)
+    assert nav and "By body area" in nav.group(0) and "stretch 0" not in nav.group(0)
+    index = (tmp_path / "site" / "stretches" / "index.html").read_text(encoding="utf-8")
+    jump = re.search(r'<nav class="sg-az" aria-label="Stretches from A to Z">(.*?)</nav>', index, re.S)
+    assert jump and re.findall(r">([A-Z])</a>", jump.group(1)) == [chr(65 + n) for n in range(26)]
+    assert all(f'href="../stretches/s{n:03d}/"' in index for n in range(40))
+    assert index.index("A stretch 026") < index.index("B stretch 001") < index.index("Z stretch 025")
+
+
+def test_an_edit_renders_only_its_pages_and_gives_the_same_site_as_a_full_build(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    content = make_library(tmp_path, 40)
+    build_site(content, tmp_path / "first")
+    edit(content / "stretches" / "s007.yml", "title: H stretch 007", "title: Hamstring stretch 007")
+    edit(content / "stretches" / "s012.yml", "  - Start on hands and knees.", "  - Kneel on all fours.")
+    with caplog.at_level("INFO", logger="stretchguide"):
+        build_site(content, tmp_path / "second")  # same cache folder: only what changed
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("site: rendered")]
+    rendered, total = map(int, re.findall(r"\d+", line)[:2])
+    assert 2 <= rendered <= 8 and total > 45  # the two pages, the indexes and the routine
+    second = tmp_path / "second"
+    assert "Hamstring stretch 007" in (second / "stretches" / "s007" / "index.html").read_text(encoding="utf-8")
+    index = json.loads((second / "search" / "search_index.json").read_text(encoding="utf-8"))
+    texts = " ".join(item["title"] + item["text"] for item in index["docs"])
+    assert "Kneel on all fours" in texts and "Hamstring stretch 007" in texts and "H stretch 007" not in texts
+    assert any(item["location"] == "stretches/s030/" for item in index["docs"])  # kept, not rendered
+
+    shutil.rmtree(tmp_path / "cache")
+    build_site(content, tmp_path / "full")
+    differ = [p.relative_to(second) for p in sorted(second.rglob("*")) if p.is_file()
+              and p.read_bytes() != (tmp_path / "full" / p.relative_to(second)).read_bytes()]
+    assert differ == []
+    assert sorted(p.relative_to(second) for p in second.rglob("*")) == sorted(
+        p.relative_to(tmp_path / "full") for p in (tmp_path / "full").rglob("*"))
+
+
+def test_a_changed_title_in_the_nav_renders_every_page_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    build_site(content, tmp_path / "first")
+    edit(content / "stretches" / "cat-cow.yml", "title: Cat-cow", "title: Cat and cow")
+    with caplog.at_level("INFO", logger="stretchguide"):
+        build_site(content, tmp_path / "second")
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("site: rendered")]
+    rendered, total = map(int, re.findall(r"\d+", line)[:2])
+    assert rendered == total
+    about = (tmp_path / "second" / "about" / "index.html").read_text(encoding="utf-8")
+    assert "Cat and cow" in about and ">Cat-cow<" not in about  # the nav of a page that did not change
 
 
 def test_failing_mkdocs_build_is_a_clear_content_error(tmp_path: Path) -> None:
