@@ -21,11 +21,12 @@ its lowest point rests on the mat or floor, unless the frame gives `pelvis_heigh
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import vocab
+from . import __version__, cache, vocab
 from .loader import Loc, Positions
 from .models import Art, Figure, Frame, Library, Stretch
 from .problems import Problem, join_key
@@ -407,16 +408,31 @@ def limit_problem(name: str, value: float) -> str | None:
 # --- drawing ----------------------------------------------------------------------------------------
 
 
-def draw_figures(library: Library, only: str | None = None) -> dict[str, Art]:
-    """Draw every stretch's figure (or just `only`); a stretch without one gets its position's pose."""
-    template = make_env().get_template("figures/figure.svg")
+def draw_figures(library: Library, only: str | None = None, store: cache.Store | None = None) -> dict[str, Art]:
+    """Draw every stretch's figure (or just `only`); a stretch without one gets its position's pose.
+
+    With a `store`, a figure drawn before from the same stretch, poses, code and template is
+    read back instead (drawing 1,000 figures takes about 2 s).
+    """
+    env = make_env()
+    template = env.get_template("figures/figure.svg")
+    source, _, _ = env.loader.get_source(env, "figures/figure.svg") if env.loader else ("", None, None)
+    shared = cache.digest(__version__, Path(__file__).read_bytes(), source,
+                          json.dumps(library.poses, sort_keys=True)) if store else ""
     out: dict[str, Art] = {}
     for sid, stretch in sorted(library.stretches.items()):
         if only not in (None, sid):
             continue
+        key = cache.digest(shared, stretch.model_dump_json()) if store else ""
+        hit = store.get(key) if store else None
+        if hit is not None:
+            out[sid] = Art(**json.loads(hit[0]))
+            continue
         figure = figure_of(stretch, library)
         alt = figure.alt or describe_figure(figure, library.poses)
         out[sid] = Art(svg=template.render(svg_data(stretch, figure, library.poses, alt)), alt=alt)
+        if store:
+            store.put(key, json.dumps({"svg": out[sid].svg, "alt": alt}).encode("utf-8"), {})
     return out
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Collection
 from pathlib import Path
 
-from . import figures
+from . import cache, figures
 from .checks import check_library
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
@@ -44,7 +44,8 @@ def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
     # First gather and check all content; nothing is written until it is all valid.
     started = time.perf_counter()
     library, warnings = load_checked(options.content_dir, options.strict)
-    context = RenderContext(library, figures.draw_figures(library), options, make_env(options.theme_dir))
+    drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
+    context = RenderContext(library, drawn, options, make_env(options.theme_dir))
     log.info("loaded %d stretches and %d routines in %.2f s", len(library.stretches),
              len(library.routines), time.perf_counter() - started)
 
