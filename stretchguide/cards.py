@@ -239,12 +239,22 @@ def build_stamp() -> str:
     return FIXED_DATE
 
 
-def qr_svg(url: str, title: str) -> markupsafe.Markup:
-    """Return a QR code of `url` as inline vector SVG, sized by CSS."""
+def qr_svg(url: str, title: str, store: cache.Store | None = None) -> markupsafe.Markup:
+    """Return a QR code of `url` as inline vector SVG, sized by CSS, from `store` when it has it.
+
+    Why a store: segno tries all eight masks in pure Python (about 10 ms a code), and a library
+    of 1,000 stretches has 2,000 codes to plan on every build.
+    """
+    key = cache.digest("qr", segno.__version__, url, title)
+    hit = store.get(key) if store else None
+    if hit is not None:
+        return markupsafe.Markup(hit[0].decode("utf-8"))
     code = segno.make(url, error="m", micro=False)
     # Why Markup: segno builds the SVG from the URL it encodes; the title is escaped by segno.
-    return markupsafe.Markup(code.svg_inline(scale=1, border=0, omitsize=True, title=title,
-                                             svgclass="qr__svg", dark="#000"))
+    svg = code.svg_inline(scale=1, border=0, omitsize=True, title=title, svgclass="qr__svg", dark="#000")
+    if store:
+        store.put(key, svg.encode("utf-8"), {})
+    return markupsafe.Markup(svg)
 
 
 def short_url(url: str) -> str:
@@ -269,6 +279,7 @@ class CardRenderer:
                                      roots=(theme, context.library.content_dir.resolve()),
                                      stylesheets=(theme / "cards" / "cards.css",))
         self.cache = LayoutCache()
+        self.qr_store = cache.Store(context.options.cache_dir, "qr")
         self.stamp = build_stamp()
         self.warnings: list[Problem] = []
 
@@ -307,7 +318,7 @@ class CardRenderer:
             "figure_alt": art.alt if art else "",
             "page_url": page_url,
             "short_url": short_url(page_url) if page_url else None,
-            "qr_svg": qr_svg(page_url, f"QR code: the page of {stretch.title} online")
+            "qr_svg": qr_svg(page_url, f"QR code: the page of {stretch.title} online", self.qr_store)
             if page_url else None,
         }
 
@@ -320,7 +331,7 @@ class CardRenderer:
             **self.page_values(page),
             "page_url": home,
             "short_url": short_url(home) if home else None,
-            "qr_svg": qr_svg(home, f"QR code: {self.guide.title} online") if home else None,
+            "qr_svg": qr_svg(home, f"QR code: {self.guide.title} online", self.qr_store) if home else None,
             "logo_src": logo_path.as_uri() if logo_path and logo_path.is_file() else None,
         }
 
@@ -336,10 +347,14 @@ class CardRenderer:
     def card_job(self, template: str, values: dict[str, Any], page: PageBox, item_id: str,
                  what: str) -> Job:
         """Return the job of one card, with a tighter variant for when a face runs over."""
-        tight = dataclasses.replace(page, html_class=f"{page.html_class} compact")
-        compact = self.html(template, **{**values, **self.page_values(tight)})
+        html = self.html(template, **values)
+        # The compact variant differs only in the class of <html> (base.html): swap it rather
+        # than render the template twice.
+        opening = f'class="{markupsafe.escape(page.html_class)}">'
+        assert html.count(opening) == 1, "base.html must set the page's class once, on <html>"
+        compact = html.replace(opening, f'class="{markupsafe.escape(page.html_class)} compact">', 1)
         large = "large-print/" if page is LARGE_PRINT else ""
-        return Job(ident=f"{self.guide.title}/{large}{item_id}", html=self.html(template, **values),
+        return Job(ident=f"{self.guide.title}/{large}{item_id}", html=html,
                    what=what, label=item_id, anchors=(f"{item_id}-front", f"{item_id}-back"),
                    compact_html=compact)
 
@@ -412,7 +427,7 @@ class CardRenderer:
             figure_alts={sid: art.alt for sid, art in figures.items() if art},
             total=self.library.routine_seconds(routine), page_url=page_url,
             short_url=short_url(page_url) if page_url else None,
-            qr_svg=qr_svg(page_url, f"QR code: {routine.title} online") if page_url else None,
+            qr_svg=qr_svg(page_url, f"QR code: {routine.title} online", self.qr_store) if page_url else None,
             sheet=sheet)
         return self.job(html, f"routine-{routine.id}-{sheet}")
 

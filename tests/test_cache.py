@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shutil
@@ -204,3 +205,22 @@ def test_a_damaged_or_partial_entry_is_never_served(tmp_path: Path) -> None:
     assert store.get(key) is None
     assert cache.Store(None, "cards").get(key) is None
     assert cache.digest("ab", "c") != cache.digest("a", "bc")
+
+
+def test_figures_and_qr_codes_from_the_cache_are_the_ones_drawn_fresh(tmp_path: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    store = cache.Store(tmp_path, "figures")
+    fresh = figures.draw_figures(library)
+    assert figures.draw_figures(library, store=store) == fresh  # drawn and stored
+    assert len(list((tmp_path / "figures").rglob("*.bin"))) == len(fresh)
+    assert figures.draw_figures(library, store=store) == fresh  # read back
+    # What a figure shows is part of its key: another target area highlights another part.
+    pigeon = library.stretches["pigeon"].model_copy(update={"target_areas": ["hip-flexors"]})
+    changed = dataclasses.replace(library, stretches={**library.stretches, "pigeon": pigeon})
+    redrawn = figures.draw_figures(changed, store=store)["pigeon"]
+    assert redrawn == figures.draw_figures(changed)["pigeon"] and redrawn != fresh["pigeon"]
+
+    codes = cache.Store(tmp_path, "qr")
+    url = "https://stretches.example.org/stretches/pigeon/"
+    assert cards.qr_svg(url, "QR", codes) == cards.qr_svg(url, "QR", codes) == cards.qr_svg(url, "QR")
+    assert cards.qr_svg(url + "x", "QR", codes) == cards.qr_svg(url + "x", "QR") != cards.qr_svg(url, "QR")
