@@ -28,11 +28,9 @@ from urllib.request import url2pathname
 
 import markupsafe
 import pydyf
-import pypdf
 import segno
 import weasyprint
 from fontTools.ttLib import woff2
-from pypdf import PdfReader
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.ffi import pango
 from weasyprint.text.fonts import FontConfiguration
@@ -534,7 +532,7 @@ def environment_key(options: RenderOptions) -> str:
     files += list(options.stylesheets)
     # Pango lays out the text; another version may break lines differently.
     return cache.digest(
-        __version__, weasyprint.__version__, pypdf.__version__, pydyf.__version__, str(pango.pango_version()),
+        __version__, weasyprint.__version__, pydyf.__version__, str(pango.pango_version()),
         PDF_VARIANT,
         options.base_url, *(str(root) for root in options.roots), cache.files_digest(files))
 
@@ -664,36 +662,28 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
 
     # The decks join the cards' own tagged PDFs; one PDF per stretch is its card as rendered.
+    # Each card's share of the decks and sheets is cached, so an edit rewrites only its own.
     titles = [guide.title, *(stretch.title for stretch in library.stretches.values())]
-    with contextlib.ExitStack() as stack:
-        # Why another process: joining PDFs is slow in pure Python, and the two decks are independent.
-        large_parts = [rendered["large", card_id].pdf for card_id in card_ids]
-        large_name = f"{guide.title}/stretch-cards-large-print"
-        if context.options.jobs > 1:
-            helper = stack.enter_context(concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")))
-            large = helper.submit(impose.merge_pdfs, large_parts, titles, large_name)
-        parsed = [PdfReader(io.BytesIO(rendered["card", card_id].pdf)) for card_id in card_ids]
-        save("deck", "", impose.merge_tagged(parsed, titles, f"{guide.title}/stretch-cards"))
-        for stretch_id in library.stretches:
-            save("card", stretch_id, rendered["card", stretch_id].pdf)
-        # Imposed sheets, from the cards' pages (parsed once for the deck and all four sheets):
-        # front of card k is page 2k, its back 2k + 1.
-        deck_pages = [card_page for reader in parsed for card_page in reader.pages]
-        pairs = [(2 * k, 2 * k + 1) for k in range(len(card_ids))]
-        offset = (guide.print.back_offset_mm.x, guide.print.back_offset_mm.y)
-        for sheet, (width, height) in SHEETS.items():
-            duplex = impose.plan_grid(width, height, page.width, page.height)
-            fold = impose.plan_grid(width, height, 2 * page.width, page.height)
-            save("sheets", sheet, impose.impose_duplex(
-                deck_pages, pairs, duplex, offset, rendered["marks", sheet].pdf, f"sheets-{sheet}",
-                sheet_meta(context, sheet)))
-            save("sheets-fold", sheet, impose.impose_fold(
-                deck_pages, pairs, fold, rendered["fold-marks", sheet].pdf, f"sheets-{sheet}-fold",
-                sheet_meta(context, sheet)))
-            save("calibration", sheet, rendered["calibration", sheet].pdf)
-        save("deck-large-print", "", large.result() if context.options.jobs > 1
-             else impose.merge_pdfs(large_parts, titles, large_name))
+    store = cache.Store(context.options.cache_dir, "joins")
+    card_parts = impose.read_parts([rendered["card", card_id].pdf for card_id in card_ids], store, forms=True)
+    save("deck", "", impose.join_tagged(card_parts, titles, f"{guide.title}/stretch-cards"))
+    save("deck-large-print", "", impose.merge_pdfs([rendered["large", card_id].pdf for card_id in card_ids],
+                                                   titles, f"{guide.title}/stretch-cards-large-print", store))
+    for stretch_id in library.stretches:
+        save("card", stretch_id, rendered["card", stretch_id].pdf)
+    # Imposed sheets, from the cards' pages: front of card k is page 2k, its back 2k + 1.
+    pairs = [(2 * k, 2 * k + 1) for k in range(len(card_ids))]
+    offset = (guide.print.back_offset_mm.x, guide.print.back_offset_mm.y)
+    for sheet, (width, height) in SHEETS.items():
+        duplex = impose.plan_grid(width, height, page.width, page.height)
+        fold = impose.plan_grid(width, height, 2 * page.width, page.height)
+        save("sheets", sheet, impose.impose_duplex(
+            card_parts, pairs, duplex, offset, rendered["marks", sheet].pdf, f"sheets-{sheet}",
+            sheet_meta(context, sheet)))
+        save("sheets-fold", sheet, impose.impose_fold(
+            card_parts, pairs, fold, rendered["fold-marks", sheet].pdf, f"sheets-{sheet}-fold",
+            sheet_meta(context, sheet)))
+        save("calibration", sheet, rendered["calibration", sheet].pdf)
 
     for (kind, item_id), output in rendered.items():
         if kind.startswith("handout-"):

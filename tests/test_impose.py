@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
 from stretchguide import impose
+from stretchguide.cache import Store
 from stretchguide.impose import MM, Box, Grid, Meta
 
 A4 = (210.0, 297.0)
@@ -184,3 +186,54 @@ def test_label_goes_where_there_is_room() -> None:
     assert box.y + box.h <= grid.top - impose.MARK_ZONE_MM + 1e-9
     crowded = Grid(100.0, 100.0, 90.0, 90.0, 1, 1, False, 5.0, 5.0)
     assert impose.label_box(crowded, 1) is None
+
+
+def test_files_from_cached_blocks_are_the_files_made_from_scratch(tmp_path: Path) -> None:
+    # Parts of different sizes, so that their blocks differ.
+    pages = [2 + k % 3 for k in range(6)]
+    parts = [make_deck(count, *CARDS["A7"]) for count in pages]
+    titles = [f"Card {k}" for k in range(6)]
+    grid = impose.plan_grid(*A4, *CARDS["A7"])
+    overlay = make_overlay(2 * impose.sheet_count(grid, 6), A4)
+    store = Store(tmp_path, "joins")
+
+    def build(parts: list[bytes], store: Store | None) -> tuple[bytes, bytes]:
+        read = impose.read_parts(parts, store, forms=True)
+        return (impose.join_tagged(read, titles, "deck"),
+                impose.impose_duplex(read, [(2 * k, 2 * k + 1) for k in range(6)], grid, (0.0, 0.0), overlay,
+                                     "t", META))
+
+    fresh = build(parts, None)
+    assert build(parts, store) == fresh  # made, and stored
+    assert build(parts, store) == fresh  # from the store
+    # One part edited: what comes out is what a build from scratch makes of the new parts.
+    pages[3] = 5
+    parts[3] = make_deck(pages[3], *CARDS["A7"])
+    edited = build(parts, store)
+    assert edited == build(parts, None)
+    assert edited[0] != fresh[0]
+    deck = PdfReader(io.BytesIO(edited[0]))
+    assert len(deck.pages) == sum(pages)
+    assert [item.title for item in deck.outline] == titles  # type: ignore[union-attr]
+    starts = [deck.get_destination_page_number(item) for item in deck.outline]  # type: ignore[arg-type]
+    assert starts == [sum(pages[:k]) for k in range(6)]
+
+
+def test_join_leaves_text_that_looks_like_a_reference_alone() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    title = "Stretch 1 0 R (the (first) one)"
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    deck = PdfReader(io.BytesIO(impose.merge_pdfs([out.getvalue(), make_deck(2, *CARDS["A7"])], ["a", "b"], "d")))
+    assert deck.metadata is not None and deck.metadata.title == title
+    assert len(deck.pages) == 3
+
+
+def test_a_part_larger_than_its_cross_reference_table_tells_still_joins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(impose, "_object_bound", lambda data: 1)  # every part seems to hold one object
+    parts = [make_deck(40, *CARDS["A7"]), make_deck(2, *CARDS["A7"])]  # 80 objects: more than one room
+    deck = PdfReader(io.BytesIO(impose.merge_pdfs(parts, ["a", "b"], "d")))
+    assert len(deck.pages) == 42
+    assert [deck.get_destination_page_number(item) for item in deck.outline] == [0, 40]  # type: ignore[arg-type]
