@@ -230,6 +230,7 @@ def test_an_edit_renders_only_its_pages_and_gives_the_same_site_as_a_full_build(
     build_site(content, tmp_path / "first")
     edit(content / "stretches" / "s007.yml", "title: H stretch 007", "title: Hamstring stretch 007")
     edit(content / "stretches" / "s012.yml", "  - Start on hands and knees.", "  - Kneel on all fours.")
+    caplog.clear()
     with caplog.at_level("INFO", logger="stretchguide"):
         build_site(content, tmp_path / "second")  # same cache folder: only what changed
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("site: rendered")]
@@ -256,6 +257,7 @@ def test_a_changed_title_in_the_nav_renders_every_page_again(tmp_path: Path, cap
     shutil.copytree(CONTENT, content)
     build_site(content, tmp_path / "first")
     edit(content / "stretches" / "cat-cow.yml", "title: Cat-cow", "title: Cat and cow")
+    caplog.clear()
     with caplog.at_level("INFO", logger="stretchguide"):
         build_site(content, tmp_path / "second")
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("site: rendered")]
