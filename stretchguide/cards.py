@@ -19,8 +19,7 @@ import mimetypes
 import multiprocessing
 import os
 import re
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +38,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from . import __version__, cache, impose
 from .models import Library, RenderContext, Routine, Stretch
 from .problems import ContentError, Problem
+from .progress import progress
 
 #: Tagged PDF (PDF/UA-1) for every document WeasyPrint writes.
 PDF_VARIANT = "pdf/ua-1"
@@ -587,20 +587,6 @@ def render_jobs(jobs: Sequence[Job], renderer: CardRenderer) -> list[Output]:
                 done(index, run_job(jobs[index], renderer.options, renderer.cache))
                 advance()
     return [outputs[index] for index in range(len(jobs))]
-
-
-@contextlib.contextmanager
-def progress(total: int, label: str, enabled: bool) -> Iterator[Callable[[], None]]:
-    """Show a progress bar on stderr when it is a terminal; yield the function that advances it."""
-    if not (enabled and total > 1 and sys.stderr.isatty()):
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
 
 
 def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tuple[Job, Path]]:

@@ -28,6 +28,7 @@ from .colours import contrast, mix, readable
 from .models import Library, RenderContext, Routine, Stretch, iso_duration
 from .output import write_text
 from .problems import ContentError, Problem
+from .progress import progress
 
 log = logging.getLogger("stretchguide")
 
@@ -423,6 +424,18 @@ class _MkdocsLog(logging.Handler):
         return not record.getMessage().startswith("A 'dirty' build")
 
 
+class _PageCounter(logging.Handler):
+    """Advance a progress bar for each page MkDocs renders."""
+
+    def __init__(self, advance: Callable[[], None]) -> None:
+        super().__init__(logging.DEBUG)
+        self.advance = advance
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.DEBUG and str(record.msg).startswith("Building page"):
+            self.advance()
+
+
 def run_mkdocs(context: RenderContext, config_file: Path, dirty: bool) -> tuple[int, int]:
     """Run MkDocs (strict) on the generated config; return (pages rendered, pages in all).
 
@@ -449,7 +462,15 @@ def run_mkdocs(context: RenderContext, config_file: Path, dirty: bool) -> tuple[
         order = [file.url.removeprefix("./") for file in pages]
         stale = [url for url, file in zip(order, pages, strict=True) if not dirty or file.is_modified()]
         previous = _read_search_index(site_dir) if dirty else None
-        mkdocs_build.build(config, dirty=dirty)
+        with progress(len(stale), "Building pages", context.options.verbosity > 0) as advance:
+            counter = _PageCounter(advance)
+            build_logger.addHandler(counter)
+            build_logger.setLevel(logging.DEBUG)  # MkDocs logs "Building page ..." at debug level
+            try:
+                mkdocs_build.build(config, dirty=dirty)
+            finally:
+                build_logger.removeHandler(counter)
+                build_logger.setLevel(logging.NOTSET)
         if previous is not None:
             _merge_search_index(site_dir, previous, order, set(stale))
     except Exception as exc:  # MkDocs' Abort, a theme error, a plugin error: all end the build here
