@@ -346,15 +346,15 @@ class CardRenderer:
                  what: str) -> Job:
         """Return the job of one card, with a tighter variant for when a face runs over."""
         html = self.html(template, **values)
-        # The compact variant differs only in the class of <html> (base.html): swap it rather
-        # than render the template twice.
+        # The compact variant differs only in the class of <html> (base.html), so it is made
+        # from the HTML when needed rather than rendered and held (a large library's jobs fill
+        # hundreds of MB).
         opening = f'class="{markupsafe.escape(page.html_class)}">'
         assert html.count(opening) == 1, "base.html must set the page's class once, on <html>"
-        compact = html.replace(opening, f'class="{markupsafe.escape(page.html_class)} compact">', 1)
         large = "large-print/" if page is LARGE_PRINT else ""
         return Job(ident=f"{self.guide.title}/{large}{item_id}", html=html,
                    what=what, label=item_id, anchors=(f"{item_id}-front", f"{item_id}-back"),
-                   compact_html=compact)
+                   compact=(opening, f'class="{markupsafe.escape(page.html_class)} compact">'))
 
     def stretch_job(self, stretch: Stretch, page: PageBox) -> Job:
         """Return the job of one stretch's card."""
@@ -474,7 +474,12 @@ class Job:
     what: str  # names the document in layout warnings
     label: str  # names it in warnings from writing the PDF
     anchors: tuple[str, ...] = ()  # element ids of the faces whose pages are counted
-    compact_html: str | None = None
+    compact: tuple[str, str] | None = None  # (old, new): the tighter variant is the HTML with this swap
+
+    @property
+    def compact_html(self) -> str | None:
+        """Return the tighter variant's HTML, or None when the job has none."""
+        return self.html.replace(*self.compact, 1) if self.compact else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -495,8 +500,9 @@ def layout_job(job: Job, options: RenderOptions, cache: LayoutCache) -> tuple[Re
     rendered = layout_html(job.html, options, cache)
     warnings = [f"{job.what}: {message}" for message in rendered.warnings]
     pages = face_page_counts(rendered.document, job.anchors)
-    if job.compact_html is not None and any(n != 1 for n in pages.values()):
-        rendered = layout_html(job.compact_html, options, cache)
+    compact = job.compact_html
+    if compact is not None and any(n != 1 for n in pages.values()):
+        rendered = layout_html(compact, options, cache)
         warnings += [f"{job.what}: {message}" for message in rendered.warnings]
         pages = face_page_counts(rendered.document, job.anchors)
     return Rendered(rendered.document, warnings), pages
@@ -543,9 +549,9 @@ _FILE_URL = re.compile(r"""file://[^"'\s<>)]+""")
 def job_key(job: Job, environment: str) -> str:
     """Return the cache key of a job: its HTML and every file it links to by file: URL."""
     linked = [Path(url2pathname(urlsplit(url).path)) for url in sorted(set(_FILE_URL.findall(
-        job.html + (job.compact_html or ""))))]
+        job.html)))]
     return cache.digest(environment, job.ident, job.what, job.label, "\0".join(job.anchors), job.html,
-                        job.compact_html if job.compact_html is not None else "\0none",
+                        *(job.compact or ("\0none",)),
                         cache.files_digest(linked))
 
 
