@@ -109,19 +109,21 @@ def measure(size: int, jobs: int, skip_stock: bool, skip_serial: bool) -> dict[s
         edited = re.sub(r"^title: (.*)$", r"title: \1 (edited)", text, count=1, flags=re.M)
         assert edited != text
         target.write_text(edited, encoding="utf-8")
-        edit = timed_build(content, work / "site", work / "full", "--jobs", str(jobs))[0]
+        edit, edit_stages, _ = timed_build(content, work / "site", work / "full", "--jobs", str(jobs))
         stock = stock_material(pages, work / "stock") if not skip_stock and pages.is_dir() else nan
         cards, site = stages.get("cards", nan), stages.get("site", nan)
         return {"size": size, "total": total, "site": site, "cards": cards, "peak": peak / 1024,
                 "ms_face": 1000 * cards / stages["faces"] if stages["faces"] else nan,
-                "serial": serial, "speedup": serial / cards, "edit": edit, "stock": stock,
+                "serial": serial, "speedup": serial / cards, "edit": edit,
+                "edit_site": edit_stages.get("site", nan), "edit_cards": edit_stages.get("cards", nan), "stock": stock,
                 "site_stock": site / stock}
 
 
 COLUMNS = [("size", "stretches"), ("total", "full build s"), ("site", "site stage s"),
            ("cards", "card stage s"), ("peak", "peak MiB"), ("ms_face", "ms per card face"),
            ("serial", "cards, 1 job s"), ("speedup", "cards 1 job / N jobs"),
-           ("edit", "one-edit rebuild s"), ("stock", "stock flat Material s"), ("site_stock", "site / stock")]
+           ("edit", "one-edit rebuild s"), ("edit_site", "its site stage s"), ("edit_cards", "its card stage s"),
+           ("stock", "stock flat Material s"), ("site_stock", "site / stock")]
 
 
 def main() -> None:
@@ -131,16 +133,16 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true", help="skip the stock Material reference")
     parser.add_argument("--skip-serial", action="store_true", help="skip the serial card build")
     args = parser.parse_args()
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        rows.append(measure(size, args.jobs, args.skip_stock, args.skip_serial))
-        print(f"measured {size} stretches", file=sys.stderr, flush=True)
     print(f"{os.cpu_count()} cores, --jobs {args.jobs}\n")
     print("| " + " | ".join(title for _, title in COLUMNS) + " |")
-    print("|" + "---:|" * len(COLUMNS))
-    for row in rows:
+    print("|" + "---:|" * len(COLUMNS), flush=True)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        row = measure(size, args.jobs, args.skip_stock, args.skip_serial)
+        rows.append(row)
+        # Each row as soon as it is measured: a long run that is stopped keeps what it measured.
         print("| " + " | ".join(f"{row[key]:.2f}" if key != "size" else str(row[key]) for key, _ in COLUMNS)
-              + " |")
+              + " |", flush=True)
     totals = {row["size"]: row["total"] for row in rows}
     for small, large in ((1000, 3000), (100, 1000)):
         if small in totals and large in totals:
