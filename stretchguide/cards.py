@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import contextlib
+import ctypes
 import dataclasses
 import datetime
 import hashlib
@@ -19,6 +20,7 @@ import mimetypes
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -516,14 +518,28 @@ def run_job(job: Job, options: RenderOptions, cache: LayoutCache) -> Output:
 
 
 _WORKER: tuple[RenderOptions, LayoutCache] | None = None
+#: prctl(2) option: the signal a process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
 #: Fewer documents than this per worker are rendered in the build's own process.
 MIN_JOBS_PER_WORKER = 4
 
 
-def _start_worker(options: RenderOptions) -> None:
+def _start_worker(options: RenderOptions, build_pid: int) -> None:
     # Each worker process keeps its own fonts and parsed stylesheet for all its jobs.
     global _WORKER
+    _die_with(build_pid)
     _WORKER = (options, LayoutCache())
+
+
+def _die_with(build_pid: int) -> None:
+    """Have Linux end this worker when the build process ends, even if it is killed.
+
+    Why: a killed build would otherwise leave its workers rendering cards nobody will use.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != build_pid:  # the build ended before the line above took effect
+        os._exit(1)
 
 
 def _work(job: Job) -> Output:
@@ -583,7 +599,7 @@ def render_jobs(jobs: Sequence[Job], renderer: CardRenderer) -> list[Output]:
             # Why spawn: a forked WeasyPrint/Pango state is not safe to reuse; results come back as bytes.
             with concurrent.futures.ProcessPoolExecutor(
                     max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker, initargs=(renderer.options,)) as pool:
+                    initializer=_start_worker, initargs=(renderer.options, os.getpid())) as pool:
                 futures = {pool.submit(_work, jobs[index]): index for index in todo}
                 for future in concurrent.futures.as_completed(futures):
                     done(futures[future], future.result())

@@ -198,3 +198,38 @@ def test_interrupted_build_leaves_previous_output(tmp_path: Path, built_site: Pa
     assert tree_digest(out) == before
     assert build(ROOT / "content", out).returncode == 0  # the next build recovers and cleans up
     assert not list(tmp_path.glob(".site.*"))
+
+
+def _children(pid: int) -> list[int]:
+    """Return the ids of the processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_build_leaves_no_card_workers_running(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--content", str(ROOT / "content"),
+                             "--out", str(tmp_path / "site"), "--quiet", "--jobs", "2"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # an empty cache
+    workers: list[int] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = [pid for pid in _children(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        if len(workers) == 2:
+            break
+        time.sleep(0.05)
+    assert len(workers) == 2, "the card stage did not start its two workers"
+    time.sleep(1)  # the workers are rendering
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
