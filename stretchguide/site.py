@@ -187,13 +187,17 @@ def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
     nav of a page it does render would lack their titles. A large library's stretch pages are
     left out of the nav (the stretch index lists them A to Z), so each page stays small.
     """
-    def entry(name: str) -> dict[str, str]:
-        return {page_title(name, files[name]): name}
+    titles = {name: page_title(name, data) for name, data in files.items() if name.endswith(".md")}
 
-    stretches = sorted(name for name in files if name.startswith("stretches/") and name != "stretches/index.md")
-    routines = sorted((name for name in files if name.startswith("routines/") and name != "routines/index.md"),
-                      key=lambda name: (page_title(name, files[name]).casefold(), name))
-    stretches.sort(key=lambda name: (page_title(name, files[name]).casefold(), name))
+    def entry(name: str) -> dict[str, str]:
+        return {titles[name]: name}
+
+    def pages_in(folder: str) -> list[str]:
+        """The pages of a folder but its index, by title as the indexes list them."""
+        names = [name for name in titles if name.startswith(folder) and name != f"{folder}index.md"]
+        return sorted(names, key=lambda name: (titles[name].casefold(), name))
+
+    stretches, routines = pages_in("stretches/"), pages_in("routines/")
     extra_pages = sorted(p.name for p in (context.options.theme_dir / "site" / "pages").glob("*.md"))
     hand_pages = sorted(p.name for p in context.options.docs_dir.glob("*.md"))
     listed = stretches if len(stretches) <= NAV_LIST_LIMIT else []
