@@ -17,6 +17,9 @@ from .models import BuildOptions
 from .problems import ContentError, Problem, display_path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The cache folder, unless --cache-dir or this environment variable names another.
+DEFAULT_CACHE = Path(".cache") / "stretchguide"
+CACHE_ENV = "STRETCHGUIDE_CACHE_DIR"
 COMMANDS = ("build", "check", "schema", "new", "serve", "figure")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -24,6 +27,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                         help="content folder to read (default: content)")
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                        help="where to keep rendered pages and cards between builds "
+                        f"(default: ${CACHE_ENV} or {DEFAULT_CACHE})")
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     noise.add_argument("-v", "--verbose", action="store_true", help="print timings and details")
@@ -93,7 +99,7 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         card_size=getattr(args, "card_size", None),
         site_url=getattr(args, "site_url", None),
         jobs=getattr(args, "jobs", 0) or (os.cpu_count() or 1),
-        cache_dir=Path(".cache") / "stretchguide",
+        cache_dir=args.cache_dir or Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE),
     )
 
 
