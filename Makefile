@@ -3,12 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian packages WeasyPrint needs for the cards: Pango lays out the text, and HarfBuzz's subset
+# library puts only the glyphs used into each PDF (without it WeasyPrint subsets with fontTools:
+# slower, and it warns on every card).
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Debian packages the tests drive: a browser, PDF tools, and WordPress for the embed test.
 TEST_DEBS := chromium poppler-utils fonts-dejavu-core wordpress mariadb-server php-cli php-mysql
 
-.PHONY: build test lint serve check bench clean system-deps
+.PHONY: build test lint serve check bench clean runtime-deps system-deps
 
-build: $(STAMP)
+# Install the Debian packages named in $(1) that are missing; $(2) says what to do without root.
+define apt_install
+	@command -v dpkg >/dev/null || { echo "not a Debian system: install $(1) with your package manager"; exit 0; }; \
+	missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+		echo "missing Debian packages:$$missing (install them as root)"; $(2); exit 0; fi; \
+	echo "installing Debian packages:$$missing"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+endef
+
+build: runtime-deps $(STAMP)
 	$(BIN)/python build.py build
 
 $(STAMP): pyproject.toml
@@ -17,19 +32,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-system-deps:
-	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+runtime-deps:
+	$(call apt_install,$(RUNTIME_DEBS),true)
+
+system-deps: runtime-deps
+	$(call apt_install,$(TEST_DEBS),exit 1)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) system-deps lint
+test: system-deps $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 check: $(STAMP)

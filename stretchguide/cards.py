@@ -11,8 +11,10 @@ import base64
 import concurrent.futures
 import contextlib
 import ctypes
+import ctypes.util
 import dataclasses
 import datetime
+import functools
 import hashlib
 import io
 import logging
@@ -33,7 +35,6 @@ import segno
 import weasyprint
 from fontTools.ttLib import woff2
 from weasyprint import CSS, HTML, Document
-from weasyprint.text.ffi import pango
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -282,6 +283,7 @@ class CardRenderer:
         self.qr_store = cache.Store(context.options.cache_dir, "qr")
         self.stamp = build_stamp()
         self.warnings: list[Problem] = []
+        self.machine: dict[str, str] = {}  # messages about the machine, by pattern
 
     # -- templates --
 
@@ -302,8 +304,7 @@ class CardRenderer:
 
     def note(self, messages: Sequence[str], source: Path, what: str) -> None:
         """Record WeasyPrint messages as W005 warnings."""
-        self.warnings += [Problem(source, 1, 1, "cards", f"{what}: {message}", "W005")
-                          for message in messages]
+        self.note_all([f"{what}: {message}" for message in messages], source)
 
     # -- cards --
 
@@ -374,8 +375,19 @@ class CardRenderer:
         return output
 
     def note_all(self, messages: Sequence[str], source: Path) -> None:
-        """Record already-labelled WeasyPrint messages as W005 warnings."""
-        self.warnings += [Problem(source, 1, 1, "cards", message, "W005") for message in messages]
+        """Record already-labelled WeasyPrint messages as W005 warnings; set aside those about the machine."""
+        for message in messages:
+            machine = next((m for m in MACHINE_MESSAGES if m.search(message)), None)
+            if machine is not None:
+                self.machine.setdefault(machine.pattern, message.split(": ", 1)[-1])
+            else:
+                self.warnings.append(Problem(source, 1, 1, "cards", message, "W005"))
+
+    def report_machine(self) -> None:
+        """Print each problem of this machine once, as such: no content file is to blame."""
+        for message in self.machine.values():
+            log.warning("this machine: %s (on Debian: apt-get install libharfbuzz-subset0; "
+                        "`make build` installs it)", message)
 
     def stretch_card(self, stretch: Stretch, page: PageBox) -> Document:
         """Lay out one stretch's front and back as the build does, tighter if needed to fit."""
@@ -557,11 +569,35 @@ def environment_key(options: RenderOptions) -> str:
     files = [path for root in options.roots for folder in ("cards", "fonts")
              for path in (root / folder).rglob("*") if path.is_file() and path.suffix != ".html"]
     files += list(options.stylesheets)
-    # Pango lays out the text; another version may break lines differently.
     return cache.digest(
-        __version__, weasyprint.__version__, pydyf.__version__, str(pango.pango_version()),
-        PDF_VARIANT,
+        __version__, weasyprint.__version__, pydyf.__version__, *text_libraries(), PDF_VARIANT,
         options.base_url, *(str(root) for root in options.roots), cache.files_digest(files))
+
+
+@functools.cache
+def text_libraries() -> tuple[str, ...]:
+    """Return the versions of the system libraries that shape a PDF's bytes, and the subsetter.
+
+    Why: Pango may break lines differently in another version, and WeasyPrint subsets fonts
+    with HarfBuzz when its subset library is installed, else with fontTools (other bytes, and
+    a warning). A cached card from one machine must not be taken for another's.
+    """
+    found = []
+    for name, function in (("pango-1.0", "pango_version_string"), ("harfbuzz", "hb_version_string")):
+        path = ctypes.util.find_library(name)
+        version = "missing"
+        if path:
+            library_function = getattr(ctypes.CDLL(path), function)
+            library_function.restype = ctypes.c_char_p
+            version = library_function().decode("ascii")
+        found.append(f"{name} {version}")
+    subset = ctypes.util.find_library("harfbuzz-subset")
+    found.append(f"font subsetting: {'harfbuzz-subset' if subset else 'fontTools'}")
+    return tuple(found)
+
+
+#: WeasyPrint messages about the machine, not about a document: printed once, never on a file.
+MACHINE_MESSAGES = (re.compile(r"Using fontTools instead of HarfBuzz-Subset"),)
 
 
 _FILE_URL = re.compile(r"""file://[^"'\s<>)]+""")
@@ -644,6 +680,30 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tu
     return jobs
 
 
+def face_problems(renderer: CardRenderer, pages: dict[tuple[str, str], dict[str, int]]) -> list[Problem]:
+    """Return a problem for every card face, at card size or in large print, that runs over its page."""
+    problems: list[Problem] = []
+    for card_id in [COVER_ID, *renderer.library.stretches]:
+        for kind, label in (("card", renderer.context.card_size), ("large", LARGE_PRINT_NAME)):
+            problems += renderer.overflow_problems(pages[kind, card_id], card_id, renderer.source_of(card_id), label)
+    return problems
+
+
+def fit_problems(context: RenderContext) -> list[Problem]:
+    """Lay out every card as a build would and return the faces that do not fit, and WeasyPrint's warnings.
+
+    Why through render_jobs: the cards go to the cache, so the build after a check reuses them.
+    """
+    renderer = CardRenderer(context)
+    jobs = {key: value for key, value in plan_jobs(renderer, CARD_PAGES[context.card_size]).items()
+            if key[0] in {"card", "large"}}
+    outputs = dict(zip(jobs, render_jobs([job for job, _ in jobs.values()], renderer), strict=True))
+    for key, output in outputs.items():
+        renderer.note_all(output.warnings, jobs[key][1])
+    renderer.report_machine()
+    return renderer.warnings + face_problems(renderer, {key: output.pages for key, output in outputs.items()})
+
+
 def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     """Render the deck, one PDF per stretch, sheets, calibration and handouts into dest/cards/."""
     renderer = CardRenderer(context)
@@ -663,13 +723,10 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     rendered = dict(zip(jobs, render_jobs([job for job, _ in jobs.values()], renderer), strict=True))
     for key, output in rendered.items():
         renderer.note_all(output.warnings, jobs[key][1])
+    renderer.report_machine()
 
     # Every face must fit on one page of its card.
-    overflow: list[Problem] = []
-    for card_id in card_ids:
-        for kind, label in (("card", size), ("large", LARGE_PRINT_NAME)):
-            overflow += renderer.overflow_problems(rendered[kind, card_id].pages, card_id,
-                                                   renderer.source_of(card_id), label)
+    overflow = face_problems(renderer, {key: output.pages for key, output in rendered.items()})
     if overflow:
         raise ContentError(overflow)
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))

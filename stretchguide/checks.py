@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from . import vocab
 from .loader import LoadResult, Positions
-from .problems import Problem
+from .problems import Problem, display_path, join_key
+
+#: How every placeholder a scaffold writes begins; a build refuses text that still does.
+PLACEHOLDER = "Replace this:"
 
 
-def check_library(result: LoadResult, today: datetime.date | None = None) -> list[Problem]:
+def check_library(result: LoadResult, today: datetime.date | None = None, draft: bool = False) -> list[Problem]:
     """Check the rules that span files; return every problem found."""
-    library = result.library
+    library = result.partial
     if library is None:
         return []
     today = today or datetime.date.today()
@@ -23,7 +28,9 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         problems.append(Problem(path, line, col, key, message, code))
 
     guide_path = library.content_dir / "guide.yml"
-    if not library.guide.site_url:
+    if not draft:
+        problems += placeholder_problems(result)
+    if result.library is not None and not library.guide.site_url:
         at(guide_path, (), "site_url", "no `site_url` set: cards get no QR code and pages no oEmbed "
            "discovery link; set it to the guide's public address", "W002")
 
@@ -53,6 +60,46 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
                 continue  # the stretch exists but is invalid; its own problems are reported
             hint = vocab.suggest(item.stretch, sorted(library.stretches))
             at(path, ("items", index, "stretch"), f"items[{index}].stretch",
-               f"no stretch with id `{item.stretch}` (expected a file content/stretches/{item.stretch}.yml)"
+               f"no stretch with id `{item.stretch}` (expected a file "
+               f"{display_path(library.content_dir / 'stretches' / item.stretch)}.yml)"
                + (f"; did you mean `{hint}`?" if hint else ""))
     return problems
+
+
+def placeholder_problems(result: LoadResult) -> list[Problem]:
+    """Return a problem for every text that is still a scaffold's placeholder."""
+    library = result.partial
+    assert library is not None
+    found = []
+    documents: list[tuple[Path, Any]] = [(library.content_dir / "guide.yml", result.library and library.guide)]
+    documents += [(library.source_paths[key], item) for key, item in
+                  sorted({**library.stretches, **library.routines}.items())]
+    for path, model in documents:
+        if model is None:
+            continue
+        for loc, text in _texts(model.model_dump(mode="python")):
+            if text.lstrip().startswith(PLACEHOLDER):
+                line, col = result.positions.get(path, Positions()).at(loc)
+                found.append(Problem(path, line, col, join_key(loc), (
+                    "still the scaffold's placeholder text; write the real text, "
+                    "or build with --draft to preview a draft")))
+    return found
+
+
+def _texts(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield every text in plain data with where it is."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*loc, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*loc, index))
+
+
+def page_clashes(docs_dir: Path, theme_dir: Path) -> list[Problem]:
+    """Return a problem for each hand-written page named like a page the build generates."""
+    generated = {"index.md", "areas.md", "positions.md", *(p.name for p in (theme_dir / "site" / "pages").glob("*.md"))}
+    return [Problem(docs_dir / name, 1, 1, "", "a generated page has this name; rename the hand-written page")
+            for name in sorted(p.name for p in docs_dir.glob("*.md") if p.name in generated)]

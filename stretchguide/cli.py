@@ -9,14 +9,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import jinja2
 from rich.console import Console
 from rich.logging import RichHandler
 
 from . import __version__
 from .models import BuildOptions
 from .problems import ContentError, Problem, display_path
+from .resources import DOCS_DIR, INSTALLED, MKDOCS_CONFIG, THEME_DIR
+from .templates import template_problem
 
-ROOT = Path(__file__).resolve().parent.parent
 #: The cache folder, unless --cache-dir or this environment variable names another.
 DEFAULT_CACHE = Path(".cache") / "stretchguide"
 CACHE_ENV = "STRETCHGUIDE_CACHE_DIR"
@@ -27,6 +29,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                         help="content folder to read (default: content)")
+    parser.add_argument("--theme", type=Path, default=None, metavar="DIR",
+                        help="a theme folder of your own: its files replace the built-in theme's")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="where to keep rendered pages and cards between builds "
                         f"(default: ${CACHE_ENV} or {DEFAULT_CACHE})")
@@ -39,11 +43,18 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                         help="output folder (default: site)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _add_draft(parser)
     parser.add_argument("--card-size", choices=("A6", "A7", "3x5in", "4x6in"),
                         help="card size, overriding guide.yml")
     parser.add_argument("--site-url", metavar="URL", help="public address of the guide, overriding guide.yml")
     parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                         help="processes for card rendering (default: all cores)")
+
+
+def _add_draft(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--draft", action="store_true",
+                        help="accept scaffold placeholder text; every page, card and embed says "
+                        "\"Draft: not for patients\"")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -63,13 +74,14 @@ def make_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate content without building")
     _add_common(check)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _add_draft(check)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the content files")
     _add_common(schema)
 
     new = sub.add_parser("new", help="scaffold a stretch file or a whole guide folder")
-    new.add_argument("what", choices=("stretch", "guide"), help="what to create")
-    new.add_argument("name", help="stretch id (such as `side-bend`) or folder of the new guide")
+    new.add_argument("what", choices=("stretch", "routine", "guide"), help="what to create")
+    new.add_argument("name", help="id of the stretch or routine (such as `side-bend`), or folder of the new guide")
     _add_common(new)
 
     serve = sub.add_parser("serve", help="live preview: rebuild on every change")
@@ -91,15 +103,17 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         content_dir=args.content,
         out_dir=getattr(args, "out", None) or Path("site"),
-        theme_dir=ROOT / "theme",
-        docs_dir=ROOT / "docs",
-        mkdocs_config=ROOT / "mkdocs.yml",
+        theme_dir=THEME_DIR,
+        docs_dir=DOCS_DIR,
+        mkdocs_config=MKDOCS_CONFIG,
         strict=getattr(args, "strict", False),
         verbosity=0 if args.quiet else 2 if args.verbose else 1,
         card_size=getattr(args, "card_size", None),
         site_url=getattr(args, "site_url", None),
         jobs=getattr(args, "jobs", 0) or (os.cpu_count() or 1),
         cache_dir=args.cache_dir or Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE),
+        theme_overrides=args.theme,
+        draft=getattr(args, "draft", False),
     )
 
 
@@ -121,14 +135,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", force=True,
-                        handlers=[RichHandler(console=err, show_time=False, show_path=False,
-                                              show_level=False, markup=False)])
-    for noisy in ("mkdocs", "weasyprint", "fontTools", "PIL", "watchfiles", "MARKDOWN"):
-        logging.getLogger(noisy).setLevel(logging.ERROR if not args.verbose else logging.WARNING)
+    handler = RichHandler(console=err, show_time=False, show_path=False, show_level=False, markup=False)
+    if not args.verbose:
+        # Other libraries' log lines (pikepdf, MkDocs, WeasyPrint) are details: only --verbose shows them.
+        handler.addFilter(lambda record: record.name.split(".")[0] == "stretchguide")
+    logging.basicConfig(level=level, format="%(message)s", force=True, handlers=[handler])
+    for noisy in ("mkdocs", "weasyprint", "fontTools", "PIL", "watchfiles", "MARKDOWN", "pikepdf"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if not args.content.is_dir() and args.command not in {"new"}:
         err.print(f"stretchguide: error: content folder `{display_path(args.content)}` does not exist; "
                   "pass --content DIR or run `build.py new guide DIR`", markup=False)
+        return 2
+    if args.theme is not None and not args.theme.is_dir():
+        err.print(f"stretchguide: error: theme folder `{display_path(args.theme)}` does not exist; "
+                  "pass a folder holding the theme files you want to replace", markup=False)
         return 2
     try:
         return _run(args)
@@ -136,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_problems(exc.problems)
         if not any(p for p in exc.problems if not p.is_warning) and exc.problems:
             err.print("warnings are errors under --strict", markup=False)
+        return 1
+    except jinja2.TemplateError as exc:  # in a scaffold or figure template; a build reports its own
+        print_problems([template_problem(exc, THEME_DIR, getattr(args, "theme", None))])
         return 1
     except KeyboardInterrupt:
         err.print("interrupted; the previous output is untouched", markup=False)
@@ -145,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from . import pipeline, scaffold
 
-    options = options_from(args)
+    options = pipeline.with_theme(options_from(args))
     if args.command == "build":
         warnings = pipeline.build(options)
         print_problems(warnings)
@@ -154,31 +177,31 @@ def _run(args: argparse.Namespace) -> int:
                       f"(open {display_path(options.out_dir)}/index.html)", markup=False)
         return 0
     if args.command == "check":
-        _, warnings = pipeline.load_checked(options.content_dir, options.strict)
+        warnings = pipeline.check(options)
         print_problems(warnings)
         if not args.quiet:
             err.print(f"{display_path(options.content_dir)}: content is valid", markup=False)
         return 0
     if args.command == "schema":
         written = scaffold.write_schemas(options.content_dir)
-        if options.content_dir.resolve() == (ROOT / "content").resolve():
+        if not INSTALLED and options.content_dir.resolve() == (THEME_DIR.parent / "content").resolve():
             written.append(scaffold.write_manual())  # the repository's own manual page
         for path in written:
             if not args.quiet:
                 err.print(f"wrote {display_path(path)}", markup=False)
         return 0
     if args.command == "new":
-        path = scaffold.new(args.what, args.name, options.content_dir)
+        path = scaffold.new(args.what, args.name, options.content_dir, options.theme_dir)
         err.print(f"created {display_path(path)}", markup=False)
         return 0
     if args.command == "serve":
         from . import serve
 
-        return serve.serve(options, host=args.host, port=args.port)
+        return serve.serve(options_from(args), host=args.host, port=args.port)
     if args.command == "figure":
         from . import figures
 
-        library, _ = pipeline.load_checked(options.content_dir)
+        library, _ = pipeline.load_checked(options.content_dir, draft=True)
         if args.id not in library.stretches:
             err.print(f"stretchguide: error: no stretch `{args.id}` in {display_path(options.content_dir)}",
                       markup=False)

@@ -169,7 +169,7 @@ def _guide_summary(context: RenderContext) -> dict[str, Any]:
     guide = context.library.guide
     return {"title": guide.title, "clinic_name": guide.branding.clinic_name, "language": guide.language,
             "version": guide.version, "licence": guide.licence, "disclaimer": guide.disclaimer,
-            "site_url": context.site_url}
+            "site_url": context.site_url, "draft": context.options.draft}
 
 
 def _links(context: RenderContext, kind: str, item_id: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from . import __version__, cache, vocab
 from .loader import Loc, Positions
 from .models import Art, Figure, Frame, Library, Stretch
-from .problems import Problem, join_key
+from .problems import Problem, display_path, join_key
 from .templates import make_env
 
 # Segment lengths in cm of an adult of about 170 cm.
@@ -367,11 +367,12 @@ def _check_frame(frame: Frame, library: Library, path: Path, where: Positions, l
             names = sorted(library.poses)
             hint = vocab.suggest(frame.pose, names)
             line, col = where.at((*loc, "pose"))
-            listing = ", ".join(names) if names else "none: add files to content/poses/"
+            folder = display_path(library.content_dir / "poses")
+            listing = ", ".join(names) if names else f"none: add files to {folder}/"
             problems.append(Problem(path, line, col, join_key((*loc, "pose")),
                                     f"unknown pose `{frame.pose}`; "
                                     + (f"did you mean `{hint}`? " if hint else "")
-                                    + f"(poses are the files in content/poses/: {listing})"))
+                                    + f"(poses are the files in {folder}/: {listing})"))
     own = frame.joints or {}
     problems += _check_joints(own, path, where, (*loc, "joints"), inherited)
     return problems

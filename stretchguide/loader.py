@@ -86,6 +86,8 @@ class LoadResult:
     library: Library | None
     problems: list[Problem]
     positions: dict[Path, Positions]
+    #: Every file that did load, even when guide.yml did not, so the other checks still run.
+    partial: Library | None = None
 
 
 def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
@@ -138,6 +140,13 @@ def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
                 mark = event.start_mark
                 return fail(mark.line + 1, mark.column + 1,
                             "anchors (&name) are not allowed in content; remove the anchor")
+            tag = getattr(event, "tag", None) if isinstance(event, NodeEvent) else None
+            if tag is not None:
+                mark = event.start_mark
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                return fail(mark.line + 1, mark.column + 1,
+                            f"tags such as `{shown}` are not allowed in content; remove `{shown}` "
+                            "(put a value in quotes to keep it as text)")
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -586,8 +595,8 @@ def load_library(content_dir: Path) -> LoadResult:
         problems += found
         if pose is not None:
             poses[path.stem] = dict(pose.joints)
-    library = None
-    if guide is not None:
-        library = Library(content_dir=content_dir, guide=guide, stretches=stretches,
-                          routines=routines, poses=poses, source_paths=sources)
-    return LoadResult(library, problems, positions)
+    # Why an empty guide: checks of the other files need none of its values; reading one fails loudly.
+    empty_guide = Guide.model_construct()  # type: ignore[call-arg]
+    partial = Library(content_dir=content_dir, guide=guide or empty_guide, stretches=stretches,
+                      routines=routines, poses=poses, source_paths=sources)
+    return LoadResult(partial if guide is not None else None, problems, positions, partial)

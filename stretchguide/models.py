@@ -431,6 +431,8 @@ class BuildOptions:
     site_url: str | None = None
     jobs: int = 0
     cache_dir: Path | None = None
+    theme_overrides: Path | None = None  # a clinic's --theme folder, laid over theme_dir
+    draft: bool = False  # build placeholder text anyway, marking every output "Draft: not for patients"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,36 +2,82 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
+import tempfile
 import time
 from collections.abc import Collection
 from pathlib import Path
 
-from . import cache, figures
-from .checks import check_library
+import jinja2
+
+from . import cache, figures, resources
+from .checks import check_library, page_clashes
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
 from .output import staged_output
 from .problems import ContentError, Problem, errors_of
-from .templates import make_env
+from .templates import make_env, template_problem
 
 log = logging.getLogger("stretchguide")
 
 
-def load_checked(content_dir: Path, strict: bool = False) -> tuple[Library, list[Problem]]:
+def with_theme(options: BuildOptions) -> BuildOptions:
+    """Return the options with the clinic's `--theme` folder laid over the built-in theme."""
+    if options.theme_overrides is None:
+        return options
+    root = options.cache_dir or Path(tempfile.gettempdir()) / "stretchguide"
+    return dataclasses.replace(options, theme_dir=resources.merged_theme(options.theme_overrides, root))
+
+
+def load_checked(content_dir: Path, strict: bool = False, draft: bool = False) -> tuple[Library, list[Problem]]:
     """Load and check a content folder; raise ContentError unless it can be built.
 
-    Returns the library and the warnings that did not stop it.
+    Returns the library and the warnings that did not stop it. Every file is checked in one
+    run, even when some do not load, so all problems are reported together.
     """
     result = load_library(content_dir)
-    problems = sorted(set(result.problems + check_library(result)))
-    if result.library is not None:
-        problems += figures.check_figures(result.library, result.positions)
+    problems = result.problems + check_library(result, draft=draft)
+    if result.partial is not None:
+        problems += figures.check_figures(result.partial, result.positions)
     problems = sorted(set(problems))
     if errors_of(problems, strict) or result.library is None:
         raise ContentError(problems)
     return result.library, problems
+
+
+def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
+    """Load, check and draw everything the renderers need; raise ContentError on any problem."""
+    clashes = page_clashes(options.docs_dir, options.theme_dir)
+    try:
+        library, warnings = load_checked(options.content_dir, options.strict, options.draft)
+    except ContentError as exc:
+        raise ContentError(sorted(set(exc.problems + clashes))) from None
+    if clashes:
+        raise ContentError(clashes)
+    drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
+    return RenderContext(library, drawn, options, make_env(options.theme_dir, options.draft)), warnings
+
+
+def check(options: BuildOptions) -> list[Problem]:
+    """Check everything a build would refuse, cards that do not fit included; return the warnings.
+
+    Why lay out cards here: text too long for a card is found only by laying it out, and a
+    folder that checks clean must build clean. Nothing is written.
+    """
+    from . import cards
+
+    options = with_theme(options)
+    try:
+        context, warnings = prepare(options)
+        warnings += cards.fit_problems(context)
+    except jinja2.TemplateError as exc:
+        raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
+    fatal = errors_of(warnings, options.strict)
+    if fatal:
+        raise ContentError(sorted(set(warnings)))
+    return sorted(set(warnings))
 
 
 def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
@@ -43,9 +89,16 @@ def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
     """
     # First gather and check all content; nothing is written until it is all valid.
     started = time.perf_counter()
-    library, warnings = load_checked(options.content_dir, options.strict)
-    drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
-    context = RenderContext(library, drawn, options, make_env(options.theme_dir))
+    options = with_theme(options)
+    try:
+        return _build(options, reuse, started)
+    except jinja2.TemplateError as exc:
+        raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
+
+
+def _build(options: BuildOptions, reuse: Collection[str], started: float) -> list[Problem]:
+    context, warnings = prepare(options)
+    library = context.library
     log.info("loaded %d stretches and %d routines in %.2f s", len(library.stretches),
              len(library.routines), time.perf_counter() - started)
 

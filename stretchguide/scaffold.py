@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import shutil
@@ -10,13 +9,15 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from pydantic import BaseModel
 
 from . import vocab
 from .loader import _unwrap
 from .models import ID_PATTERN, TRANSITION_SECONDS, Guide, Routine, Stretch
-from .problems import ContentError, Problem
-from .templates import THEME_DIR, make_env
+from .problems import ContentError, Problem, display_path
+from .resources import DOCS_DIR, POSES_DIR, THEME_DIR
+from .templates import make_env
 
 SCHEMAS: dict[str, type[BaseModel]] = {"guide": Guide, "stretch": Stretch, "routine": Routine}
 
@@ -47,42 +48,50 @@ def write_schemas(content_dir: Path) -> list[Path]:
     return written
 
 
-def new(what: str, name: str, content_dir: Path) -> Path:
-    """Create a stretch file in `content_dir`, or a whole guide folder at `name`."""
-    env = make_env(THEME_DIR)
-    today = datetime.date.today().isoformat()
-    if what == "stretch":
-        if not re.match(ID_PATTERN, name):
-            better = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "my-stretch"
-            raise ContentError([Problem(Path(name), 1, 1, "", f"`{name}` is not a valid id: use lowercase "
-                                        f"letters, digits and hyphens, such as `{better}`")])
-        path = content_dir / "stretches" / f"{name}.yml"
-        if path.exists():
-            raise ContentError([Problem(path, 1, 1, "", "file already exists; choose another id")])
-        title = name.replace("-", " ").capitalize()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(env.get_template("scaffold/stretch.yml").render(title=title, today=today),
-                        encoding="utf-8")
-        return path
-    folder = Path(name)
+def new(what: str, name: str, content_dir: Path, theme_dir: Path = THEME_DIR) -> Path:
+    """Create a stretch or routine file in `content_dir`, or a whole guide folder at `name`."""
+    env = make_env(theme_dir)
+    if what == "guide":
+        return _new_guide(Path(name), env)
+    if not re.match(ID_PATTERN, name):
+        better = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or f"my-{what}"
+        raise ContentError([Problem(Path(name), 1, 1, "", f"`{name}` is not a valid id: use lowercase "
+                                    f"letters, digits and hyphens, such as `{better}`")])
+    if not (content_dir / "guide.yml").is_file():
+        # Why refuse: scaffolding into a folder that is no guide (such as ./content where no
+        # guide lives) would leave a stray file that nothing builds.
+        raise ContentError([Problem(content_dir / "guide.yml", 1, 1, "", (
+            f"`{display_path(content_dir)}` is not a guide folder (it has no guide.yml); pass "
+            "--content DIR of your guide, or start one with `stretchguide new guide DIR`"))])
+    path = content_dir / ("stretches" if what == "stretch" else "routines") / f"{name}.yml"
+    if path.exists():
+        raise ContentError([Problem(path, 1, 1, "", "file already exists; choose another id")])
+    title = name.replace("-", " ").capitalize()
+    stretches = sorted(p.stem for p in (content_dir / "stretches").glob("*.yml"))[:3] or ["example-stretch"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(env.get_template(f"scaffold/{what}.yml").render(title=title, stretches=stretches),
+                    encoding="utf-8")
+    return path
+
+
+def _new_guide(folder: Path, env: jinja2.Environment) -> Path:
+    """Create a guide folder: guide.yml, an example stretch and routine, the poses and schemas."""
     if folder.exists() and any(folder.iterdir()):
         raise ContentError([Problem(folder, 1, 1, "", "folder exists and is not empty; choose a new folder")])
     (folder / "routines").mkdir(parents=True, exist_ok=True)
     (folder / "stretches").mkdir(parents=True, exist_ok=True)
-    (folder / "guide.yml").write_text(env.get_template("scaffold/guide.yml").render(today=today),
-                                      encoding="utf-8")
+    (folder / "guide.yml").write_text(env.get_template("scaffold/guide.yml").render(), encoding="utf-8")
     (folder / "stretches" / "example-stretch.yml").write_text(
-        env.get_template("scaffold/stretch.yml").render(title="Example stretch", today=today), encoding="utf-8")
+        env.get_template("scaffold/stretch.yml").render(title="Example stretch"), encoding="utf-8")
     (folder / "routines" / "example-routine.yml").write_text(
-        env.get_template("scaffold/routine.yml").render(), encoding="utf-8")
-    poses = THEME_DIR.parent / "content" / "poses"
-    if poses.is_dir():
-        shutil.copytree(poses, folder / "poses")
+        env.get_template("scaffold/routine.yml").render(title="Example routine", stretches=["example-stretch"]),
+        encoding="utf-8")
+    shutil.copytree(POSES_DIR, folder / "poses")
     write_schemas(folder)
     return folder
 
 
-MANUAL_PAGE = THEME_DIR.parent / "docs" / "manual" / "content-format.md"
+MANUAL_PAGE = DOCS_DIR / "manual" / "content-format.md"
 
 
 def _type_name(annotation: Any) -> str:

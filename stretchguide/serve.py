@@ -155,12 +155,18 @@ def build_args(options: BuildOptions) -> list[str]:
     args = ["build", "--content", str(options.content_dir), "--out", str(options.out_dir), "--quiet"]
     if options.strict:
         args.append("--strict")
+    if options.draft:
+        args.append("--draft")
     if options.card_size:
         args += ["--card-size", options.card_size]
     if options.site_url:
         args += ["--site-url", options.site_url]
     if options.jobs:
         args += ["--jobs", str(options.jobs)]
+    if options.cache_dir:
+        args += ["--cache-dir", str(options.cache_dir)]
+    if options.theme_overrides:
+        args += ["--theme", str(options.theme_overrides)]
     return args
 
 
@@ -233,8 +239,8 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
     server = http.server.ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(out_dir)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
-    watched = [p for p in (options.content_dir, options.theme_dir, options.docs_dir, options.mkdocs_config)
-               if p.exists()]
+    watched = [p for p in (options.content_dir, options.theme_overrides, options.theme_dir, options.docs_dir,
+                           options.mkdocs_config) if p is not None and p.exists()]
     err.print(f"Serving {display_path(out_dir)} on http://{host}:{server.server_address[1]}/ ; "
               f"watching {', '.join(display_path(p) for p in watched)} (Ctrl+C to stop)", markup=False)
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl+C, so the child build is stopped too

@@ -29,6 +29,7 @@ from .models import Library, RenderContext, Routine, Stretch, iso_duration
 from .output import write_text
 from .problems import ContentError, Problem
 from .progress import progress
+from .templates import DRAFT_MARK
 
 log = logging.getLogger("stretchguide")
 
@@ -146,11 +147,7 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
     stretches = sorted(library.stretches.values(), key=lambda s: (s.title.casefold(), s.id))
     routines = sorted(library.routines.values(), key=lambda r: (r.title.casefold(), r.id))
     extra_pages = sorted(p.name for p in (context.options.theme_dir / "site" / "pages").glob("*.md"))
-    hand_pages = sorted(p.name for p in context.options.docs_dir.glob("*.md"))
-    taken = sorted(set(hand_pages) & {"index.md", "areas.md", "positions.md", *extra_pages})
-    if taken:
-        raise ContentError([Problem(context.options.docs_dir / name, 1, 1, "", "a generated page has this "
-                                    "name; rename the hand-written page") for name in taken])
+    hand_pages = sorted(p.name for p in context.options.docs_dir.glob("*.md"))  # checks.page_clashes
     files: dict[str, bytes] = {}
     render = _page_renderer(context, files, stretches, routines,
                             [Path(name).stem for name in extra_pages + hand_pages])
@@ -389,6 +386,7 @@ def mkdocs_config(context: RenderContext, docs_dir: Path, site_dir: Path, nav: l
                 "contact": guide.branding.contact or "",
                 "licence": guide.licence,
                 "version": guide.version,
+                "draft": DRAFT_MARK if context.options.draft else "",
             },
         },
     }

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
+import traceback
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import markupsafe
 
-from . import vocab
+from . import resources, vocab
 from .models import format_minutes, iso_duration
+from .problems import Problem
+from .resources import THEME_DIR
 
-THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
+#: What every output of a --draft build says, on every page, card and embed.
+DRAFT_MARK = "Draft: not for patients"
 
 
-def make_env(theme_dir: Path = THEME_DIR) -> jinja2.Environment:
-    """Create the environment: strict about undefined names, escaping HTML and XML."""
+def make_env(theme_dir: Path = THEME_DIR, draft: bool = False) -> jinja2.Environment:
+    """Create the environment: strict about undefined names, escaping HTML and XML.
+
+    `draft` (with the words to show, `draft_mark`) is a global every template can read.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(theme_dir)),
         undefined=jinja2.StrictUndefined,
@@ -25,6 +33,8 @@ def make_env(theme_dir: Path = THEME_DIR) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["draft"] = draft
+    env.globals["draft_mark"] = DRAFT_MARK
     env.filters["label"] = vocab.label
     env.filters["minutes"] = format_minutes
     env.filters["iso_duration"] = iso_duration
@@ -55,3 +65,29 @@ def md_text(text: str) -> markupsafe.Markup:
     flat = " ".join(str(text).split())
     marked = "".join("\\" + char if char in "\\`*_{}[]()#+!|~" else char for char in flat)
     return markupsafe.Markup(markupsafe.escape(marked))
+
+
+def template_problem(exc: jinja2.TemplateError, theme_dir: Path, overrides: Path | None = None) -> Problem:
+    """Return a template error as a problem at the template's file and line.
+
+    Why from the traceback: Jinja gives template frames the template's file name and line.
+    An undefined name fails where it is used, which may be a partial it was passed to; the
+    typo is on the innermost template line that spells the name, else the innermost line.
+    """
+    message = re.sub(r"'[\w.]+\.(\w+) object'", r"'\1'", str(getattr(exc, "message", None) or exc))
+    where: tuple[str, int] | None = None
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        where = (exc.filename, exc.lineno)
+    else:
+        frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+                  if not frame.filename.endswith(".py") and frame.lineno]
+        named = re.search(r"attribute '([^']+)'|'([^']+)' is undefined", message)
+        spelled = [frame for frame in frames if named and (named[1] or named[2]) in (frame.line or "")]
+        if spelled or frames:
+            frame = (spelled or frames)[-1]
+            where = (frame.filename, frame.lineno or 1)
+    message = f"template error: {message.rstrip('.')}; fix the template"
+    if where is None:
+        return Problem(theme_dir, 1, 1, "", message)
+    path = resources.theme_source(theme_dir, Path(where[0]), overrides)
+    return Problem(path, where[1], 1, "", message)

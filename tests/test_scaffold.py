@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+from stretchguide.checks import PLACEHOLDER
 from stretchguide.cli import main
 from stretchguide.scaffold import MANUAL_PAGE, content_format_doc, schema_texts
+from stretchguide.templates import DRAFT_MARK
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,21 +35,85 @@ def test_content_files_point_editors_at_the_schema() -> None:
         assert target.is_file(), f"{path}: schema {target} missing"
 
 
-def test_new_guide_builds_and_checks_clean(tmp_path: Path) -> None:
+def fill_placeholders(folder: Path) -> None:
+    """Do what a clinic does with a scaffold: write real text where it says "Replace this:"."""
+    for path in folder.rglob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(PLACEHOLDER + " ", "Our own text: "), encoding="utf-8")
+
+
+def check(folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--content", str(folder), *extra],
+                          capture_output=True, text=True, timeout=300, cwd=folder.parent)
+
+
+def test_a_new_guide_is_refused_until_its_placeholders_are_written(tmp_path: Path) -> None:
     guide = tmp_path / "our-guide"
     assert main(["new", "guide", str(guide)]) == 0
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--content", str(guide)],
-                            capture_output=True, text=True, timeout=120)
+    result = check(guide)
+    assert result.returncode == 1
+    placeholders = [ln for ln in result.stderr.splitlines() if "placeholder" in ln]
+    # Each names the file, line and key of the text still to write.
+    assert "our-guide/stretches/example-stretch.yml:8:10: summary: still the scaffold's placeholder" in result.stderr
+    assert {ln.split(":")[0] for ln in placeholders} == {
+        "our-guide/guide.yml", "our-guide/stretches/example-stretch.yml", "our-guide/routines/example-routine.yml"}
+    fill_placeholders(guide)
+    result = check(guide)
     assert result.returncode == 0, result.stderr
     assert "content is valid" in result.stderr
 
 
-def test_new_stretch_is_valid_and_refuses_to_overwrite(content_copy: Path) -> None:
+def test_scaffolds_never_record_a_review_nobody_made(tmp_path: Path) -> None:
+    guide = tmp_path / "our-guide"
+    assert main(["new", "guide", str(guide)]) == 0
+    assert main(["new", "stretch", "knee-hug", "--content", str(guide)]) == 0
+    fill_placeholders(guide)
+    result = check(guide)
+    assert result.returncode == 0, result.stderr
+    for name in ("example-stretch", "knee-hug"):
+        assert f"our-guide/stretches/{name}.yml:1:1: review: warning W001" in result.stderr
+    assert check(guide, "--strict").returncode == 1
+
+
+def test_a_draft_build_says_so_on_every_page_card_and_embed(tmp_path: Path) -> None:
+    import pypdf
+
+    guide, out = tmp_path / "our-guide", tmp_path / "public"
+    assert main(["new", "guide", str(guide)]) == 0
+    assert main(["build", "--content", str(guide), "--out", str(out), "--quiet"]) == 1
+    assert not out.exists()
+    assert main(["build", "--content", str(guide), "--out", str(out), "--quiet", "--draft"]) == 0
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 10
+    unmarked = [p for p in pages if DRAFT_MARK not in p.read_text(encoding="utf-8") and p.name != "oembed.html"]
+    assert not unmarked
+    for pdf in sorted((out / "cards").glob("*.pdf")):
+        if "calibration" in pdf.name:
+            continue
+        reader = pypdf.PdfReader(pdf)
+        assert all(DRAFT_MARK in page.extract_text() for page in reader.pages), pdf.name
+    assert json.loads((out / "api" / "stretches.json").read_text(encoding="utf-8"))["guide"]["draft"] is True
+
+
+def test_new_stretch_and_routine_are_valid_and_refuse_to_overwrite(content_copy: Path) -> None:
     assert main(["new", "stretch", "knee-hug", "--content", str(content_copy)]) == 0
+    assert main(["new", "routine", "evening", "--content", str(content_copy)]) == 0
     assert (content_copy / "stretches" / "knee-hug.yml").is_file()
+    routine = (content_copy / "routines" / "evening.yml").read_text(encoding="utf-8")
+    assert "stretch: cat-cow" in routine  # it starts from stretches the guide has
+    fill_placeholders(content_copy)
     assert main(["check", "--content", str(content_copy)]) == 0
     assert main(["new", "stretch", "knee-hug", "--content", str(content_copy)]) == 1
+    assert main(["new", "routine", "evening", "--content", str(content_copy)]) == 1
     assert main(["new", "stretch", "Knee Hug", "--content", str(content_copy)]) == 1
+
+
+def test_new_stretch_outside_a_guide_creates_nothing_and_says_why(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "new", "stretch", "knee-hug"],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("content/guide.yml:1:1: `content` is not a guide folder (it has no guide.yml)")
+    assert not (tmp_path / "content").exists()
 
 
 def test_every_command_has_help() -> None:

@@ -80,6 +80,7 @@
     card.setAttribute("lang", (data.guide && data.guide.language) || "en");
 
     var header = el("header", "sg-embed__header");
+    if (data.guide && data.guide.draft) header.appendChild(el("p", "sg-embed__draft", "Draft: not for patients"));
     header.appendChild(el("p", "sg-embed__clinic", data.guide && data.guide.clinic_name));
     header.appendChild(el("h" + level, "sg-embed__title", stretch.title));
     card.appendChild(header);
