@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from . import vocab
 from .loader import LoadResult, Positions
 from .problems import Problem, display_path, join_key
-
-#: How every placeholder a scaffold writes begins; a build refuses text that still does.
-PLACEHOLDER = "Replace this:"
 
 
 def check_library(result: LoadResult, today: datetime.date | None = None, draft: bool = False) -> list[Problem]:
@@ -58,7 +53,9 @@ def check_library(result: LoadResult, today: datetime.date | None = None, draft:
                 continue
             if item.stretch in library.source_paths:
                 continue  # the stretch exists but is invalid; its own problems are reported
-            hint = vocab.suggest(item.stretch, sorted(library.stretches))
+            # Suggest from every stretch file, loaded or not: a typo is a typo either way.
+            hint = vocab.suggest(item.stretch, sorted(k for k, p in library.source_paths.items()
+                                                      if p.parent.name == "stretches"))
             at(path, ("items", index, "stretch"), f"items[{index}].stretch",
                f"no stretch with id `{item.stretch}` (expected a file "
                f"{display_path(library.content_dir / 'stretches' / item.stretch)}.yml)"
@@ -67,35 +64,10 @@ def check_library(result: LoadResult, today: datetime.date | None = None, draft:
 
 
 def placeholder_problems(result: LoadResult) -> list[Problem]:
-    """Return a problem for every text that is still a scaffold's placeholder."""
-    library = result.partial
-    assert library is not None
-    found = []
-    documents: list[tuple[Path, Any]] = [(library.content_dir / "guide.yml", result.library and library.guide)]
-    documents += [(library.source_paths[key], item) for key, item in
-                  sorted({**library.stretches, **library.routines}.items())]
-    for path, model in documents:
-        if model is None:
-            continue
-        for loc, text in _texts(model.model_dump(mode="python")):
-            if text.lstrip().startswith(PLACEHOLDER):
-                line, col = result.positions.get(path, Positions()).at(loc)
-                found.append(Problem(path, line, col, join_key(loc), (
-                    "still the scaffold's placeholder text; write the real text, "
-                    "or build with --draft to preview a draft")))
-    return found
-
-
-def _texts(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Yield every text in plain data with where it is."""
-    if isinstance(value, str):
-        yield loc, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(item, (*loc, key))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _texts(item, (*loc, index))
+    """Return a problem for every text that is still a scaffold's placeholder, in any file."""
+    return [Problem(path, *positions.at(loc), join_key(loc), "still the scaffold's placeholder text; write "
+                    "the real text, or build with --draft to preview a draft")
+            for path, positions in sorted(result.positions.items()) for loc in positions.placeholders]
 
 
 def page_clashes(docs_dir: Path, theme_dir: Path) -> list[Problem]:

@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.addFilter(lambda record: record.name.split(".")[0] == "stretchguide")
     logging.basicConfig(level=level, format="%(message)s", force=True, handlers=[handler])
     for noisy in ("mkdocs", "weasyprint", "fontTools", "PIL", "watchfiles", "MARKDOWN", "pikepdf"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.INFO if args.verbose else logging.WARNING)
     if not args.content.is_dir() and args.command not in {"new"}:
         err.print(f"stretchguide: error: content folder `{display_path(args.content)}` does not exist; "
                   "pass --content DIR or run `build.py new guide DIR`", markup=False)

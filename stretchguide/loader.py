@@ -12,6 +12,7 @@ import io
 import re
 import types
 import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +54,18 @@ MAX_DEPTH = 12
 Loc = tuple[str | int, ...]
 
 
+#: How every placeholder a scaffold writes begins; a build refuses text that still does.
+PLACEHOLDER = "Replace this:"
+
+
 @dataclasses.dataclass
 class Positions:
     """Where each key and value of a loaded file sits: loc -> (line, col), 1-based."""
 
     keys: dict[Loc, tuple[int, int]] = dataclasses.field(default_factory=dict)
     values: dict[Loc, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    #: Texts that are still a scaffold's placeholder (they begin with PLACEHOLDER).
+    placeholders: list[Loc] = dataclasses.field(default_factory=list)
 
     def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Return the position of `loc`, or of its nearest ancestor that has one."""
@@ -533,12 +540,25 @@ def load_file(path: Path, model: type[BaseModel],
     data, positions, problems = read_yaml(path)
     if problems:
         return None, positions, problems
+    positions.placeholders = [loc for loc, text in _texts(data) if text.lstrip().startswith(PLACEHOLDER)]
     id_problem = _id_problem(path) if model in (Stretch, Routine) else None
     if id_problem:
         return None, positions, [id_problem]
     extra = {"id": path.stem} if model in (Stretch, Routine) else None
     obj, problems = validate(model, data, path, positions, extra, {"content_dir": content_dir or path.parent})
     return obj, positions, problems
+
+
+def _texts(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Yield every text in plain data with where it is."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*loc, index))
 
 
 def content_files(folder: Path) -> list[Path]:

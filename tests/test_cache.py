@@ -224,3 +224,28 @@ def test_figures_and_qr_codes_from_the_cache_are_the_ones_drawn_fresh(tmp_path: 
     url = "https://stretches.example.org/stretches/pigeon/"
     assert cards.qr_svg(url, "QR", codes) == cards.qr_svg(url, "QR", codes) == cards.qr_svg(url, "QR")
     assert cards.qr_svg(url + "x", "QR", codes) == cards.qr_svg(url + "x", "QR") != cards.qr_svg(url, "QR")
+
+
+def test_cards_cached_on_a_machine_with_other_text_libraries_are_rendered_again(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    context = make_context(CONTENT, tmp_path / "cache")
+    first = build(context, tmp_path / "first", caplog)
+    assert first and build(context, tmp_path / "again", caplog) == set()
+    # The same cache on a machine without HarfBuzz's subset library: other bytes, another warning.
+    monkeypatch.setattr(cards, "text_libraries", lambda: ("pango-1.0 1.50.12", "harfbuzz 6.0.0",
+                                                          "font subsetting: fontTools"))
+    assert build(context, tmp_path / "other-machine", caplog) == first
+
+
+def test_a_warning_about_the_machine_is_printed_once_and_blames_no_content_file(
+        caplog: pytest.LogCaptureFixture) -> None:
+    renderer = cards.CardRenderer(make_context(CONTENT, None))
+    message = ('Using fontTools instead of HarfBuzz-Subset for font "Atkinson Hyperlegible". This will be '
+               "unsupported in future versions of WeasyPrint.")
+    renderer.note_all([f"pigeon: {message}", f"cat-cow: {message}", "cat-cow: Ignored `colr: red`"],
+                      CONTENT / "stretches" / "cat-cow.yml")
+    assert [p.message for p in renderer.warnings] == ["cat-cow: Ignored `colr: red`"]
+    with caplog.at_level(logging.WARNING, logger="stretchguide.cards"):
+        renderer.report_machine()
+    assert [m for m in caplog.messages if m.startswith("this machine: ")] == [
+        f"this machine: {message} (on Debian: apt-get install libharfbuzz-subset0; `make build` installs it)"]

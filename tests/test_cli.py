@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +47,73 @@ def test_quiet_and_verbose_exclude_each_other(tmp_path: Path) -> None:
     result = run("build", "--quiet", "--verbose", cwd=tmp_path)
     assert result.returncode == 2
     assert "not allowed with argument" in result.stderr
+
+
+ERRORS = ROOT / "tests" / "data" / "errors"
+
+
+def problem_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The problem lines a run printed (`path:line:col: ...`), without progress or summary lines."""
+    return [ln for ln in result.stderr.splitlines() if re.match(r"^[^\s:]+:\d+:\d+: ", ln)]
+
+
+def assert_golden(name: str, lines: list[str], update: bool) -> None:
+    """Compare problem lines with tests/data/errors/<name>.expected.txt (`--update-golden` rewrites it)."""
+    expected = ERRORS / f"{name}.expected.txt"
+    text = "\n".join(lines) + "\n"
+    if update:
+        expected.parent.mkdir(parents=True, exist_ok=True)
+        expected.write_text(text, encoding="utf-8")
+    assert text == expected.read_text(encoding="utf-8")
+
+
+def test_a_template_typo_names_the_template_and_line(content_copy: Path, tmp_path: Path,
+                                                     update_golden: bool) -> None:
+    theme = tmp_path / "our-theme" / "site"
+    theme.mkdir(parents=True)
+    source = (ROOT / "theme" / "site" / "stretch.md").read_text(encoding="utf-8")
+    assert "stretch.title" in source
+    (theme / "stretch.md").write_text(source.replace("stretch.title", "stretch.titel", 1), encoding="utf-8")
+    result = run("build", "--content", "content", "--out", "out", "--theme", "our-theme", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+    assert_golden("template-typo", problem_lines(result), update_golden)
+
+
+def test_check_reports_every_kind_of_mistake_in_one_run(content_copy: Path, update_golden: bool) -> None:
+    (content_copy / "stretches" / "broken.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    for name, old, new in (("pigeon", "kind: hold", "kind: hould"),
+                           ("seated-forward-bend", "pose: seated", "pose: seatd"),
+                           ("cat-cow", "summary:", "summary: !!str"),
+                           ("../routines/lower-back-basics", "stretch: cat-cow", "stretch: cat-cwo"),
+                           ("../guide", "language: en", "language: english")):
+        path = content_copy / "stretches" / f"{name}.yml"
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = run("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 1
+    lines = [ln for ln in problem_lines(result) if "warning" not in ln]
+    assert_golden("several-kinds", lines, update_golden)
+
+
+def test_a_folder_that_checks_clean_builds_clean_and_check_finds_cards_that_do_not_fit(
+        content_copy: Path, update_golden: bool) -> None:
+    guide = content_copy / "guide.yml"
+    guide.write_text(guide.read_text(encoding="utf-8") + "print:\n  card_size: A7\n", encoding="utf-8")
+    checked = run("check", "--content", "content", cwd=content_copy.parent)
+    built = run("build", "--content", "content", "--out", "out", cwd=content_copy.parent)
+    assert checked.returncode == built.returncode == 1
+    refused = [ln for ln in problem_lines(checked) if "warning" not in ln]
+    assert refused == [ln for ln in problem_lines(built) if "warning" not in ln]
+    assert_golden("cards-do-not-fit", refused, update_golden)
+
+
+def test_other_libraries_log_lines_appear_only_with_verbose(tmp_path: Path) -> None:
+    quiet = run("build", "--content", str(ROOT / "content"), "--out", "out", cwd=tmp_path)
+    assert quiet.returncode == 0
+    assert "pikepdf" not in quiet.stderr and "logger bridge" not in quiet.stderr
+    verbose = run("build", "--content", str(ROOT / "content"), "--out", "out", "--verbose", cwd=tmp_path)
+    assert verbose.returncode == 0
+    assert "logger bridge initialized" in verbose.stderr

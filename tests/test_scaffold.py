@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stretchguide.checks import PLACEHOLDER
 from stretchguide.cli import main
+from stretchguide.loader import PLACEHOLDER
 from stretchguide.scaffold import MANUAL_PAGE, content_format_doc, schema_texts
 from stretchguide.templates import DRAFT_MARK
 
