@@ -20,9 +20,10 @@ import io
 import logging
 import mimetypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
-import signal
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -535,8 +536,6 @@ def run_job(job: Job, options: RenderOptions, cache: LayoutCache) -> Output:
 
 
 _WORKER: tuple[RenderOptions, LayoutCache] | None = None
-#: prctl(2) option: the signal a process gets when its parent ends.
-PR_SET_PDEATHSIG = 1
 #: Fewer documents than this per worker are rendered in the build's own process.
 MIN_JOBS_PER_WORKER = 4
 
@@ -549,14 +548,20 @@ def _start_worker(options: RenderOptions, build_pid: int) -> None:
 
 
 def _die_with(build_pid: int) -> None:
-    """Have Linux end this worker when the build process ends, even if it is killed.
+    """End this worker when the build process ends, even if it is killed.
 
     Why: a killed build would otherwise leave its workers rendering cards nobody will use.
+    A thread waits on the parent's sentinel, which is ready once the parent has ended.
     """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != build_pid:  # the build ended before the line above took effect
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid != build_pid or not parent.is_alive():
         os._exit(1)
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-build", daemon=True).start()
 
 
 def _work(job: Job) -> Output:
