@@ -47,6 +47,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--card-size", choices=("A6", "A7", "3x5in", "4x6in"),
                         help="card size, overriding guide.yml")
     parser.add_argument("--site-url", metavar="URL", help="public address of the guide, overriding guide.yml")
+    parser.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
+                        help="what builds the site from the generated pages (default: mkdocs; "
+                        "zensical needs the optional extra stretchguide[zensical])")
     parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                         help="processes for card rendering (default: all cores)")
 
@@ -114,6 +117,7 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         cache_dir=args.cache_dir or Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE),
         theme_overrides=args.theme,
         draft=getattr(args, "draft", False),
+        engine=getattr(args, "engine", "mkdocs"),
     )
 
 

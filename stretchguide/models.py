@@ -433,6 +433,8 @@ class BuildOptions:
     cache_dir: Path | None = None
     theme_overrides: Path | None = None  # a clinic's --theme folder, laid over theme_dir
     draft: bool = False  # build placeholder text anyway, marking every output "Draft: not for patients"
+    engine: str = "mkdocs"  # what builds the site from the generated pages: mkdocs or zensical
+    incremental: bool = False  # the live preview: the site engine renders only pages that changed
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,6 +6,7 @@ open pages poll a build id and reload when a new build is in.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import logging
@@ -157,6 +158,8 @@ def build_args(options: BuildOptions) -> list[str]:
         args.append("--strict")
     if options.draft:
         args.append("--draft")
+    if options.engine != "mkdocs":
+        args += ["--engine", options.engine]
     if options.card_size:
         args += ["--card-size", options.card_size]
     if options.site_url:
@@ -226,6 +229,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(options: BuildOptions, host: str, port: int) -> int:
     """Serve the guide on host:port and rebuild on every change, until interrupted."""
+    # Why only here: the preview's own builds render just the pages that changed; the full
+    # build that follows each one (a child `build`) is a release build, clean and strict.
+    options = dataclasses.replace(options, incremental=True)
     state = BuildState()
     full = FullBuild(options, state)
     out_dir = options.out_dir.absolute()

@@ -15,6 +15,8 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import markupsafe
+import yaml
 
 from . import __version__, cache, vocab
 from .colours import contrast, mix, readable
 from .models import Library, RenderContext, Routine, Stretch, iso_duration
 from .output import write_text
 from .problems import ContentError, Problem
-from .progress import progress
 from .templates import DRAFT_MARK
 
 log = logging.getLogger("stretchguide")
@@ -45,27 +47,30 @@ NAV_LIST_LIMIT = 30
 
 
 def render_site(context: RenderContext, dest: Path) -> list[Problem]:
-    """Render the guide's pages into `dest`; return warnings.
+    """Render the guide's pages into `dest` with the chosen engine (MkDocs or Zensical); return warnings.
 
-    The Markdown and the built site are kept in a work folder of the cache between builds. When
-    the configuration, navigation and page list are as last time, MkDocs renders only the pages
-    whose Markdown changed (`--dirty`), and the search index keeps the other pages' entries.
+    The engine gets plain Markdown pages and one flat config, and runs its own normal, clean,
+    strict build. Only the live preview (`options.incremental`) keeps the pages between builds
+    and lets MkDocs render just the pages whose Markdown changed (its dirty mode).
     """
+    options = context.options
+    files = page_files(context)
+    config = site_config(context, site_nav(context, files))
+    config_text = json.dumps(config, ensure_ascii=False, indent=2) + "\n"
     with _work_folder(context) as work:
         docs_dir, site_dir, state = work / "docs", work / "site", work / "state"
-        files = page_files(context)
-        nav = site_nav(context, files)
-        config = work / "mkdocs.yml"
-        config_text = json.dumps(mkdocs_config(context, docs_dir, site_dir, nav), ensure_ascii=False, indent=2) + "\n"
-        key = cache.digest(config_text, _site_environment(context), *sorted(files))
-        dirty = state.is_file() and state.read_text(encoding="utf-8") == key and site_dir.is_dir()
+        key = cache.digest(options.engine, config_text, _site_environment(context), *sorted(files))
+        dirty = options.incremental and state.is_file() and state.read_text(encoding="utf-8") == key
         state.unlink(missing_ok=True)  # written again only when this build succeeds
         changed = sync_tree(docs_dir, files)
-        write_text(config, config_text)
+        write_text(work / CONFIG_NAME, config_text)
         if not dirty:
             shutil.rmtree(site_dir, ignore_errors=True)
-        rendered, total = run_mkdocs(context, config, dirty)
-        log.info("site: rendered %d of %d pages (%d Markdown files changed)", rendered, total, len(changed))
+        started = time.perf_counter()
+        ENGINES[options.engine](context, work / CONFIG_NAME, dirty)
+        log.info("site: %s built %d pages in %.2f s (%s; %d Markdown files changed)", options.engine,
+                 sum(name.endswith(".md") for name in files), time.perf_counter() - started,
+                 "only changed pages" if dirty else "clean", len(changed))
         shutil.copytree(site_dir, dest, dirs_exist_ok=True, copy_function=shutil.copyfile)
         write_text(state, key)
         keep = os.environ.get("STRETCHGUIDE_KEEP_PAGES")
@@ -75,15 +80,20 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
     return []
 
 
+#: The generated config's file name: both engines read MkDocs' format.
+CONFIG_NAME = "mkdocs.yml"
+
+
 @contextlib.contextmanager
 def _work_folder(context: RenderContext) -> Iterator[Path]:
-    """Yield the folder where this library's pages are generated and built, locked for this build.
+    """Yield the folder where this library's pages are generated and built.
 
-    Why kept: the next build of the same library renders only what changed. A second build
-    running at the same time gets a fresh folder and renders every page.
+    A release build gets a new folder. The live preview keeps one per library in the cache,
+    locked for one build at a time, so its next build renders only what changed; a second
+    build running at the same time gets a new folder.
     """
     options = context.options
-    if options.cache_dir is None:
+    if not options.incremental or options.cache_dir is None:
         with tempfile.TemporaryDirectory(prefix="stretchguide-site-") as tmp:
             yield Path(tmp)
         return
@@ -180,9 +190,9 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
 def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
     """Return the nav, every entry with its page's title.
 
-    Why titles: in a dirty build MkDocs does not read the pages it does not render, so the
-    nav of a page it does render would lack their titles. A large library's stretch pages are
-    left out of the nav (the stretch index lists them A to Z), so each page stays small.
+    Why titles: a page's nav shows the titles of the others, which the engine would have to
+    read from every page; the build wrote them, so it names them. A large library's stretch
+    pages are left out of the nav (the stretch index lists them A to Z), so each page stays small.
     """
     titles = {name: page_title(name, data) for name, data in files.items() if name.endswith(".md")}
 
@@ -209,14 +219,12 @@ def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
 
 
 def page_title(name: str, data: bytes) -> str:
-    """Return the title MkDocs gives a page: its front matter's, its first heading, or its name."""
-    from mkdocs.structure.pages import get_markdown_title
-    from mkdocs.utils import meta
-
-    markdown, front = meta.get_data(data.decode("utf-8"))
-    title = front.get("title") or get_markdown_title(markdown)
-    if title:
-        return str(title)
+    """Return a page's title: the `title` of the front matter every page carries, else its name."""
+    text = data.decode("utf-8")
+    if text.startswith("---\n") and "\n---" in text[3:]:
+        front = yaml.safe_load(text[4:text.index("\n---", 3)])
+        if isinstance(front, dict) and front.get("title"):
+            return str(front["title"])
     stem = Path(name).stem.replace("-", " ").replace("_", " ")
     return stem.capitalize() if stem.lower() == stem else stem
 
@@ -352,8 +360,12 @@ def _logo_src(library: Library) -> Path | None:
     return (library.content_dir / name) if name else None
 
 
-def mkdocs_config(context: RenderContext, docs_dir: Path, site_dir: Path, nav: list[Any]) -> dict[str, Any]:
-    """Return the generated MkDocs config: the repo's mkdocs.yml plus what guide.yml decides."""
+def site_config(context: RenderContext, nav: list[Any]) -> dict[str, Any]:
+    """Return the generated config: the base mkdocs.yml with what guide.yml decides laid over it.
+
+    Why one flat file: Zensical reads MkDocs' format but not `INHERIT`; paths are relative to
+    the config, which sits beside the generated `docs/`.
+    """
     guide = context.library.guide
     options = context.options
     theme: dict[str, Any] = {
@@ -365,13 +377,12 @@ def mkdocs_config(context: RenderContext, docs_dir: Path, site_dir: Path, nav: l
         theme["logo"] = f"{ASSET_DIR}/logo{logo.suffix.lower()}"
         theme["favicon"] = theme["logo"]
     config: dict[str, Any] = {
-        "INHERIT": str(options.mkdocs_config.absolute()),
         # MkDocs prints these raw, in text and in attributes.
         "site_name": str(mkdocs_text(guide.title)),
         "site_description": str(markupsafe.escape(guide.subtitle or guide.audience)),
         "site_author": str(markupsafe.escape(guide.branding.clinic_name)),
-        "docs_dir": str(docs_dir),
-        "site_dir": str(site_dir),
+        "docs_dir": "docs",
+        "site_dir": "site",
         "theme": theme,
         "nav": nav,
         "exclude_docs": "",
@@ -392,7 +403,9 @@ def mkdocs_config(context: RenderContext, docs_dir: Path, site_dir: Path, nav: l
     }
     if context.site_url:
         config["site_url"] = context.site_url
-    return config
+    base = yaml.safe_load(options.mkdocs_config.read_text(encoding="utf-8"))
+    return {**base, **config, "theme": {**base.get("theme", {}), **theme},
+            "extra": {**base.get("extra", {}), **config["extra"]}}
 
 
 def material_language(tag: str) -> str:
@@ -405,8 +418,8 @@ def material_language(tag: str) -> str:
     return "en"
 
 
-class _MkdocsLog(logging.Handler):
-    """Collect MkDocs' warnings and errors."""
+class _Collect(logging.Handler):
+    """Keep the warnings and errors a library logs, to show them when its build fails."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -415,115 +428,51 @@ class _MkdocsLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(" ".join(record.getMessage().split()))
 
-    @staticmethod
-    def not_dirty_notice(record: logging.LogRecord) -> bool:
-        """Keep every record but the warning that a dirty build may leave links stale.
 
-        Why dropped: stretchguide builds dirty only when the nav, the config and the list of
-        pages are as last time, which is what that warning is about; in strict mode it would
-        fail the build.
-        """
-        return not record.getMessage().startswith("A 'dirty' build")
-
-
-class _PageCounter(logging.Handler):
-    """Advance a progress bar for each page MkDocs renders."""
-
-    def __init__(self, advance: Callable[[], None]) -> None:
-        super().__init__(logging.DEBUG)
-        self.advance = advance
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno == logging.DEBUG and str(record.msg).startswith("Building page"):
-            self.advance()
-
-
-def run_mkdocs(context: RenderContext, config_file: Path, dirty: bool) -> tuple[int, int]:
-    """Run MkDocs (strict) on the generated config; return (pages rendered, pages in all).
+def build_with_mkdocs(context: RenderContext, config_file: Path, dirty: bool) -> None:
+    """Run MkDocs' build on the generated config: clean and strict, or dirty in the live preview.
 
     Raise ContentError when it fails. Why in this process: starting Python, MkDocs and
     Material again costs about a second, which an edit of one page should not wait for.
+    Why not strict when dirty: MkDocs warns that a dirty build may leave links stale.
     """
     from mkdocs.commands import build as mkdocs_build
     from mkdocs.config import load_config
-    from mkdocs.structure.files import get_files
 
-    started = time.perf_counter()
-    handler = _MkdocsLog()
-    logger, build_logger = logging.getLogger("mkdocs"), logging.getLogger("mkdocs.commands.build")
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
     saved = logger.propagate, logger.level
     logger.addHandler(handler)
-    logger.propagate = False  # its INFO lines are not the build's; its warnings become problems
-    logger.setLevel(logging.INFO)
-    build_logger.addFilter(handler.not_dirty_notice)
+    logger.propagate = False  # its lines are not the build's: its warnings become the problem
+    logger.setLevel(logging.WARNING)
     try:
-        config = load_config(str(config_file))
-        pages = get_files(config).documentation_pages()
-        site_dir = Path(config.site_dir)
-        # Search entries locate the home page as "", MkDocs' files as "./".
-        order = [file.url.removeprefix("./") for file in pages]
-        stale = [url for url, file in zip(order, pages, strict=True) if not dirty or file.is_modified()]
-        previous = _read_search_index(site_dir) if dirty else None
-        with progress(len(stale), "Building pages", context.options.verbosity > 0) as advance:
-            counter = _PageCounter(advance)
-            build_logger.addHandler(counter)
-            build_logger.setLevel(logging.DEBUG)  # MkDocs logs "Building page ..." at debug level
-            try:
-                mkdocs_build.build(config, dirty=dirty)
-            finally:
-                build_logger.removeHandler(counter)
-                build_logger.setLevel(logging.NOTSET)
-        if previous is not None:
-            _merge_search_index(site_dir, previous, order, set(stale))
+        mkdocs_build.build(load_config(str(config_file), strict=not dirty), dirty=dirty)
     except Exception as exc:  # MkDocs' Abort, a theme error, a plugin error: all end the build here
         detail = "; ".join(handler.messages[:8]) or str(exc) or type(exc).__name__
-        raise ContentError([_mkdocs_problem(context, f"mkdocs build failed: {detail}")]) from exc
+        raise ContentError([Problem(context.options.mkdocs_config, 1, 1, "",
+                                    f"mkdocs build failed: {detail}")]) from exc
     finally:
         logger.removeHandler(handler)
         logger.propagate = saved[0]
         logger.setLevel(saved[1])
-        build_logger.removeFilter(handler.not_dirty_notice)
-    log.debug("mkdocs build (%s): %.2f s", "dirty" if dirty else "clean", time.perf_counter() - started)
-    return len(stale), len(pages)
 
 
-SEARCH_INDEX = Path("search") / "search_index.json"
+def build_with_zensical(context: RenderContext, config_file: Path, dirty: bool) -> None:
+    """Run Zensical's own command line on the generated config, strict; raise ContentError on failure."""
+    if importlib.util.find_spec("zensical") is None:
+        raise ContentError([Problem(context.options.mkdocs_config, 1, 1, "", (
+            "--engine zensical needs Zensical: pip install 'stretchguide[zensical]'"))])
+    result = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", config_file.name,
+                             "--strict", *([] if dirty else ["--clean"])],
+                            cwd=config_file.parent, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        detail = " ".join((result.stderr or result.stdout).split()[-60:])
+        raise ContentError([Problem(context.options.mkdocs_config, 1, 1, "", f"zensical build failed: {detail}")])
 
 
-def _read_search_index(site_dir: Path) -> dict[str, Any] | None:
-    """Return the search index of the last build, if it is there and readable."""
-    try:
-        data = json.loads((site_dir / SEARCH_INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("docs"), list) else None
-
-
-def _merge_search_index(site_dir: Path, previous: dict[str, Any], order: list[str], rendered: set[str]) -> None:
-    """Give the search index of a dirty build the entries of the pages it did not render.
-
-    Entries are ordered as a full build orders them (by page, in MkDocs' file order), so an
-    incremental build writes the same bytes as a full one.
-    """
-    path = site_dir / SEARCH_INDEX
-    current = json.loads(path.read_text(encoding="utf-8"))
-    by_page: dict[str, list[Any]] = {}
-    for source, pages in ((previous["docs"], set(order) - rendered), (current["docs"], rendered)):
-        for item in source:
-            page = str(item.get("location", "")).split("#", 1)[0]
-            if page in pages:
-                by_page.setdefault(page, []).append(item)
-    current["docs"] = [item for page in order for item in by_page.get(page, [])]
-    # The same serialisation as Material's search plugin.
-    path.write_text(json.dumps(current, separators=(",", ":"), default=str), encoding="utf-8")
-
-
-def _mkdocs_problem(context: RenderContext, message: str) -> Problem:
-    """Return the problem: at the hand-written page MkDocs names, else at the base config."""
-    for name in re.findall(r"'([^']+\.md)'", message):
-        if (context.options.docs_dir / name).is_file():
-            return Problem(context.options.docs_dir / name, 1, 1, "", message)
-    return Problem(context.options.mkdocs_config, 1, 1, "", message)
+#: The engines that build the site from the generated pages and config.
+ENGINES: dict[str, Callable[[RenderContext, Path, bool], None]] = {
+    "mkdocs": build_with_mkdocs, "zensical": build_with_zensical}
 
 
 def brand_colours(primary: str, accent: str) -> dict[str, str]:
