@@ -62,6 +62,10 @@ def _write_assets(context: RenderContext, theme: Path, embed_dir: Path) -> None:
     shutil.copyfile(theme / "fonts" / "OFL.txt", embed_dir / "fonts" / "OFL.txt")
     for name in SCRIPTS:
         shutil.copyfile(theme / "embed" / name, embed_dir / name)
+    # Why an icon of its own: without one the browser asks for /favicon.ico, which may not exist.
+    write_text(embed_dir / "favicon.svg", context.env.get_template("embed/favicon.svg").render(
+        primary=primary, on_primary=WHITE if contrast(WHITE, primary) >= 4.5 else DARK,
+        initial=(branding.clinic_name.strip()[:1] or "S").upper()))
 
 
 def _page_href(context: RenderContext, kind: str, item_id: str) -> str:
@@ -71,7 +75,7 @@ def _page_href(context: RenderContext, kind: str, item_id: str) -> str:
 
 def _stretch_vars(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
     art = context.figures.get(stretch.id)
-    return {"stretch": stretch, "art": art, "title": stretch.title,
+    return {"stretch": stretch, "art": art, "title": stretch.title, "description": stretch.summary,
             "page_href": _page_href(context, "stretch", stretch.id),
             "height": _estimate_stretch_height(stretch, art is not None)}
 
@@ -80,7 +84,7 @@ def _routine_vars(context: RenderContext, routine: Routine) -> dict[str, Any]:
     library = context.library
     steps = [{"step": step, "href": _page_href(context, "stretch", step.stretch.id)}
              for step in library.steps(routine)]
-    return {"routine": routine, "steps": steps, "title": routine.title,
+    return {"routine": routine, "steps": steps, "title": routine.title, "description": routine.summary,
             "total": library.routine_seconds(routine),
             "page_href": _page_href(context, "routine", routine.id),
             "height": _estimate_routine_height(routine)}

@@ -184,6 +184,8 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
     for name in hand_pages:
         files[name] = (context.options.docs_dir / name).read_bytes()
     files.update(asset_files(context))
+    files["robots.txt"] = context.env.get_template("site/robots.txt").render(
+        site_url=context.site_url).encode("utf-8")
     return files
 
 

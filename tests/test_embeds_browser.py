@@ -370,7 +370,121 @@ def test_web_component_says_when_a_stretch_is_missing(browser: Any, guide_url: s
     try:
         page.goto(serve_dir(tmp_path, host="127.0.0.2") + "missing.html")
         page.locator("#missing .sg-embed").wait_for()
-        assert page.locator("#missing .sg-embed").text_content() == "This stretch could not be loaded."
+        assert page.locator("#missing .sg-embed p").first.text_content() == "This stretch could not be shown here."
         assert "set the stretch attribute" in (page.locator("#path .sg-embed").text_content() or "")
     finally:
         page.close()
+
+
+#: Computed properties that place a heading and its section: what lines the two columns up.
+PLACEMENT = ("margin-top", "margin-bottom", "padding-top", "font-size", "font-weight", "line-height")
+
+
+def test_every_heading_level_lays_the_card_out_as_level_two(browser: Any, guide_url: str, tmp_path: Path,
+                                                           serve_dir: Callable[..., str]) -> None:
+    cards = "".join(f'<stretch-card id="l{n}" stretch="{STRETCH}" heading-level="{n}"></stretch-card>'
+                    for n in (2, 3, 4, 5))
+    (tmp_path / "levels.html").write_text(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clinic</title></head><body>'
+        f'{cards}<script src="{guide_url}embed/stretch-card.js" defer></script></body></html>', encoding="utf-8")
+    page = browser.new_page(viewport=DESKTOP)
+    names = json.dumps(list(PLACEMENT))
+    looks = f"(el) => {{ const s = getComputedStyle(el); return Object.fromEntries({names}.map((p) => [p, s[p]])); }}"
+    try:
+        page.goto(serve_dir(tmp_path, host="127.0.0.2") + "levels.html")
+        for n in (2, 3, 4, 5):
+            page.locator(f"#l{n} .sg-safety__title").first.wait_for()
+
+        def layout(n: int) -> list[Any]:
+            card = page.locator(f"#l{n}")
+            assert card.locator(f"h{n}.sg-embed__title").count() == 1
+            assert card.locator(f"h{n + 1}.sg-embed__heading").count() == 4
+            heads = [h.evaluate(looks) for h in card.locator(".sg-embed__heading, .sg-safety__title").all()]
+            tops = card.locator(".sg-embed__heading").evaluate_all("(hs) => hs.map((h) => Math.round("
+                                                                    "h.getBoundingClientRect().top - "
+                                                                    "h.closest('.sg-embed').getBoundingClientRect().top))")
+            return [heads, tops]
+
+        assert layout(3) == layout(2)
+        assert layout(4) == layout(2)
+        assert layout(5) == layout(2)
+        # Stop if and Avoid if keep the guide's colour coding: red and amber.
+        stop = page.locator("#l2 .sg-safety--stop").evaluate("(el) => getComputedStyle(el).borderLeftColor")
+        avoid = page.locator("#l2 .sg-safety--avoid").evaluate("(el) => getComputedStyle(el).borderLeftColor")
+        assert (stop, avoid) == ("rgb(179, 38, 30)", "rgb(138, 83, 0)")
+    finally:
+        page.close()
+
+
+def test_without_the_cors_header_the_component_links_to_the_stretch(browser: Any, built_site: Path,
+                                                                    serve_dir: Callable[..., str],
+                                                                    tmp_path: Path) -> None:
+    guide = serve_dir(built_site)  # a plain host: no Access-Control-Allow-Origin header
+    (tmp_path / "host.html").write_text(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clinic</title></head><body>'
+        f'<stretch-card stretch="{STRETCH}"></stretch-card>'
+        f'<script src="{guide}embed/stretch-card.js" defer></script></body></html>', encoding="utf-8")
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.goto(serve_dir(tmp_path, host="127.0.0.2") + "host.html")
+        link = page.locator("stretch-card .sg-embed__link")
+        link.wait_for()
+        assert link.get_attribute("href") == f"{guide}stretches/{STRETCH}/"
+    finally:
+        page.close()
+
+
+def test_embed_pages_have_a_description_an_icon_and_no_console_errors(browser: Any, guide_url: str,
+                                                                      built_site: Path) -> None:
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    try:
+        for item in (STRETCH, ROUTINE):
+            page.goto(f"{guide_url}embed/{item}/")
+            page.locator(".sg-embed").wait_for()
+            description = page.locator('meta[name="description"]').get_attribute("content") or ""
+            assert len(description) > 30
+            page.wait_for_load_state("networkidle")
+        assert errors == [] and failed == []
+    finally:
+        page.close()
+    robots = (built_site / "robots.txt").read_text(encoding="utf-8")
+    assert "Sitemap: https://stretches.example.org/sitemap.xml" in robots
+
+
+def test_the_embed_page_picks_any_stretch_or_routine_and_copies_its_snippet(
+        browser: Any, guide_url: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide_url.rstrip("/"))
+    page = context.new_page()
+    try:
+        # A stretch page's "Embed this stretch" link opens the page with that stretch chosen.
+        page.goto(f"{guide_url}stretches/pigeon/")
+        page.get_by_role("link", name="Embed this stretch on your site").click()
+        page.wait_for_url("**/embed/?stretch=pigeon")
+        choice = page.locator("#sg-embed-choice")
+        assert choice.input_value() == "pigeon"
+        snippet = page.locator("pre.sg-snippet").first
+        assert 'embed/pigeon/" title="Pigeon' in (snippet.text_content() or "")
+        assert page.locator("stretch-card").get_attribute("stretch") == "pigeon"
+        choice.select_option(ROUTINE)
+        assert f"embed/{ROUTINE}/" in (snippet.text_content() or "")
+        assert page.locator("iframe[data-sg-live]").get_attribute("src").endswith(f"embed/{ROUTINE}/")
+        assert page.locator(".sg-embed-routine-note").is_visible()
+        # Every snippet has a copy button, and it copies the snippet as shown.
+        buttons = page.locator("pre.sg-snippet button.md-code__button[data-md-type=copy]")
+        assert page.locator("pre.sg-snippet").count() == buttons.count()
+        snippet.hover()
+        snippet.locator("button[data-md-type=copy]").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert f"embed/{ROUTINE}/" in copied and copied.startswith("<iframe")
+        # No snippet runs off the side at 1280 px.
+        widths = page.locator("pre.sg-snippet > code").evaluate_all(
+            "(codes) => codes.map((c) => c.scrollWidth - c.clientWidth)")
+        assert max(widths) <= 1
+    finally:
+        context.close()

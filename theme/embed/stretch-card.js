@@ -135,10 +135,18 @@
     return card;
   }
 
-  function problem(text) {
+  function problem(text, id) {
     var card = el("div", "sg-embed");
     var body = el("div", "sg-embed__body");
     body.appendChild(el("p", null, text));
+    if (id) {
+      // Why: a host without the CORS header blocks the data, but a link always works.
+      var more = el("p", "sg-embed__more");
+      var link = el("a", "sg-embed__link", "Open this stretch in the guide");
+      link.setAttribute("href", new URL("stretches/" + id + "/", siteRoot).href);
+      more.appendChild(link);
+      body.appendChild(more);
+    }
     card.appendChild(body);
     return card;
   }
@@ -186,7 +194,7 @@
         root.appendChild(render(results[0], level));
       }).catch(function () {
         if (token !== self._token) return;
-        root.appendChild(problem("This stretch could not be loaded."));
+        root.appendChild(problem("This stretch could not be shown here.", id));
       });
     }
   }
