@@ -216,7 +216,8 @@ def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
         {"Stretches": [entry("stretches/index.md"), entry("areas.md"), entry("positions.md"), *map(entry, listed)]},
     ]
     if extra_pages:
-        nav.append({"Print and share": list(map(entry, extra_pages))})
+        # Pages for the clinic's staff, after the patients' pages (and out of their search).
+        nav.append({"For clinics": list(map(entry, extra_pages))})
     return nav + list(map(entry, hand_pages))
 
 

@@ -41,7 +41,13 @@ def make_env(theme_dir: Path = THEME_DIR, draft: bool = False) -> jinja2.Environ
     env.filters["json_script"] = json_script
     env.filters["paragraphs"] = paragraphs
     env.filters["md_text"] = md_text
+    env.filters["count"] = count
     return env
+
+
+def count(number: int, one: str, many: str) -> str:
+    """Return the number with the word that agrees with it: "1 stretch", "2 stretches"."""
+    return f"{number} {one if number == 1 else many}"
 
 
 def json_script(value: Any) -> markupsafe.Markup:
