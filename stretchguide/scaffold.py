@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shutil
@@ -130,7 +131,7 @@ def content_format_doc() -> str:
         rows = [{"key": name, "type": _type_name(field.annotation), "required": field.is_required(),
                  "description": (field.description or "").replace("|", "\\|")}
                 for name, field in model.model_fields.items() if name != "id"]
-        sections.append({"title": model.__name__, "intro": (model.__doc__ or "").strip(), "rows": rows})
+        sections.append({"title": model.__name__, "intro": inspect.cleandoc(model.__doc__ or ""), "rows": rows})
     vocabularies = [("target_areas", vocab.TARGET_AREAS), ("position", vocab.POSITIONS),
                     ("difficulty", vocab.DIFFICULTIES), ("print.card_size", vocab.CARD_SIZES)]
     env = make_env(THEME_DIR)

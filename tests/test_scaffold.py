@@ -138,3 +138,10 @@ def test_readme_names_exactly_the_two_set_up_commands() -> None:
     block = readme.split("## Set up", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [ln.split("#")[0].strip() for ln in block.strip().splitlines()]
     assert commands == ["make build", "make test"]
+
+
+def test_the_content_format_page_has_no_text_that_markdown_reads_as_code() -> None:
+    text = content_format_doc()
+    fenced = text.split("```")[::2]  # outside the fenced examples
+    indented = [line for part in fenced for line in part.splitlines() if line.startswith("    ")]
+    assert indented == []
