@@ -202,3 +202,8 @@ def test_home_links_to_routines_stretches_and_cards(open_page: Callable[..., Any
         assert f"{base_url}routines/{rid}/" in hrefs
     assert f"{base_url}stretches/" in hrefs
     assert any(re.search(r"/printing/$", href) for href in hrefs)
+    # On a phone, "Start here" and the first routine are on the first screen, before any scrolling.
+    first = page.locator(".sg-card-link").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+    assert page.get_by_role("heading", name="Start here").is_visible()
