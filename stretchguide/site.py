@@ -184,9 +184,16 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
     for name in hand_pages:
         files[name] = (context.options.docs_dir / name).read_bytes()
     files.update(asset_files(context))
+    for stretch_id, art in sorted(context.figures.items()):
+        files[figure_file(stretch_id)] = art.svg.encode("utf-8")
     files["robots.txt"] = context.env.get_template("site/robots.txt").render(
         site_url=context.site_url).encode("utf-8")
     return files
+
+
+def figure_file(stretch_id: str) -> str:
+    """Where a stretch's figure is in the site, as a file of its own (the stretch list's thumbnails)."""
+    return f"{ASSET_DIR}/figures/{stretch_id}.svg"
 
 
 def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
@@ -251,7 +258,7 @@ def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: l
     base = {
         "context": context, "library": library, "guide": library.guide, "figures": context.figures,
         "url": context.url, "absolute_url": context.absolute_url, "stretches": stretches,
-        "routines": routines, "pages": page_names, "iso_duration": iso_duration,
+        "routines": routines, "pages": page_names, "iso_duration": iso_duration, "figure_file": figure_file,
     }
 
     def render(template: str, src_uri: str, page_url: str, **extra: Any) -> None:
