@@ -1,13 +1,17 @@
-"""Shared fixtures: the default guide built once, a static file server, a browser."""
+"""Shared fixtures: an empty cache per test, the default guide built once, waiting for events,
+a static file server, a browser."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -20,6 +24,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+#: The cache folder the command line uses instead of .cache/stretchguide in the working folder.
+CACHE_ENV = "STRETCHGUIDE_CACHE_DIR"
+
+T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,11 +39,98 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def unclaimed_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where a build outside any test's own cache would go; such a build is an error.
+
+    Each test gets its own cache (`cache_dir`), and a fixture shared by several tests must make
+    its own (`fresh_cache`). A build that falls back to this folder found neither: it would have
+    shared one cache with other fixtures, or written .cache/ into the working folder.
+    """
+    folder = tmp_path_factory.mktemp("unclaimed-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(folder))
+        yield folder
+    used = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    assert not used, (f"a fixture built with the session's fallback cache ({used[:3]}); "
+                      "give it a cache of its own with fresh_cache()")
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder for this test alone, passed to every build (and subprocess) it runs."""
+    folder = tmp_path / "stretchguide-cache"  # created by the first build that writes to it
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
+
+
+def fresh_cache(tmp_path_factory: pytest.TempPathFactory, name: str = "cache") -> Path:
+    """Return a new empty cache folder, for a fixture that outlives one test."""
+    return tmp_path_factory.mktemp(name)
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+    """Poll `predicate` until it returns something true, and return that; fail naming `what` after `timeout` s.
+
+    An exception from `predicate` counts as "not yet" (a server that is not listening yet); the
+    last one is shown if time runs out.
+    """
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while True:
+        try:
+            result = predicate()
+            if result:
+                return result
+        except Exception as exc:
+            last = exc
+        if time.monotonic() >= deadline:
+            pytest.fail(f"gave up after {timeout:g} s waiting for {what}"
+                        + (f" (last error: {last!r})" if last else ""))
+        time.sleep(interval)
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of the live processes whose parent is `pid` (none once it has ended)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:  # the thread or the process ended meanwhile
+            continue
+    return sorted(set(found))
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended (a zombie has ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def require_debian_packages(missing: list[str], what: str) -> None:
+    """Skip `what`, saying why, when Debian packages are missing and this run cannot install them.
+
+    Root can install them (`make test` does, through `make system-deps`), so as root a missing
+    package is a broken set-up: the test fails, naming the fix, instead of passing unseen.
+    """
+    if not missing:
+        return
+    fix = f"run `make system-deps` (apt-get install {' '.join(sorted(set(missing)))})"
+    if os.geteuid() != 0:
+        pytest.skip(f"{what} needs the Debian packages {', '.join(sorted(set(missing)))}, and installing them "
+                    f"needs root; as root, {fix}")
+    pytest.fail(f"{what}: missing Debian packages {' '.join(sorted(set(missing)))}; {fix}")
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default guide, built once per test session."""
+    """The default guide, built once per test session, from an empty cache of its own."""
     out = tmp_path_factory.mktemp("built") / "site"
-    assert main(["build", "--content", str(CONTENT), "--out", str(out), "--quiet"]) == 0
+    cache = fresh_cache(tmp_path_factory, "built-cache")
+    assert main(["build", "--content", str(CONTENT), "--out", str(out), "--quiet", "--cache-dir", str(cache)]) == 0
     return out
 
 
@@ -74,8 +169,7 @@ def serve_dir() -> Iterator[Callable[..., str]]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Headless Debian Chromium driven by Playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+    require_debian_packages([] if Path(CHROMIUM).exists() else ["chromium"], "driving a browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from stretchguide.pipeline import load_checked
 from stretchguide.problems import Problem
 from stretchguide.templates import make_env
 
-from .conftest import CONTENT
+from .conftest import CONTENT, fresh_cache, require_debian_packages
 
 PT_PER_MM = 72 / 25.4
 SIZES_PT = {"A4": (595.276, 841.89), "Letter": (612.0, 792.0), "A5": (419.528, 595.276)}
@@ -47,10 +48,16 @@ class Built:
         return PdfReader(self.folder / name)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def poppler() -> None:
+    """The tests read the PDFs with poppler's tools, as a printer's software would."""
+    require_debian_packages([] if shutil.which("pdftotext") else ["poppler-utils"], "reading PDFs")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     out = tmp_path_factory.mktemp("cards")
-    context = make_context(CONTENT, out)
+    context = make_context(CONTENT, out, "--cache-dir", str(fresh_cache(tmp_path_factory)))
     problems = cards.render_cards(context, out)
     return Built(context, out / "cards", problems)
 
@@ -239,7 +246,8 @@ def cards_minutes(seconds: tuple[int, int]) -> str:
 
 
 def test_two_builds_are_byte_identical(built: Built, built_site: Path) -> None:
-    # The session's command-line build of the same content is the second build.
+    # The session's command-line build of the same content is the second build; each started
+    # from an empty cache of its own.
     again = built_site / "cards"
     names = sorted(p.name for p in built.folder.iterdir())
     assert names == sorted(p.name for p in again.iterdir())

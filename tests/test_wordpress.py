@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import pytest
 
 from stretchguide.cli import main
 from stretchguide.serve import stop_process_group
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, fresh_cache, require_debian_packages, wait_for
 from tests.test_embeds_browser import HostedHandler
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -38,18 +37,17 @@ STRETCH = "cat-cow"
 WP_MIN, WP_MAX = 200, 1000
 
 
+#: The Debian packages the test drives, and a file each one installs.
+PACKAGES = (("wordpress", WORDPRESS / "wp-settings.php"), ("mariadb-server", Path(MARIADBD)),
+            ("mariadb-server", Path("/usr/bin/mariadb-install-db")), ("php-cli", Path("/usr/bin/php")))
+
+
 def _require_system_packages() -> None:
-    """Fail, naming the fix, when the Debian packages the test drives are missing."""
-    missing = [name for name, path in (("wordpress", WORDPRESS / "wp-settings.php"),
-                                        ("mariadb-server", Path(MARIADBD)),
-                                        ("mariadb-server", Path("/usr/bin/mariadb-install-db")),
-                                        ("php-cli", Path("/usr/bin/php")))
-               if not path.exists()]
+    """Skip without the Debian packages the test drives, unless this run could install them (root)."""
+    missing = [name for name, path in PACKAGES if not path.exists()]
     if not missing and "mysqli" not in subprocess.run(["php", "-m"], capture_output=True, text=True).stdout:
         missing.append("php-mysql")
-    if missing:
-        pytest.fail(f"missing Debian packages: {' '.join(sorted(set(missing)))}; "
-                    "run `make system-deps` (apt-get install wordpress mariadb-server php-cli php-mysql)")
+    require_debian_packages(missing, "running WordPress")
 
 
 def _free_port(host: str) -> int:
@@ -77,15 +75,6 @@ def _fill(template: Path, target: Path, values: dict[str, str]) -> None:
     if target.exists() or target.is_symlink():
         target.unlink()  # a hard link to the packaged file: never write through it
     target.write_text(text, encoding="utf-8")
-
-
-def _wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class _Processes:
@@ -125,8 +114,8 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         threading.Thread(target=guide_server.serve_forever, daemon=True).start()
         guide_port = guide_server.server_address[1]
         guide_url = f"http://{GUIDE_HOST}:{guide_port}/"
-        assert main(["build", "--content", str(CONTENT), "--out", str(site),
-                     "--site-url", guide_url, "--quiet"]) == 0
+        assert main(["build", "--content", str(CONTENT), "--out", str(site), "--site-url", guide_url,
+                     "--quiet", "--cache-dir", str(fresh_cache(tmp_path_factory))]) == 0
 
         # A private MariaDB: own data folder, socket in the test folder, no TCP port.
         data, sock = root / "db", root / "db.sock"
@@ -138,8 +127,8 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
                          "--skip-networking", f"--pid-file={root / 'db.pid'}", *user,
                          "--innodb-buffer-pool-size=16M", "--skip-log-bin"], root / "mariadb.log")
         client = ["mariadb", "--no-defaults", f"--socket={sock}", "-uroot"]
-        _wait_for(lambda: subprocess.run([*client, "-e", "SELECT 1"], capture_output=True).returncode == 0,
-                  "MariaDB to accept connections")
+        wait_for(lambda: subprocess.run([*client, "-e", "SELECT 1"], capture_output=True).returncode == 0,
+                 30, "MariaDB to accept connections")
         subprocess.run([*client, "-e", "CREATE DATABASE wordpress CHARACTER SET utf8mb4"], check=True)
 
         # WordPress: a copy of Debian's files with our own wp-config.php, theme and mu-plugin.
@@ -161,7 +150,7 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
         processes.start(["php", "-S", f"{WP_HOST}:{wp_port}", "-t", str(wp_dir)], root / "php.log",
                         env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"})
-        _wait_for(lambda: _accepts(WP_HOST, wp_port), "PHP's server to listen")
+        wait_for(lambda: _accepts(WP_HOST, wp_port), 30, "PHP's server to listen")
         yield {"post": f"{wp_url}/?p={post_id}", "guide": guide_url, "page": page_url}
     finally:
         processes.stop_all()
@@ -190,14 +179,12 @@ def test_pasted_url_embeds_at_content_height(browser: Any, wordpress: dict[str, 
         frame = next(f for f in page.frames if f"/embed/{STRETCH}/" in f.url)
         content = frame.evaluate("document.querySelector('.sg-embed').getBoundingClientRect().height")
         expected = min(max(content, WP_MIN), WP_MAX)
-        deadline = time.monotonic() + 10
-        height = 0.0
-        while time.monotonic() < deadline:
-            height = page.evaluate("document.querySelector('iframe.wp-embedded-content').clientHeight")
-            if abs(height - expected) <= 2:
-                break
-            page.wait_for_timeout(50)
-        assert abs(height - expected) <= 2, (height, content)
+
+        def fitted() -> float:
+            height = float(page.evaluate("document.querySelector('iframe.wp-embedded-content').clientHeight"))
+            return height if abs(height - expected) <= 2 else 0.0
+
+        height = wait_for(fitted, 10, f"the iframe to take the embed's height ({expected:.0f} px, content {content})")
         assert WP_MIN <= height <= WP_MAX
         if content > WP_MAX:
             # Capped by WordPress: the rest is reachable by scrolling inside the embed.
