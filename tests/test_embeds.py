@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from stretchguide import figures
-from stretchguide.colours import contrast
 from stretchguide.embeds import render_embeds
 from stretchguide.models import BuildOptions, Library, RenderContext, Stretch
 from stretchguide.pipeline import load_checked
@@ -240,11 +239,6 @@ def test_scripts_insert_content_as_text_only() -> None:
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", source), name
         assert source.lstrip().startswith("/*") and "(function () {" in source, f"{name} is not wrapped"
         assert not re.search(r"localStorage|sessionStorage|document\.cookie", source), name
-
-
-@pytest.mark.parametrize(("colour", "expected"), [("#ffffff", 1.0), ("#000000", 21.0)])
-def test_contrast_against_white(colour: str, expected: float) -> None:
-    assert contrast("#ffffff", colour) == pytest.approx(expected, abs=0.01)
 
 
 def test_light_brand_colours_keep_text_readable(tmp_path: Path) -> None:

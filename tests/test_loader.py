@@ -66,16 +66,6 @@ def test_five_mistakes_are_all_reported_with_line_and_column(content_copy: Path)
         assert int(row) > 1 and int(col) >= 1
 
 
-def test_default_content_is_valid_and_says_it_awaits_review() -> None:
-    result = run_cli("check", "--content", str(ROOT / "content"), cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    problems = [ln for ln in result.stderr.splitlines() if ln.startswith("content/")]
-    # The shipped stretches carry no invented review record: W001 says so, and nothing else is wrong.
-    assert problems and all("warning W001" in ln for ln in problems), problems
-    strict = run_cli("check", "--content", str(ROOT / "content"), "--strict", cwd=ROOT)
-    assert strict.returncode == 1
-
-
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("check", "--content", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
     assert run_cli("build", "--card-size", "A1", cwd=tmp_path).returncode == 2

@@ -1,28 +1,19 @@
-"""The hosted guide: generated pages, escaping, nav, JSON-LD, oEmbed, MkDocs errors, live preview."""
+"""The hosted guide: generated pages, escaping, nav, JSON-LD, oEmbed, MkDocs errors."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from stretchguide import figures
-from stretchguide.colours import contrast, readable
+from stretchguide.colours import contrast
 from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
-from stretchguide.serve import stop_process_group
 from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site
 from stretchguide.templates import make_env
 
@@ -303,69 +294,3 @@ def test_brand_colours_stay_readable_in_both_palettes(primary: str) -> None:
     assert contrast(colours["link_light"], "#ffffff") >= 4.5
     assert contrast(colours["link_dark"], "#1e2129") >= 4.5
     assert contrast(colours["accent_light"], "#ffffff") >= 4.5
-    assert readable("#1d5f8a", "#ffffff") == "#1d5f8a"  # already readable colours are kept
-
-
-# -- live preview ------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return str(response.read().decode("utf-8"))
-
-
-def _wait_for(check: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            if check():  # type: ignore[operator]
-                return
-        except Exception as exc:  # the server may not be up yet
-            last = exc
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what} ({last})")
-
-
-@pytest.fixture
-def preview(content_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
-    """A real `build.py serve` process on a copy of the content; killed at the end."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content_copy),
-         "--out", str(tmp_path / "site"), "--port", str(port)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    try:
-        yield f"http://127.0.0.1:{port}/", content_copy, output
-    finally:
-        stop_process_group(process)
-
-
-@pytest.mark.slow
-def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(preview: tuple[str, Path, list[str]]) -> None:
-    base, content, output = preview
-    page = base + "stretches/pigeon/"
-    _wait_for(lambda: "Pigeon" in _fetch(page), 90, "the first build to be served")
-    html = _fetch(page)
-    assert '<script src="/__stretchguide__/reload.js" defer></script>' in html
-    first_id = _fetch(base + "__stretchguide__/build-id")
-
-    stretch = content / "stretches" / "pigeon.yml"
-    (title_line,) = [line for line in stretch.read_text(encoding="utf-8").splitlines() if line.startswith("title:")]
-    edit(stretch, title_line, "title: Resting pigeon, renamed")
-    _wait_for(lambda: "Resting pigeon, renamed" in _fetch(page), 20, "the new title to be served")
-    _wait_for(lambda: _fetch(base + "__stretchguide__/build-id") != first_id, 10, "a new build id")
-
-    edit(stretch, "title: Resting pigeon, renamed", "title: [unclosed")
-    _wait_for(lambda: any("pigeon.yml:" in line for line in output), 60, "the content error to be printed")
-    assert "Resting pigeon, renamed" in _fetch(page)  # the last good site stays up
-    assert any(re.search(r"pigeon\.yml:\d+:\d+:", line) for line in output)

@@ -1,0 +1,183 @@
+"""Live preview: serve the guide, rebuild after an edit, reload open pages, keep the last good site."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import http.server
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import watchfiles
+
+from stretchguide.cli import make_parser, options_from
+from stretchguide.models import BuildOptions
+from stretchguide.serve import PREFIX, BuildState, GuideFilter, PreviewHandler, build_args, stop_process_group
+from tests.conftest import ROOT, alive, children, wait_for
+
+RELOAD_TAG = b'<script src="/__stretchguide__/reload.js" defer></script>'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def preview(content_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
+    """A real `build.py serve` process on a copy of the content (and this test's empty cache)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content_copy),
+         "--out", str(tmp_path / "site"), "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        yield f"http://127.0.0.1:{port}/", content_copy, output
+    finally:
+        stop_process_group(process)
+
+
+@pytest.mark.slow
+def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(preview: tuple[str, Path, list[str]]) -> None:
+    base, content, output = preview
+    page = base + "stretches/pigeon/"
+    wait_for(lambda: "Pigeon" in fetch(page), 90, "the first build to be served")
+    html = fetch(page)
+    assert RELOAD_TAG.decode() in html
+    first_id = fetch(base + "__stretchguide__/build-id")
+
+    stretch = content / "stretches" / "pigeon.yml"
+    (title_line,) = [line for line in stretch.read_text(encoding="utf-8").splitlines() if line.startswith("title:")]
+    edit(stretch, title_line, "title: Resting pigeon, renamed")
+    wait_for(lambda: "Resting pigeon, renamed" in fetch(page), 20, "the new title to be served")
+    wait_for(lambda: fetch(base + "__stretchguide__/build-id") != first_id, 10, "a new build id")
+
+    edit(stretch, "title: Resting pigeon, renamed", "title: [unclosed")
+    wait_for(lambda: any("pigeon.yml:" in line for line in output), 60, "the content error to be printed")
+    assert "Resting pigeon, renamed" in fetch(page)  # the last good site stays up
+    assert any(re.search(r"pigeon\.yml:\d+:\d+:", line) for line in output)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_an_open_page_reloads_itself_after_an_edit(preview: tuple[str, Path, list[str]], browser: Any) -> None:
+    base, content, _ = preview
+    url = base + "stretches/cat-cow/"
+    wait_for(lambda: "Cat-cow" in fetch(url), 90, "the first build to be served")
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        assert page.locator("h1").first.inner_text() == "Cat-cow"
+        page.evaluate("window.notReloaded = true")
+        edit(content / "stretches" / "cat-cow.yml", "title: Cat-cow", "title: Cat and cow")
+        # Nobody touches the page: its own script sees the new build and reloads it.
+        page.wait_for_function("() => document.querySelector('h1').textContent.includes('Cat and cow')",
+                               timeout=60_000)
+        assert page.evaluate("window.notReloaded === undefined")
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def handler_server(tmp_path: Path) -> Iterator[tuple[str, BuildState]]:
+    """The preview's request handler over a small site, in this process."""
+    (tmp_path / "stretches").mkdir()
+    (tmp_path / "index.html").write_text("<html><body><h1>Home</h1></body></html>", encoding="utf-8")
+    (tmp_path / "stretches" / "index.html").write_text("<p>No body end tag", encoding="utf-8")
+    (tmp_path / "site.css").write_text("body { margin: 0 }\n</body>", encoding="utf-8")
+    state = BuildState()
+    serve_dir = ROOT / "theme" / "site" / "serve"
+    handler = type("Handler", (PreviewHandler,), {
+        "state": state, "reload_js": (serve_dir / "reload.js").read_bytes(),
+        "reload_tag": (serve_dir / "reload.html").read_bytes()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_every_html_page_gets_the_reload_script_and_nothing_is_cached(handler_server: tuple[str, BuildState]) -> None:
+    base, _ = handler_server
+    with urllib.request.urlopen(base) as response:
+        body = response.read()
+        assert response.headers["Cache-Control"] == "no-store"
+    assert body.count(RELOAD_TAG) == 1 and body.index(RELOAD_TAG) < body.index(b"</body>")
+    assert int(urllib.request.urlopen(base).headers["Content-Length"]) == len(body)
+    assert fetch(base + "stretches/").endswith(RELOAD_TAG.decode() + "\n")  # no </body>: added at the end
+    assert fetch(base + "site.css") == "body { margin: 0 }\n</body>"  # only HTML is touched
+    assert "window.location.reload()" in fetch(base + PREFIX.lstrip("/") + "reload.js")
+
+
+def test_the_build_id_changes_with_each_good_build(handler_server: tuple[str, BuildState]) -> None:
+    base, state = handler_server
+    url = base + PREFIX.lstrip("/") + "build-id"
+    first = fetch(url)
+    assert fetch(url) == first
+    state.bump()
+    assert fetch(url) != first
+
+
+def test_the_engine_manual_is_not_watched_but_the_guide_pages_are(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    watched = GuideFilter(docs)
+    assert watched(watchfiles.Change.modified, str(docs / "about.md"))
+    assert watched(watchfiles.Change.added, str(tmp_path / "content" / "stretches" / "new.yml"))
+    assert not watched(watchfiles.Change.modified, str(docs / "manual" / "figures.md"))
+    assert not watched(watchfiles.Change.modified, str(tmp_path / "content" / ".git" / "index"))
+
+
+def test_the_background_build_gets_the_same_options(tmp_path: Path) -> None:
+    options = BuildOptions(content_dir=tmp_path / "content", out_dir=tmp_path / "out", theme_dir=ROOT / "theme",
+                           docs_dir=ROOT / "docs", mkdocs_config=ROOT / "mkdocs.yml", strict=True, card_size="A7",
+                           site_url="https://clinic.example.org/", jobs=3, cache_dir=tmp_path / "own-cache")
+    parsed = options_from(make_parser().parse_args(build_args(options)))
+    # Where the engine's own files are, and how much is printed, are the child's own business.
+    own = {"theme_dir", "docs_dir", "mkdocs_config", "verbosity"}
+    differing = {f.name: (getattr(options, f.name), getattr(parsed, f.name))
+                 for f in dataclasses.fields(BuildOptions)
+                 if f.name not in own and getattr(options, f.name) != getattr(parsed, f.name)}
+    assert differing == {}
+
+
+def test_stopping_the_preview_stops_everything_it_started(tmp_path: Path) -> None:
+    process = subprocess.Popen(["sh", "-c", "sleep 300 & sleep 300 & wait"], start_new_session=True)
+    try:
+        sleepers = wait_for(lambda: children(process.pid) if len(children(process.pid)) == 2 else [], 20,
+                            "the shell to start its two children")
+    finally:
+        stop_process_group(process, timeout=10)
+    assert process.returncode is not None
+    try:
+        wait_for(lambda: not any(alive(pid) for pid in sleepers), 10, f"{sleepers} to end with their group")
+    finally:
+        for pid in filter(alive, sleepers):  # left behind: this test started them, so it ends them
+            os.kill(pid, signal.SIGKILL)
