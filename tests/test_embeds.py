@@ -11,6 +11,7 @@ import pytest
 
 from stretchguide import figures
 from stretchguide.embeds import render_embeds
+from stretchguide.loader import PLACEHOLDER
 from stretchguide.models import BuildOptions, Library, RenderContext, Stretch
 from stretchguide.pipeline import load_checked
 from stretchguide.scaffold import new, schema_texts
@@ -38,11 +39,18 @@ def embeds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Library]:
     return out, render(CONTENT, out)
 
 
+def scaffold_guide(content: Path) -> None:
+    """A new guide folder with its placeholders written, as a clinic would leave it."""
+    new("guide", str(content), content)
+    for path in content.rglob("*.yml"):
+        path.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER + " ", ""), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def nasty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Library]:
     """A guide whose stretch title is made of markup and quotes."""
     content = tmp_path_factory.mktemp("nasty") / "content"
-    new("guide", str(content), content)
+    scaffold_guide(content)
     stretch = content / "stretches" / "example-stretch.yml"
     text = stretch.read_text(encoding="utf-8")
     stretch.write_text(re.sub(r"(?m)^title: .*$", "title: " + json.dumps(NASTY_TITLE), text), encoding="utf-8")
@@ -243,7 +251,7 @@ def test_scripts_insert_content_as_text_only() -> None:
 
 def test_light_brand_colours_keep_text_readable(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    new("guide", str(content), content)
+    scaffold_guide(content)
     guide = content / "guide.yml"
     guide.write_text(guide.read_text(encoding="utf-8").replace('primary_color: "#1d5f8a"', 'primary_color: "#f5d76e"'),
                      encoding="utf-8")

@@ -23,12 +23,14 @@ HOSTILE_TITLE = "Child's <script>alert(1)</script> *bold* & </title>"
 HOSTILE_STEP = "Sit back.\n\n* sneaky **bold** [x](javascript:alert(1)) <img src=x onerror=alert(2)>\n\n</li></ol>"
 
 
-def build_site(content: Path, out: Path, docs_dir: Path | None = None, site_url: str | None = None) -> list:
+def build_site(content: Path, out: Path, docs_dir: Path | None = None, site_url: str | None = None,
+               **settings: object) -> list:
     """Render only the site stage of `content` into `out`; return its warnings."""
     library, _ = load_checked(content)
     options = BuildOptions(content_dir=content, out_dir=out, theme_dir=ROOT / "theme",
                            docs_dir=docs_dir or ROOT / "docs", mkdocs_config=ROOT / "mkdocs.yml",
-                           cache_dir=out.parent / "cache", site_url=site_url)
+                           cache_dir=out.parent / "cache", site_url=site_url,
+                           **settings)  # type: ignore[arg-type]
     context = RenderContext(library, figures.draw_figures(library), options, make_env(options.theme_dir))
     out.mkdir(parents=True)
     return render_site(context, out)
@@ -121,7 +123,7 @@ def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Pat
                      r'data-sides="each" data-sets="\d+"></div>', html)
     assert 'class="sg-safety sg-safety--stop"' in html and "<svg" in html
     assert 'href="../../cards/kneeling-hip-flexor.pdf"' in html
-    assert 'href="../../embed/kneeling-hip-flexor/"' in html
+    assert 'href="../../embed/?stretch=kneeling-hip-flexor"' in html
     assert 'src="../../assets/sg/timer.js"' in html
     reps = (hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
     assert "data-timer" not in reps  # repetitions are counted, not timed
@@ -164,15 +166,18 @@ def test_site_requests_nothing_from_other_hosts(hostile_site: Path) -> None:
 def test_branding_logo_and_colours_are_applied(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
-    (content / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
-                                      '<circle cx="5" cy="5" r="4"/></svg>', encoding="utf-8")
+    logo = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>'
+    (content / "our-logo.svg").write_text(logo, encoding="utf-8")
     guide = content / "guide.yml"
     text = re.sub(r"(?m)^(\s+)primary_color: .*$", r'\1primary_color: "#ffe600"', guide.read_text(encoding="utf-8"))
-    guide.write_text(text.replace("branding:\n", "branding:\n  logo: logo.svg\n", 1), encoding="utf-8")
+    text, logos = re.subn(r"(?m)^(\s+)logo: .*$", r"\1logo: our-logo.svg", text)
+    if not logos:  # a guide without a logo of its own
+        text = text.replace("branding:\n", "branding:\n  logo: our-logo.svg\n", 1)
+    guide.write_text(text, encoding="utf-8")
     build_site(content, tmp_path / "site")
     html = (tmp_path / "site" / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
     assert '<img src="../../assets/sg/logo.svg"' in html
-    assert (tmp_path / "site" / "assets" / "sg" / "logo.svg").is_file()
+    assert (tmp_path / "site" / "assets" / "sg" / "logo.svg").read_text(encoding="utf-8") == logo  # the clinic's
     brand = (tmp_path / "site" / "assets" / "sg" / "brand.css").read_text(encoding="utf-8")
     assert "--md-primary-fg-color: #ffe600;" in brand
     assert "--md-primary-bg-color: #111111;" in brand  # dark text on a yellow header
@@ -215,47 +220,59 @@ def test_large_library_lists_its_stretches_a_to_z_on_the_index_not_in_the_nav(tm
     assert index.index("A stretch 026") < index.index("B stretch 001") < index.index("Z stretch 025")
 
 
-def test_an_edit_renders_only_its_pages_and_gives_the_same_site_as_a_full_build(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def preview_page(cache: Path, url: str) -> Path:
+    """The page as the live preview's work folder in the cache holds it."""
+    (page,) = cache.glob(f"site/*/site/{url}index.html")
+    return page
+
+
+def test_the_preview_renders_only_edited_pages_and_a_release_build_everything(tmp_path: Path) -> None:
     content = make_library(tmp_path, 40)
-    build_site(content, tmp_path / "first")
-    edit(content / "stretches" / "s007.yml", "title: H stretch 007", "title: Hamstring stretch 007")
-    edit(content / "stretches" / "s012.yml", "  - Start on hands and knees.", "  - Kneel on all fours.")
-    caplog.clear()
-    with caplog.at_level("INFO", logger="stretchguide"):
-        build_site(content, tmp_path / "second")  # same cache folder: only what changed
-    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("site: rendered")]
-    rendered, total = map(int, re.findall(r"\d+", line)[:2])
-    assert 2 <= rendered <= 8 and total > 45  # the two pages, the indexes and the routine
-    second = tmp_path / "second"
-    assert "Hamstring stretch 007" in (second / "stretches" / "s007" / "index.html").read_text(encoding="utf-8")
-    index = json.loads((second / "search" / "search_index.json").read_text(encoding="utf-8"))
-    texts = " ".join(item["title"] + item["text"] for item in index["docs"])
-    assert "Kneel on all fours" in texts and "Hamstring stretch 007" in texts and "H stretch 007" not in texts
-    assert any(item["location"] == "stretches/s030/" for item in index["docs"])  # kept, not rendered
+    build_site(content, tmp_path / "first", incremental=True)
+    kept = preview_page(tmp_path / "cache", "stretches/s030/")
+    before = kept.stat().st_mtime_ns
+    edit(content / "stretches" / "s007.yml", "  - Start on hands and knees.", "  - Kneel on all fours.")
+    build_site(content, tmp_path / "second", incremental=True)  # the same cache folder
+    assert "Kneel on all fours" in (tmp_path / "second" / "stretches" / "s007" / "index.html").read_text(
+        encoding="utf-8")
+    assert kept.stat().st_mtime_ns == before  # not rendered again
 
+    # A release build is MkDocs' clean build: the same bytes as one from an empty cache.
+    build_site(content, tmp_path / "release")
     shutil.rmtree(tmp_path / "cache")
-    build_site(content, tmp_path / "full")
-    differ = [p.relative_to(second) for p in sorted(second.rglob("*")) if p.is_file()
-              and p.read_bytes() != (tmp_path / "full" / p.relative_to(second)).read_bytes()]
-    assert differ == []
-    assert sorted(p.relative_to(second) for p in second.rglob("*")) == sorted(
-        p.relative_to(tmp_path / "full") for p in (tmp_path / "full").rglob("*"))
+    build_site(content, tmp_path / "fresh")
+    assert tree_bytes(tmp_path / "release") == tree_bytes(tmp_path / "fresh")
 
 
-def test_a_changed_title_in_the_nav_renders_every_page_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_changed_title_in_the_nav_renders_every_preview_page_again(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
-    build_site(content, tmp_path / "first")
+    build_site(content, tmp_path / "first", incremental=True)
     edit(content / "stretches" / "cat-cow.yml", "title: Cat-cow", "title: Cat and cow")
-    caplog.clear()
-    with caplog.at_level("INFO", logger="stretchguide"):
-        build_site(content, tmp_path / "second")
-    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("site: rendered")]
-    rendered, total = map(int, re.findall(r"\d+", line)[:2])
-    assert rendered == total
+    build_site(content, tmp_path / "second", incremental=True)
     about = (tmp_path / "second" / "about" / "index.html").read_text(encoding="utf-8")
     assert "Cat and cow" in about and ">Cat-cow<" not in about  # the nav of a page that did not change
+
+
+def test_zensical_builds_the_same_pages_search_and_assets(tmp_path: Path) -> None:
+    build_site(CONTENT, tmp_path / "mkdocs")
+    build_site(CONTENT, tmp_path / "zensical", engine="zensical")
+    pages = sorted(p.relative_to(tmp_path / "mkdocs") for p in (tmp_path / "mkdocs").rglob("index.html"))
+    assert len(pages) >= 15
+    for page in pages:
+        html = (tmp_path / "zensical" / page).read_text(encoding="utf-8")
+        assert "assets/sg/site.css" in html and "assets/sg/brand.css" in html, page
+    pigeon = (tmp_path / "zensical" / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert "Pigeon" in pigeon and "Stop if" in pigeon
+    search = json.loads((tmp_path / "zensical" / "search.json").read_text(encoding="utf-8"))
+    assert "pigeon" in json.dumps(search).lower()
+    for asset in ("assets/sg/site.css", "assets/sg/timer.js", "assets/sg/fonts/OFL.txt"):
+        assert (tmp_path / "zensical" / asset).is_file(), asset
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` with its bytes, by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_failing_mkdocs_build_is_a_clear_content_error(tmp_path: Path) -> None:
@@ -265,8 +282,10 @@ def test_failing_mkdocs_build_is_a_clear_content_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         build_site(CONTENT, tmp_path / "site", docs_dir=docs)
     (problem,) = caught.value.problems
-    assert "mkdocs build failed" in problem.message and "missing.md" in problem.message
-    assert not problem.is_warning and problem.path == docs / "broken.md"
+    # MkDocs' own words name the page and the link; the problem sits at the config it built from.
+    assert "mkdocs build failed" in problem.message and "'broken.md'" in problem.message
+    assert "missing.md" in problem.message
+    assert not problem.is_warning and problem.path == ROOT / "mkdocs.yml"
 
 
 @pytest.mark.parametrize(("text", "safe"), [
@@ -294,3 +313,35 @@ def test_brand_colours_stay_readable_in_both_palettes(primary: str) -> None:
     assert contrast(colours["link_light"], "#ffffff") >= 4.5
     assert contrast(colours["link_dark"], "#1e2129") >= 4.5
     assert contrast(colours["accent_light"], "#ffffff") >= 4.5
+
+
+def test_pages_for_clinics_sit_apart_from_the_patients_pages_and_their_search(built_site: Path) -> None:
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    section = re.search(r'For clinics.*?</nav>', home, re.S)
+    assert section and all(title in section.group(0) for title in ("Embed on your site", "Figures",
+                                                                   "Printing the cards"))
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    found = {item["location"].split("#")[0] for item in index["docs"]}
+    assert "stretches/pigeon/" in found and "about/" in found
+    assert not found & {"embed/", "figures/", "printing/"}
+    # Material's search dialog gets an accessible name (axe: aria-dialog-name).
+    assert '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search">' in home
+
+
+def test_counts_agree_with_their_word(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "routines" / "one.yml").write_text(
+        "title: Just one\nsummary: A routine of one stretch.\nitems:\n  - stretch: cat-cow\n", encoding="utf-8")
+    build_site(content, tmp_path / "site")
+    routines = (tmp_path / "site" / "routines" / "index.html").read_text(encoding="utf-8")
+    assert "1 stretch ·" in routines and "5 stretches ·" in routines and "1 stretches" not in routines
+
+
+def test_the_stretch_list_shows_each_stretch_s_figure(built_site: Path) -> None:
+    listing = (built_site / "stretches" / "index.html").read_text(encoding="utf-8")
+    thumbs = re.findall(r'<img class="sg-thumb" src="([^"]+)" alt=""', listing)
+    assert len(thumbs) == len(list((CONTENT / "stretches").glob("*.yml")))
+    for src in thumbs:
+        figure = (built_site / "stretches" / src).resolve()
+        assert figure.is_file() and figure.read_text(encoding="utf-8").lstrip().startswith("<svg")
