@@ -75,8 +75,9 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(preview: tuple[st
     stretch = content / "stretches" / "pigeon.yml"
     (title_line,) = [line for line in stretch.read_text(encoding="utf-8").splitlines() if line.startswith("title:")]
     edit(stretch, title_line, "title: Resting pigeon, renamed")
-    wait_for(lambda: "Resting pigeon, renamed" in fetch(page), 20, "the new title to be served")
-    wait_for(lambda: fetch(base + "__stretchguide__/build-id") != first_id, 10, "a new build id")
+    # Generous deadlines: a loaded machine may take a while; the test waits for the event, not a time.
+    wait_for(lambda: "Resting pigeon, renamed" in fetch(page), 90, "the new title to be served")
+    wait_for(lambda: fetch(base + "__stretchguide__/build-id") != first_id, 30, "a new build id")
 
     edit(stretch, "title: Resting pigeon, renamed", "title: [unclosed")
     wait_for(lambda: any("pigeon.yml:" in line for line in output), 60, "the content error to be printed")
