@@ -316,6 +316,9 @@ class CardRenderer:
             "stretch": stretch,
             "figure_src": figure_src(art.svg) if art else None,
             "figure_alt": art.alt if art else "",
+            "alternative": self.library.stretches[stretch.alternative.stretch] if stretch.alternative else None,
+            "alternative_href": self.context.absolute_url("stretch", stretch.alternative.stretch)
+            if stretch.alternative else None,
             "page_url": page_url,
             "short_url": short_url(page_url) if page_url else None,
             "qr_svg": qr_svg(page_url, f"QR code: the page of {stretch.title} online", self.qr_store)

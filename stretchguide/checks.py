@@ -27,6 +27,15 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         at(guide_path, (), "site_url", "no `site_url` set: cards get no QR code and pages no oEmbed "
            "discovery link; set it to the guide's public address", "W002")
 
+    def unknown_stretch(path: Path, loc: tuple[str | int, ...], key: str, other: str) -> None:
+        """Report a reference to a stretch id that the library does not have."""
+        source = library.source_paths.get(other)
+        if other in library.stretches or (source is not None and source.parent.name == "stretches"):
+            return  # it exists; if it is invalid, its own problems are reported
+        hint = vocab.suggest(other, sorted(library.stretches))
+        at(path, loc, key, f"no stretch with id `{other}` (expected a file content/stretches/{other}.yml)"
+           + (f"; did you mean `{hint}`?" if hint else ""))
+
     for sid, stretch in sorted(library.stretches.items()):
         path = library.source_paths[sid]
         if stretch.review is None:
@@ -35,6 +44,13 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         elif (today - stretch.review.on).days > 730:
             at(path, ("review", "on"), "review.on", f"last reviewed on {stretch.review.on.isoformat()}, "
                "more than two years ago; review it again and update the date", "W004")
+        if stretch.alternative is not None:
+            other = stretch.alternative.stretch
+            if other == sid:
+                at(path, ("alternative", "stretch"), "alternative.stretch",
+                   "a stretch cannot be its own alternative; name another stretch")
+            else:
+                unknown_stretch(path, ("alternative", "stretch"), "alternative.stretch", other)
         if stretch.figure is None:
             at(path, (), "figure", "no figure; add `figure:` with a pose so readers see the position", "W003")
 
@@ -49,10 +65,5 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
                     at(path, ("items", index, "dose", "reps"), f"items[{index}].dose.reps",
                        f"`{item.stretch}` is a hold; override `hold` instead of `reps`")
                 continue
-            if item.stretch in library.source_paths:
-                continue  # the stretch exists but is invalid; its own problems are reported
-            hint = vocab.suggest(item.stretch, sorted(library.stretches))
-            at(path, ("items", index, "stretch"), f"items[{index}].stretch",
-               f"no stretch with id `{item.stretch}` (expected a file content/stretches/{item.stretch}.yml)"
-               + (f"; did you mean `{hint}`?" if hint else ""))
+            unknown_stretch(path, ("items", index, "stretch"), f"items[{index}].stretch", item.stretch)
     return problems

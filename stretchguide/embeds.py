@@ -71,15 +71,22 @@ def _page_href(context: RenderContext, kind: str, item_id: str) -> str:
 
 def _stretch_vars(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
     art = context.figures.get(stretch.id)
+    other = stretch.alternative.stretch if stretch.alternative else None
     return {"stretch": stretch, "art": art, "title": stretch.title,
+            "alternative": context.library.stretches[other] if other else None,
+            "alternative_href": _page_href(context, "stretch", other) if other else None,
             "page_href": _page_href(context, "stretch", stretch.id),
             "height": _estimate_stretch_height(stretch, art is not None)}
 
 
 def _routine_vars(context: RenderContext, routine: Routine) -> dict[str, Any]:
     library = context.library
-    steps = [{"step": step, "href": _page_href(context, "stretch", step.stretch.id)}
-             for step in library.steps(routine)]
+    steps = []
+    for step in library.steps(routine):
+        other = step.stretch.alternative.stretch if step.stretch.alternative else None
+        steps.append({"step": step, "href": _page_href(context, "stretch", step.stretch.id),
+                      "alternative": library.stretches[other] if other else None,
+                      "alternative_href": _page_href(context, "stretch", other) if other else None})
     return {"routine": routine, "steps": steps, "title": routine.title,
             "total": library.routine_seconds(routine),
             "page_href": _page_href(context, "routine", routine.id),
@@ -139,10 +146,20 @@ def stretch_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
         "id": stretch.id,
         "stretch": stretch.model_dump(mode="json", exclude={"id"}),
         "dose_line": stretch.dose_line(),
+        "alternative": _alternative_data(context, stretch),
         "figure": {"src": context.url("embed", stretch.id) + "figure.svg", "alt": art.alt} if art else None,
         "links": _links(context, "stretch", stretch.id),
         "guide": _guide_summary(context),
     }
+
+
+def _alternative_data(context: RenderContext, stretch: Stretch) -> dict[str, Any] | None:
+    """The stretch to do instead, with its title and links, for API consumers."""
+    if stretch.alternative is None:
+        return None
+    other = stretch.alternative.stretch
+    return {"id": other, "title": context.library.stretches[other].title, "when": stretch.alternative.when,
+            "links": _links(context, "stretch", other)}
 
 
 def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:

@@ -308,6 +308,15 @@ class Figure(Strict):
 Kind = Literal["hold", "reps"]
 
 
+class Alternative(Strict):
+    """Another stretch of the guide to do instead of this one, and when."""
+
+    stretch: str = Field(pattern=ID_PATTERN, description="Id of the other stretch (its file name without "
+                         "`.yml`).", examples=["figure-four"])
+    when: ShortText = Field(description="When to choose it: the end of the sentence \"Do the <other "
+                            "stretch> instead ...\".", examples=["if your knees or hips object to this position"])
+
+
 class Stretch(Strict):
     """One stretch: `content/stretches/<id>.yml`, where the file's stem is its id."""
 
@@ -327,6 +336,9 @@ class Stretch(Strict):
     feel: Steps = Field(description="Where the stretch should be felt.")
     easier: list[Text] = Field(default_factory=list, description="Gentler variations.")
     harder: list[Text] = Field(default_factory=list, description="More demanding variations.")
+    alternative: Alternative | None = Field(
+        default=None, description="Another stretch of the guide to do instead, such as a gentler one; "
+        "shown as a link on the page, the card and the embed.")
     safety: Safety = Field(description="When to stop, and who should avoid it.")
     figure: Figure | None = Field(default=None, description="Pose data the illustration is drawn from.")
     sources: list[Source] = Field(default_factory=list, description="References.")

@@ -105,6 +105,14 @@ def test_every_title_and_dose_line_is_text_on_its_front(built: Built) -> None:
         assert "STOP IF" in back.upper() and "helper" in back
 
 
+def test_pigeon_card_back_names_its_alternative_and_links_to_it(built: Built) -> None:
+    card = built.folder / "pigeon.pdf"
+    assert "Another option: do the Reclined figure-four instead if your knees or hips object" in text_of(card, 2)
+    annots = built.pdf("pigeon.pdf").pages[1].get("/Annots", [])
+    uris = [annot.get_object().get("/A", {}).get("/URI") for annot in annots]
+    assert "https://stretches.example.org/stretches/figure-four/" in uris
+
+
 def test_fonts_are_embedded_and_subset(built: Built) -> None:
     for name in ("stretch-cards.pdf", "sheets-a4.pdf", "routine-lower-back-basics-a4.pdf",
                  "stretch-cards-large-print.pdf", "calibration-letter.pdf"):

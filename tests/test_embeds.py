@@ -127,6 +127,19 @@ def test_embed_page_shows_the_dose_steps_and_safety_through_the_shared_macros(em
             assert f"Dose: {item.dose_line()}" in text
 
 
+def test_alternative_is_a_link_in_the_embed_and_named_in_the_json(embeds: tuple[Path, Library]) -> None:
+    out, _library = embeds
+    page = (out / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    links = [attrs for tag, attrs in tags_of(page).tags if tag == "a"]
+    assert {"href": f"{SITE_URL}stretches/figure-four/", "target": "_top"} in links
+    assert "Reclined figure-four</a> instead if your knees or hips object" in page
+    data = json.loads((out / "api" / "stretches" / "pigeon.json").read_text(encoding="utf-8"))
+    assert data["alternative"]["title"] == "Reclined figure-four"
+    assert data["alternative"]["links"]["page_url"] == f"{SITE_URL}stretches/figure-four/"
+    plain = json.loads((out / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
+    assert plain["alternative"] is None
+
+
 def test_oembed_json_embeds_with_absolute_urls(embeds: tuple[Path, Library]) -> None:
     out, library = embeds
     for kind, ids in (("stretches", library.stretches), ("routines", library.routines)):

@@ -136,6 +136,15 @@ def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Pat
     assert "data-timer" not in reps  # repetitions are counted, not timed
 
 
+def test_pigeon_page_and_routine_link_to_its_gentler_alternative(hostile_site: Path) -> None:
+    page = (hostile_site / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<p class="sg-alternative">.*?do the <a href="../../stretches/figure-four/">'
+                     r"Reclined figure-four</a> instead if your knees or hips object", page, re.S)
+    assert (hostile_site / "stretches" / "figure-four" / "index.html").is_file()
+    routine = (hostile_site / "routines" / "lower-back-basics" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../../stretches/figure-four/">Reclined figure-four</a> instead' in routine
+
+
 def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
     stretch = jsonld((hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8"))
     assert stretch["@type"] == "HowTo" and stretch["name"] == HOSTILE_TITLE

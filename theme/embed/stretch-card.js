@@ -59,6 +59,18 @@
     return node;
   }
 
+  function alternativeLine(alternative) {
+    var node = el("p", "sg-alternative");
+    node.appendChild(el("strong", "sg-alternative__label", "Another option:"));
+    node.appendChild(document.createTextNode(" do the "));
+    var links = alternative.links || {};
+    var link = el("a", null, alternative.title);
+    link.setAttribute("href", new URL(links.page_url || links.page || "", siteRoot).href);
+    node.appendChild(link);
+    node.appendChild(document.createTextNode(" instead " + String(alternative.when || "").replace(/\.$/, "") + "."));
+    return node;
+  }
+
   function reviewLine(review, language) {
     if (!review) return el("p", "sg-review", "Not yet reviewed by a clinician.");
     var node = el("p", "sg-review", "Reviewed by " + review.by + " on ");
@@ -119,6 +131,7 @@
     var rules = stretch.safety || {};
     if (rules.stop_if && rules.stop_if.length) safety.appendChild(safetyBox(sub, "stop", "\u26A0", "Stop if", rules.stop_if));
     if (rules.avoid_if && rules.avoid_if.length) safety.appendChild(safetyBox(sub, "avoid", "\u2298", "Avoid if", rules.avoid_if));
+    if (data.alternative) safety.appendChild(alternativeLine(data.alternative));
     body.appendChild(safety);
     body.appendChild(reviewLine(stretch.review));
     card.appendChild(body);
