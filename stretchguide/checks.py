@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 from . import vocab
 from .loader import LoadResult, Positions
 from .problems import Problem
+
+#: Equipment words that count as padding for the knees.
+PADDING = r"\bpad|cushion|towel|blanket|pillow"
 
 
 def check_library(result: LoadResult, today: datetime.date | None = None) -> list[Problem]:
@@ -51,6 +55,19 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
                    "a stretch cannot be its own alternative; name another stretch")
             else:
                 unknown_stretch(path, ("alternative", "stretch"), "alternative.stretch", other)
+        for field in ("stop_if", "avoid_if"):
+            for index, text in enumerate(getattr(stretch.safety, field)):
+                for pattern, words in vocab.PRECAUTION_HINTS.items():
+                    if re.search(pattern, text, re.IGNORECASE):
+                        at(path, ("safety", field, index), f"safety.{field}[{index}]",
+                           "names a common precaution in its own words, which may read differently on "
+                           f"other stretches; list {words} under `safety.precautions:` instead", "W008")
+                        break
+        safety_text = [*stretch.safety.stop_if, *stretch.safety.avoid_if, *stretch.safety.precaution_texts()]
+        if any(re.search(r"\bpad", text, re.IGNORECASE) for text in safety_text) and not any(
+                re.search(PADDING, item, re.IGNORECASE) for item in stretch.equipment):
+            at(path, ("equipment",), "equipment", "the safety text relies on padding, but `equipment` names "
+               "none; add an item such as `Cushion or folded towel for the knees`", "W009")
         if stretch.figure is None:
             at(path, (), "figure", "no figure; add `figure:` with a pose so readers see the position", "W003")
 

@@ -147,6 +147,8 @@ def stretch_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
         "stretch": stretch.model_dump(mode="json", exclude={"id"}),
         "dose_line": stretch.dose_line(),
         "alternative": _alternative_data(context, stretch),
+        "precautions": [{"id": word, "text": text} for word, text in
+                        zip(stretch.safety.precautions, stretch.safety.precaution_texts(), strict=True)],
         "figure": {"src": context.url("embed", stretch.id) + "figure.svg", "alt": art.alt} if art else None,
         "links": _links(context, "stretch", stretch.id),
         "guide": _guide_summary(context),

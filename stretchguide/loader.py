@@ -385,9 +385,14 @@ def _problem_from_error(model: type[BaseModel], error: Any, path: Path, position
             message = f"unknown key `{field_loc[-1]}`; expected one of: {', '.join(allowed)}"
     elif kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        # A word that starts several choices ("pregnancy") is a family: name them all.
+        family = [c for c in choices if isinstance(value, str) and c.startswith(value.lower().strip() + "-")]
         hint = vocab.suggest(value, choices)
-        message = f"expected one of: {', '.join(choices)}; got {found}" + (
-            f"; did you mean `{hint}`?" if hint else "")
+        message = f"expected one of: {', '.join(choices)}; got {found}"
+        if len(family) > 1:
+            message += "; did you mean one of " + ", ".join(f"`{c}`" for c in family) + "?"
+        elif hint:
+            message += f"; did you mean `{hint}`?"
     elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
         word = {"greater_than_equal": "at least", "less_than_equal": "at most",

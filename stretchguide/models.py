@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from .vocab import CardSize, Difficulty, Position, TargetArea
+from .vocab import PRECAUTION_TEXT, CardSize, Difficulty, Position, Precaution, TargetArea
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 BCP47_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
@@ -224,6 +224,23 @@ class Safety(Strict):
         description="Stop straight away if any of these happens."
     )
     avoid_if: list[Text] = Field(default_factory=list, description="Do not do this stretch if any of these applies.")
+    precautions: list[Precaution] = Field(
+        default_factory=list,
+        description="Common precautions from the guide's fixed list, shown under \"Take care if\" in the same "
+        "words on every stretch (see the list in the content-format manual).",
+        examples=[["osteoporosis", "recent-surgery"]])
+
+    @field_validator("precautions")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({word for word in value if value.count(word) > 1})
+        if twice:
+            raise ValueError(f"`{twice[0]}` is listed more than once; list each precaution once")
+        return value
+
+    def precaution_texts(self) -> list[str]:
+        """Return the words of each precaution, in the order listed."""
+        return [PRECAUTION_TEXT[word] for word in self.precautions]
 
 
 class Source(Strict):

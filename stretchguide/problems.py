@@ -14,6 +14,8 @@ WARNINGS: dict[str, str] = {
     "W003": "a stretch has no figure",
     "W004": "a review is more than two years old",
     "W005": "WeasyPrint reported a problem while rendering",
+    "W008": "safety text writes out by hand a precaution of the fixed list",
+    "W009": "safety text relies on padding that the equipment does not name",
 }
 
 

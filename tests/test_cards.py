@@ -113,6 +113,14 @@ def test_pigeon_card_back_names_its_alternative_and_links_to_it(built: Built) ->
     assert "https://stretches.example.org/stretches/figure-four/" in uris
 
 
+def test_card_backs_carry_the_precautions_word_for_word(built: Built) -> None:
+    osteoporosis = "bend forward gently, only part way and not many times"
+    for sid, stretch in built.context.library.stretches.items():
+        back = text_of(built.folder / f"{sid}.pdf", 2)
+        assert ("TAKE CARE IF" in back.upper()) == bool(stretch.safety.precautions), sid
+        assert (osteoporosis in back) == ("osteoporosis" in stretch.safety.precautions), sid
+
+
 def test_fonts_are_embedded_and_subset(built: Built) -> None:
     for name in ("stretch-cards.pdf", "sheets-a4.pdf", "routine-lower-back-basics-a4.pdf",
                  "stretch-cards-large-print.pdf", "calibration-letter.pdf"):

@@ -140,6 +140,18 @@ def test_alternative_is_a_link_in_the_embed_and_named_in_the_json(embeds: tuple[
     assert plain["alternative"] is None
 
 
+def test_precautions_show_in_the_same_words_in_embed_and_json(embeds: tuple[Path, Library]) -> None:
+    out, library = embeds
+    for sid, stretch in library.stretches.items():
+        page = (out / "embed" / sid / "index.html").read_text(encoding="utf-8")
+        text = " ".join(" ".join(tags_of(page).text).split())
+        data = json.loads((out / "api" / "stretches" / f"{sid}.json").read_text(encoding="utf-8"))
+        assert [item["text"] for item in data["precautions"]] == stretch.safety.precaution_texts()
+        for words in stretch.safety.precaution_texts():
+            assert words in text, sid
+        assert ("Take care if" in text) == bool(stretch.safety.precautions)
+
+
 def test_oembed_json_embeds_with_absolute_urls(embeds: tuple[Path, Library]) -> None:
     out, library = embeds
     for kind, ids in (("stretches", library.stretches), ("routines", library.routines)):
