@@ -311,11 +311,13 @@ class CardRenderer:
         """Return the template values of one stretch's card."""
         art = self.context.figures.get(stretch.id)
         page_url = self.context.absolute_url("stretch", stretch.id)
+        before = self.context.absolute_url("before")
         return {
             **self.page_values(page),
             "stretch": stretch,
             "figure_src": figure_src(art.svg) if art else None,
             "figure_alt": art.alt if art else "",
+            "red_flags_short": short_url(before) if before else None,
             "alternative": self.library.stretches[stretch.alternative.stretch] if stretch.alternative else None,
             "alternative_href": self.context.absolute_url("stretch", stretch.alternative.stretch)
             if stretch.alternative else None,

@@ -40,6 +40,10 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         at(path, loc, key, f"no stretch with id `{other}` (expected a file content/stretches/{other}.yml)"
            + (f"; did you mean `{hint}`?" if hint else ""))
 
+    if not any(group.urgency == "emergency" for group in library.guide.red_flags):
+        at(guide_path, ("red_flags",), "red_flags", "no group has `urgency: emergency`; group the warning signs "
+           "by urgency, starting with those that need an emergency department now (see the manual)", "W010")
+
     for sid, stretch in sorted(library.stretches.items()):
         path = library.source_paths[sid]
         if stretch.review is None:

@@ -98,6 +98,7 @@ def _write_item(context: RenderContext, dest: Path, kind: str, item_id: str, val
     guide = context.library.guide
     folder = dest / context.url("embed", item_id)
     common = {"guide": guide, "kind": kind, "item_id": item_id,
+              "red_flags_href": _page_href(context, "before", "") + "#warning-signs",
               "oembed_href": context.absolute_url("oembed", item_id),
               "canonical": context.absolute_url(kind, item_id)}
     write_text(folder / "index.html",
@@ -188,7 +189,10 @@ def _guide_summary(context: RenderContext) -> dict[str, Any]:
     guide = context.library.guide
     return {"title": guide.title, "clinic_name": guide.branding.clinic_name, "language": guide.language,
             "version": guide.version, "licence": guide.licence, "disclaimer": guide.disclaimer,
-            "site_url": context.site_url}
+            "site_url": context.site_url, "emergency_number": guide.emergency_number,
+            "warning_signs": context.url("before") + "#warning-signs",
+            "warning_signs_url": (context.absolute_url("before") or "") + "#warning-signs"
+            if context.site_url else None}
 
 
 def _links(context: RenderContext, kind: str, item_id: str) -> dict[str, str]:

@@ -105,6 +105,32 @@ class PrintSettings(Strict):
     )
 
 
+Urgency = Literal["emergency", "soon"]
+
+#: The heading of each red-flag group, by urgency (None: a list not sorted by urgency).
+URGENCY_TITLES: dict[str | None, str] = {
+    "emergency": "Get emergency help now",
+    "soon": "See a doctor within a day or two",
+    None: "Get medical help",
+}
+
+
+class RedFlagGroup(Strict):
+    """Warning signs of one urgency, and what to do about them."""
+
+    urgency: Urgency | None = Field(
+        default=None,
+        description="`emergency`: call the emergency number or go to an emergency department now; `soon`: "
+        "see a doctor within a day or two.", examples=["emergency"])
+    action: Text | None = Field(
+        default=None,
+        description="What to do, in your own words; when left out, a standard sentence for the urgency is "
+        "used, with the guide's `emergency_number`.",
+        examples=["Call 999 or go to A&E now."])
+    signs: Steps = Field(description="The warning signs, one per item.",
+                         examples=[["Chest pain.", "Back pain after a serious fall or accident."]])
+
+
 class Guide(Strict):
     """The guide as a whole: `content/guide.yml`."""
 
@@ -116,7 +142,13 @@ class Guide(Strict):
         description="Opening paragraph(s) of the home page. Plain text; blank lines split paragraphs."
     )
     safety_rules: Steps = Field(description="General safety rules that apply to every stretch.")
-    red_flags: Steps = Field(description="Symptoms that mean: stop and seek medical care.")
+    emergency_number: ShortText | None = Field(
+        default=None,
+        description="The phone number for emergencies where the guide is used; red flags tell readers to "
+        "call it. Left out, they say \"your local emergency number\".", examples=["999", "911", "112"])
+    red_flags: Annotated[list[RedFlagGroup], Field(min_length=1, max_length=6)] = Field(
+        description="Warning signs that mean: stop and get medical help, in groups by urgency (`emergency`, "
+        "then `soon`), each with its signs. A plain list of signs is one group with no urgency.")
     disclaimer: Text = Field(description="The medical disclaimer shown on every output.")
     site_url: str | None = Field(
         default=None,
@@ -129,6 +161,29 @@ class Guide(Strict):
     print: PrintSettings = Field(default_factory=PrintSettings, description="Card and handout settings.")
 
     _url = field_validator("site_url")(classmethod(lambda cls, v: _check_web_url(v)))
+
+    @field_validator("red_flags", mode="before")
+    @classmethod
+    def _plain_list_is_one_group(cls, value: Any) -> Any:
+        """Read a plain list of signs (the older form) as one group with no urgency."""
+        if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            return [{"signs": value}]
+        return value
+
+    def red_flag_action(self, group: RedFlagGroup) -> str:
+        """Return what a red-flag group tells the reader to do."""
+        if group.action:
+            return group.action
+        number = self.emergency_number or "your local emergency number"
+        return {
+            "emergency": f"Stop. Call {number} or go to an emergency department now if you have any of these.",
+            "soon": "Stop these stretches and see a doctor within a day or two if you have any of these.",
+            None: "Stop stretching and get medical advice promptly if you have any of these.",
+        }[group.urgency]
+
+    def red_flag_title(self, group: RedFlagGroup) -> str:
+        """Return the heading of a red-flag group."""
+        return URGENCY_TITLES[group.urgency]
 
 
 class HoldRange(Strict):
@@ -507,12 +562,13 @@ class RenderContext:
     def url(self, kind: str, item_id: str = "") -> str:
         """Return the site-relative path of an output; every renderer links through this.
 
-        kinds: stretch, routine (pages), embed, oembed, card (PDF), handout-a4,
+        kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
         sheets, sheets-fold, calibration (id: "a4" or "letter").
         """
         return {
             "stretch": f"stretches/{item_id}/",
+            "before": "before-you-start/",
             "routine": f"routines/{item_id}/",
             "embed": f"embed/{item_id}/",
             "oembed": f"embed/{item_id}/oembed.json",

@@ -16,6 +16,7 @@ WARNINGS: dict[str, str] = {
     "W005": "WeasyPrint reported a problem while rendering",
     "W008": "safety text writes out by hand a precaution of the fixed list",
     "W009": "safety text relies on padding that the equipment does not name",
+    "W010": "the red flags have no emergency group",
 }
 
 

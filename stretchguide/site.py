@@ -147,7 +147,8 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
     routines = sorted(library.routines.values(), key=lambda r: (r.title.casefold(), r.id))
     extra_pages = sorted(p.name for p in (context.options.theme_dir / "site" / "pages").glob("*.md"))
     hand_pages = sorted(p.name for p in context.options.docs_dir.glob("*.md"))
-    taken = sorted(set(hand_pages) & {"index.md", "areas.md", "positions.md", *extra_pages})
+    taken = sorted(set(hand_pages) & {"index.md", "areas.md", "positions.md", "before-you-start.md",
+                                      *extra_pages})
     if taken:
         raise ContentError([Problem(context.options.docs_dir / name, 1, 1, "", "a generated page has this "
                                     "name; rename the hand-written page") for name in taken])
@@ -156,6 +157,7 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
                             [Path(name).stem for name in extra_pages + hand_pages])
 
     render("site/home.md", "index.md", "")
+    render("site/before.md", "before-you-start.md", context.url("before"))
     for stretch in stretches:
         render("site/stretch.md", f"stretches/{stretch.id}.md", context.url("stretch", stretch.id),
                stretch=stretch, meta=_page_meta(context, stretch.id),
@@ -203,6 +205,7 @@ def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
     listed = stretches if len(stretches) <= NAV_LIST_LIMIT else []
     nav: list[Any] = [
         {"Home": "index.md"},
+        entry("before-you-start.md"),
         {"Routines": [entry("routines/index.md"), *map(entry, routines)]},
         {"Stretches": [entry("stretches/index.md"), entry("areas.md"), entry("positions.md"), *map(entry, listed)]},
     ]

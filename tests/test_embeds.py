@@ -152,6 +152,18 @@ def test_precautions_show_in_the_same_words_in_embed_and_json(embeds: tuple[Path
         assert ("Take care if" in text) == bool(stretch.safety.precautions)
 
 
+def test_every_embed_links_to_the_warning_signs(embeds: tuple[Path, Library]) -> None:
+    out, library = embeds
+    for item_id in [*library.stretches, *library.routines]:
+        page = (out / "embed" / item_id / "index.html").read_text(encoding="utf-8")
+        links = [attrs for tag, attrs in tags_of(page).tags if tag == "a"]
+        assert {"href": f"{SITE_URL}before-you-start/#warning-signs", "target": "_top"} in links, item_id
+        assert "In an emergency, call 999." in page
+    data = json.loads((out / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
+    assert data["guide"]["warning_signs_url"] == f"{SITE_URL}before-you-start/#warning-signs"
+    assert data["guide"]["emergency_number"] == "999"
+
+
 def test_oembed_json_embeds_with_absolute_urls(embeds: tuple[Path, Library]) -> None:
     out, library = embeds
     for kind, ids in (("stretches", library.stretches), ("routines", library.routines)):

@@ -161,3 +161,16 @@ def test_check_leaves_no_files_behind(content_copy: Path) -> None:
     before = sorted(os.listdir(content_copy.parent))
     run_cli("check", "--content", "content", cwd=content_copy.parent)
     assert sorted(os.listdir(content_copy.parent)) == before
+
+
+def test_a_plain_list_of_red_flags_still_loads_but_is_warned_about(content_copy: Path) -> None:
+    guide = content_copy / "guide.yml"
+    text = guide.read_text(encoding="utf-8")
+    start, end = text.index("red_flags:\n"), text.index("disclaimer:")
+    guide.write_text(text[:start] + "red_flags:\n  - Chest pain.\n  - Numbness in both legs.\n" + text[end:],
+                     encoding="utf-8")
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 0, result.stderr
+    line = text[:start].count("\n") + 2  # the first sign, under `red_flags:`
+    assert (f"content/guide.yml:{line}:3: red_flags: warning W010: no group has `urgency: emergency`"
+            in result.stderr), result.stderr

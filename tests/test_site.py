@@ -147,6 +147,28 @@ def test_pigeon_page_and_routine_link_to_its_gentler_alternative(hostile_site: P
     assert '<a href="../../stretches/figure-four/">Reclined figure-four</a> instead' in routine
 
 
+def test_every_stretch_page_points_to_the_warning_signs_listed_in_full_by_urgency(hostile_site: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    for sid in library.stretches:
+        page = (hostile_site / "stretches" / sid / "index.html").read_text(encoding="utf-8")
+        note = re.search(r'<aside class="sg-redflag-note".*?</aside>', page, re.S)
+        assert note, sid
+        assert "In an emergency, call 999." in note.group(0)
+        assert 'href="../../before-you-start/#warning-signs"' in note.group(0)
+    before = (hostile_site / "before-you-start" / "index.html").read_text(encoding="utf-8")
+    assert '<section class="sg-redflags" id="warning-signs">' in before
+    emergency = before.index("Get emergency help now")
+    soon = before.index("See a doctor within a day or two")
+    assert emergency < soon
+    assert "Call 999 or go to an emergency department now" in before[emergency:soon]
+    for group in library.guide.red_flags:
+        for sign in group.signs:
+            where = before.index(sign.replace("'", "&#39;"))
+            assert (emergency < where < soon) == (group.urgency == "emergency"), sign
+    home = (hostile_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="before-you-start/"' in home and "Get emergency help now" in home
+
+
 def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
     stretch = jsonld((hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8"))
     assert stretch["@type"] == "HowTo" and stretch["name"] == HOSTILE_TITLE
@@ -213,6 +235,7 @@ def make_library(tmp_path: Path, count: int) -> Path:
     shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("stretches"))
     (content / "stretches").mkdir()
     base = (CONTENT / "stretches" / "pigeon.yml").read_text(encoding="utf-8")
+    base = re.sub(r"(?m)^alternative:\n(?:  .*\n)+", "", base)  # its alternative is not copied
     for n in range(count):
         title = f"{chr(65 + n % 26)} stretch {n:03d}"
         (content / "stretches" / f"s{n:03d}.yml").write_text(

@@ -71,6 +71,22 @@
     return node;
   }
 
+  function warningNote(guide) {
+    var node = el("aside", "sg-redflag-note");
+    node.setAttribute("aria-label", "Warning signs");
+    var text = el("p");
+    text.appendChild(el("strong", "sg-redflag-note__label", "Warning signs."));
+    text.appendChild(document.createTextNode(" Some symptoms mean you must stop and get medical help, " +
+      "and a few need emergency care at once." +
+      (guide.emergency_number ? " In an emergency, call " + guide.emergency_number + "." : "") + " "));
+    var link = el("a", null, "Read the warning signs and what to do");
+    link.setAttribute("href", new URL(guide.warning_signs_url || guide.warning_signs || "", siteRoot).href);
+    text.appendChild(link);
+    text.appendChild(document.createTextNode("."));
+    node.appendChild(text);
+    return node;
+  }
+
   function reviewLine(review, language) {
     if (!review) return el("p", "sg-review", "Not yet reviewed by a clinician.");
     var node = el("p", "sg-review", "Reviewed by " + review.by + " on ");
@@ -137,6 +153,7 @@
     if (rules.avoid_if && rules.avoid_if.length) safety.appendChild(safetyBox(sub, "avoid", "\u2298", "Avoid if", rules.avoid_if));
     if (data.alternative) safety.appendChild(alternativeLine(data.alternative));
     body.appendChild(safety);
+    if (data.guide && (data.guide.warning_signs || data.guide.warning_signs_url)) body.appendChild(warningNote(data.guide));
     body.appendChild(reviewLine(stretch.review));
     card.appendChild(body);
 
