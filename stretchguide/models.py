@@ -105,6 +105,33 @@ class PrintSettings(Strict):
     )
 
 
+class Source(Strict):
+    """A reference the content is based on: an address, or a full citation."""
+
+    title: ShortText = Field(description="Title of the source.")
+    url: str | None = Field(default=None, description="Address of the source (http or https).")
+    citation: Text | None = Field(
+        default=None,
+        description="The full reference, when there is no address: authors, title, journal or publisher, year.",
+        examples=["Brooke-Wavell K, et al. Strong, steady and straight. Br J Sports Med. 2022;56(15):837-846."])
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_web_url(v)))
+
+    @model_validator(mode="after")
+    def _can_be_found(self) -> Source:
+        if self.url is None and self.citation is None:
+            raise ValueError("a title alone cannot be looked up; add `url:` (an http or https address) or a "
+                             "full `citation:` (authors, title, journal or publisher, year)")
+        return self
+
+
+class AdviceSection(Strict):
+    """One topic of the guide's general advice, such as how a stretch should feel."""
+
+    title: ShortText = Field(description="Heading of the topic.", examples=["How it should feel"])
+    points: Steps = Field(description="What to know, one short point per item.")
+
+
 Urgency = Literal["emergency", "soon"]
 
 #: The heading of each red-flag group, by urgency (None: a list not sorted by urgency).
@@ -149,7 +176,13 @@ class Guide(Strict):
     red_flags: Annotated[list[RedFlagGroup], Field(min_length=1, max_length=6)] = Field(
         description="Warning signs that mean: stop and get medical help, in groups by urgency (`emergency`, "
         "then `soon`), each with its signs. A plain list of signs is one group with no urgency.")
+    before_you_start: list[AdviceSection] = Field(
+        default_factory=list,
+        description="General advice shown on the \"Before you start\" page: how a stretch should feel, how "
+        "often, getting down to the floor and up, what the helper does if something goes wrong.")
     disclaimer: Text = Field(description="The medical disclaimer shown on every output.")
+    sources: list[Source] = Field(default_factory=list, description="References for the guide's general "
+                                  "advice and warning signs, listed on the \"Before you start\" page.")
     site_url: str | None = Field(
         default=None,
         description="Public address of the hosted guide; enables QR codes, oEmbed discovery and absolute links.",
@@ -296,15 +329,6 @@ class Safety(Strict):
     def precaution_texts(self) -> list[str]:
         """Return the words of each precaution, in the order listed."""
         return [PRECAUTION_TEXT[word] for word in self.precautions]
-
-
-class Source(Strict):
-    """A reference the stretch is based on."""
-
-    title: ShortText = Field(description="Title of the source.")
-    url: str | None = Field(default=None, description="Address of the source (http or https).")
-
-    _url = field_validator("url")(classmethod(lambda cls, v: _check_web_url(v)))
 
 
 class Review(Strict):

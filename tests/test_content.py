@@ -60,3 +60,30 @@ def test_the_hip_flexor_front_knee_stays_above_the_ankle() -> None:
     shift = next(step for step in stretch.steps if "hips" in step and "forward" in step)
     assert "knee above the ankle, not past it" in shift
     assert any("drifts past" in cue for cue in stretch.helper_cues)
+
+
+def test_before_you_start_covers_what_a_clinic_expects() -> None:
+    library, _ = load_checked(CONTENT)
+    guide = library.guide
+    sections = {section.title: " ".join(section.points) for section in guide.before_you_start}
+    feel = sections["How a stretch should feel"]
+    assert "3 out of 10" in feel and "sharp, shooting or spreading pain" in feel
+    often = sections["How often and how much"]
+    assert "most days of the week" in often and "two or three holds" in often
+    assert "roll onto your side" in sections["Getting down to the floor and up again"]
+    wrong = sections["If something goes wrong"]
+    assert "dizzy" in wrong and "warning sign" in wrong
+    assert "two weeks" in sections["What to expect"] and "no better after a few weeks" in sections["What to expect"]
+    assert "Walking" in sections["Keep moving"] and "Bed rest does not help" in sections["Keep moving"]
+    # The stop rules agree with the pain guide: stop at sharp, shooting or increasing pain.
+    for stretch in library.stretches.values():
+        assert any("pain" in rule.lower() for rule in stretch.safety.stop_if), stretch.id
+
+
+def test_every_source_can_be_looked_up_and_the_seed_article_is_gone() -> None:
+    library, _ = load_checked(CONTENT)
+    sources = [*library.guide.sources, *(s for st in library.stretches.values() for s in st.sources)]
+    assert library.guide.sources
+    for source in sources:
+        assert source.url or (source.citation and len(source.citation) > 60), source
+        assert "article" not in source.title.lower()

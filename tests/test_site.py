@@ -169,6 +169,18 @@ def test_every_stretch_page_points_to_the_warning_signs_listed_in_full_by_urgenc
     assert 'href="before-you-start/"' in home and "Get emergency help now" in home
 
 
+def test_before_you_start_page_shows_the_guide_advice_and_its_sources(hostile_site: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    page = (hostile_site / "before-you-start" / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", page).replace("&#39;", "'")
+    for section in library.guide.before_you_start:
+        assert f">{section.title}</h2>" in text
+        for point in section.points:
+            assert " ".join(point.split()) in text, point
+    for source in library.guide.sources:
+        assert (f'href="{source.url}"' in page) if source.url else (" ".join((source.citation or "").split()) in text)
+
+
 def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
     stretch = jsonld((hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8"))
     assert stretch["@type"] == "HowTo" and stretch["name"] == HOSTILE_TITLE
