@@ -6,9 +6,9 @@ import datetime
 import re
 from pathlib import Path
 
-from . import vocab
+from . import readability, vocab
 from .loader import LoadResult, Positions
-from .problems import Problem
+from .problems import Problem, join_key
 
 #: Equipment words that count as padding for the knees.
 PADDING = r"\bpad|cushion|towel|blanket|pillow"
@@ -40,6 +40,24 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         at(path, loc, key, f"no stretch with id `{other}` (expected a file content/stretches/{other}.yml)"
            + (f"; did you mean `{hint}`?" if hint else ""))
 
+    def read(path: Path, loc: tuple[str | int, ...], text: str) -> None:
+        """Warn about each hard sentence (W006) and clinical word (W007) of one piece of text."""
+        for finding in readability.check_text(text):
+            at(path, loc, join_key(loc), finding.message(), "W007" if finding.word else "W006")
+
+    guide = library.guide
+    read(guide_path, ("disclaimer",), guide.disclaimer)
+    for index, rule in enumerate(guide.safety_rules):
+        read(guide_path, ("safety_rules", index), rule)
+    for g, group in enumerate(guide.red_flags):
+        if group.action:
+            read(guide_path, ("red_flags", g, "action"), group.action)
+        for index, sign in enumerate(group.signs):
+            read(guide_path, ("red_flags", g, "signs", index), sign)
+    for s, section in enumerate(guide.before_you_start):
+        for index, point in enumerate(section.points):
+            read(guide_path, ("before_you_start", s, "points", index), point)
+
     if not any(group.urgency == "emergency" for group in library.guide.red_flags):
         at(guide_path, ("red_flags",), "red_flags", "no group has `urgency: emergency`; group the warning signs "
            "by urgency, starting with those that need an emergency department now (see the manual)", "W010")
@@ -52,6 +70,12 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         elif (today - stretch.review.on).days > 730:
             at(path, ("review", "on"), "review.on", f"last reviewed on {stretch.review.on.isoformat()}, "
                "more than two years ago; review it again and update the date", "W004")
+        for field in ("setup", "steps", "helper_cues"):
+            for index, text in enumerate(getattr(stretch, field)):
+                read(path, (field, index), text)
+        for field in ("stop_if", "avoid_if"):
+            for index, text in enumerate(getattr(stretch.safety, field)):
+                read(path, ("safety", field, index), text)
         if stretch.alternative is not None:
             other = stretch.alternative.stretch
             if other == sid:

@@ -59,16 +59,16 @@ PRECAUTIONS: tuple[str, ...] = get_args(Precaution)
 #: What each precaution says, word for word the same on every stretch that lists it.
 #: Why fixed here: a clinic's reviewer signs one wording, and it cannot drift between stretches.
 PRECAUTION_TEXT: dict[str, str] = {
-    "osteoporosis": "Osteoporosis or a past spinal fracture: bend forward gently, only part way and not many "
-    "times. Ask your doctor or physio first.",
-    "hip-replacement": "A hip replacement: unless your surgeon says it is fine, do not bend the hip past a "
-    "right angle, cross your legs or turn the leg in.",
+    "osteoporosis": "Osteoporosis or a broken bone in your spine: bend forward gently and not too far. Do not "
+    "repeat it many times, and ask your doctor or physio first.",
+    "hip-replacement": "A hip replacement: unless your surgeon says you may, do not bend the hip past a right "
+    "angle. Do not cross your legs or turn the leg in.",
     "knee-problems": "Knees that hurt to kneel or bend deeply, even with padding: choose another stretch.",
     "pregnancy-lying-on-back": "Pregnancy after about 16 weeks: do not lie flat on your back for long.",
     "pregnancy-pelvic-pain": "Pregnancy with pelvic pain: take care with deep hip positions and keep the "
     "stretch small.",
     "pregnancy-belly": "Pregnancy: keep the arch small and do not let your belly sag hard.",
-    "recent-surgery": "Recent surgery or injury to the back, hips or knees: wait until a clinician clears it.",
+    "recent-surgery": "Recent surgery or injury to your back, hips or knees: ask a doctor or physio first.",
 }
 
 #: Words in free safety text that mean a precaution of the vocabulary is being written out by hand.
