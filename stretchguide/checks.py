@@ -8,7 +8,24 @@ from pathlib import Path
 
 from . import readability, vocab
 from .loader import LoadResult, Positions
+from .models import Library
 from .problems import Problem, join_key
+
+#: How old a review may be, in days, before the stretch is due for another.
+REVIEW_DAYS = 730
+
+
+def reviews_due(library: Library, today: datetime.date) -> list[tuple[str, str]]:
+    """Return (stretch id, why) for each stretch with no review, or a review over two years old."""
+    due = []
+    for sid, stretch in sorted(library.stretches.items()):
+        if stretch.review is None:
+            due.append((sid, "not yet reviewed by a clinician"))
+        elif (today - stretch.review.on).days > REVIEW_DAYS:
+            due.append((sid, f"last reviewed on {stretch.review.on.isoformat()} by {stretch.review.reviewer()}, "
+                             "more than two years ago"))
+    return due
+
 
 #: Equipment words that count as padding for the knees.
 PADDING = r"\bpad|cushion|towel|blanket|pillow"
@@ -62,14 +79,18 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         at(guide_path, ("red_flags",), "red_flags", "no group has `urgency: emergency`; group the warning signs "
            "by urgency, starting with those that need an emergency department now (see the manual)", "W010")
 
+    due = dict(reviews_due(library, today))
     for sid, stretch in sorted(library.stretches.items()):
         path = library.source_paths[sid]
         if stretch.review is None:
             at(path, (), "review", "no review record; add `review:` with `by:` and `on:` once a "
                "clinician has checked this stretch", "W001")
-        elif (today - stretch.review.on).days > 730:
+        elif sid in due:
             at(path, ("review", "on"), "review.on", f"last reviewed on {stretch.review.on.isoformat()}, "
                "more than two years ago; review it again and update the date", "W004")
+        elif not (stretch.review.role or stretch.review.registration):
+            at(path, ("review",), "review", f"says who ({stretch.review.by}) but not as what; add `role:` or "
+               "`registration:` so readers can tell a clinician signed it", "W011")
         for field in ("setup", "steps", "helper_cues"):
             for index, text in enumerate(getattr(stretch, field)):
                 read(path, (field, index), text)

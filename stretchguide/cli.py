@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from . import __version__
-from .models import BuildOptions
+from .models import BuildOptions, Library
 from .problems import ContentError, Problem, display_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,8 @@ def make_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate content without building")
     _add_common(check)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--review-due", action="store_true",
+                       help="list the stretches with no review, or one more than two years old")
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the content files")
     _add_common(schema)
@@ -136,6 +138,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _print_reviews_due(library: Library) -> int:
+    """Print each stretch due for review on stdout, one per line, then how many; return 0."""
+    import datetime
+
+    from .checks import reviews_due
+
+    due = reviews_due(library, datetime.date.today())
+    for sid, why in due:
+        print(f"{display_path(library.source_paths[sid])}: {why}")
+    print(f"{len(due)} of {len(library.stretches)} stretch(es) due for review")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import pipeline, scaffold
 
@@ -148,7 +163,9 @@ def _run(args: argparse.Namespace) -> int:
                       f"(open {display_path(options.out_dir)}/index.html)", markup=False)
         return 0
     if args.command == "check":
-        _, warnings = pipeline.load_checked(options.content_dir, options.strict)
+        library, warnings = pipeline.load_checked(options.content_dir, options.strict)
+        if args.review_due:
+            return _print_reviews_due(library)
         print_problems(warnings)
         if not args.quiet:
             err.print(f"{display_path(options.content_dir)}: content is valid", markup=False)

@@ -334,8 +334,18 @@ class Safety(Strict):
 class Review(Strict):
     """Who signed off on the stretch's accuracy, and when."""
 
-    by: ShortText = Field(description="Name and role of the reviewer.", examples=["A. Patel, physiotherapist"])
+    by: ShortText = Field(description="Name of the reviewer.", examples=["A. Patel"])
+    role: ShortText | None = Field(default=None, description="The reviewer's profession.",
+                                   examples=["Physiotherapist"])
+    registration: ShortText | None = Field(
+        default=None, description="The reviewer's professional registration, so readers can check it.",
+        examples=["HCPC PH123456"])
     on: date = Field(description="Date of the review (YYYY-MM-DD), not in the future.")
+
+    def reviewer(self) -> str:
+        """Return who reviewed: the name, then role and registration in brackets when given."""
+        details = ", ".join(part for part in (self.role, self.registration) if part)
+        return f"{self.by} ({details})" if details else self.by
 
     @field_validator("on")
     @classmethod

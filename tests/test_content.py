@@ -87,3 +87,11 @@ def test_every_source_can_be_looked_up_and_the_seed_article_is_gone() -> None:
     for source in sources:
         assert source.url or (source.citation and len(source.citation) > 60), source
         assert "article" not in source.title.lower()
+
+
+def test_the_default_guide_claims_no_clinical_review() -> None:
+    library, _ = load_checked(CONTENT)
+    assert all(stretch.review is None for stretch in library.stretches.values())
+    about = (CONTENT.parent / "docs" / "about.md").read_text(encoding="utf-8")
+    assert "have not\nyet been reviewed by a clinician" in about or "have not yet been reviewed" in about
+    assert "says who reviewed it" not in about

@@ -164,6 +164,21 @@ def test_every_embed_links_to_the_warning_signs(embeds: tuple[Path, Library]) ->
     assert data["guide"]["emergency_number"] == "999"
 
 
+def test_a_review_names_the_reviewer_with_role_and_registration(content_copy: Path, tmp_path: Path) -> None:
+    with open(content_copy / "stretches" / "cat-cow.yml", "a", encoding="utf-8") as out:
+        out.write("review:\n  by: A. Patel\n  role: Physiotherapist\n  registration: HCPC PH123456\n"
+                  "  on: 2025-05-01\n")
+    render(content_copy, tmp_path / "site")
+    page = (tmp_path / "site" / "embed" / "cat-cow" / "index.html").read_text(encoding="utf-8")
+    assert ('Reviewed by A. Patel (Physiotherapist, HCPC PH123456) on <time datetime="2025-05-01">1 May 2025'
+            in page)
+    other = (tmp_path / "site" / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert "Not yet reviewed by a clinician." in other
+    data = json.loads((tmp_path / "site" / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
+    assert data["stretch"]["review"] == {"by": "A. Patel", "role": "Physiotherapist",
+                                         "registration": "HCPC PH123456", "on": "2025-05-01"}
+
+
 def test_oembed_json_embeds_with_absolute_urls(embeds: tuple[Path, Library]) -> None:
     out, library = embeds
     for kind, ids in (("stretches", library.stretches), ("routines", library.routines)):

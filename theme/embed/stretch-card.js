@@ -89,7 +89,8 @@
 
   function reviewLine(review, language) {
     if (!review) return el("p", "sg-review", "Not yet reviewed by a clinician.");
-    var node = el("p", "sg-review", "Reviewed by " + review.by + " on ");
+    var details = [review.role, review.registration].filter(function (part) { return part; }).join(", ");
+    var node = el("p", "sg-review", "Reviewed by " + review.by + (details ? " (" + details + ")" : "") + " on ");
     var time = el("time", null, review.on);
     time.setAttribute("datetime", review.on);
     try {
