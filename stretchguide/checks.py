@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import readability, vocab
 from .loader import LoadResult, Positions
-from .models import Library
+from .models import Dose, DoseOverride, Library
 from .problems import Problem, join_key
 
 #: How old a review may be, in days, before the stretch is due for another.
@@ -25,6 +25,32 @@ def reviews_due(library: Library, today: datetime.date) -> list[tuple[str, str]]
             due.append((sid, f"last reviewed on {stretch.review.on.isoformat()} by {stretch.review.reviewer()}, "
                              "more than two years ago"))
     return due
+
+
+#: Dose keys that only one kind of stretch uses, and what a stretch of the other kind writes instead.
+NOT_FOR_KIND: dict[str, dict[str, str]] = {
+    "hold": {
+        "reps": "a hold has no `reps`; give its time as `hold: {min: 15, max: 30}` (seconds)",
+        "hold_each": "a hold has no `hold_each` (the hold of each repetition); give its time as "
+                     "`hold: {min: 15, max: 30}` (seconds)",
+        "tempo": "a hold has no `tempo` (seconds per repetition); its time is `hold: {min: 15, max: 30}`, "
+                 "so remove `tempo`",
+    },
+    "reps": {
+        "hold": "a stretch done in repetitions has no `hold`; to hold each repetition, write `hold_each: 5` "
+                "(seconds)",
+    },
+}
+
+
+def dose_problems(kind: str, dose: Dose | DoseOverride) -> list[tuple[str, str]]:
+    """Return (key, message) for each key of a dose that a stretch of this kind does not use."""
+    found = [(key, message) for key, message in NOT_FOR_KIND[kind].items()
+             if key in dose.model_fields_set and getattr(dose, key) is not None]
+    if kind == "hold" and dose.sides == "alternate":
+        found.append(("sides", "a hold cannot alternate sides on each repetition; for both sides write "
+                               "`sides: each`"))
+    return found
 
 
 #: Equipment words that count as padding for the knees.
@@ -97,6 +123,9 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         for field in ("stop_if", "avoid_if"):
             for index, text in enumerate(getattr(stretch.safety, field)):
                 read(path, ("safety", field, index), text)
+        for key, message in dose_problems(stretch.kind, stretch.dose):
+            other = {"reps": "reps", "hold": "hold"}.get(key)
+            at(path, ("dose", key), f"dose.{key}", message + (f", or change `kind:` to `{other}`" if other else ""))
         if stretch.alternative is not None:
             other = stretch.alternative.stretch
             if other == sid:
@@ -124,12 +153,10 @@ def check_library(result: LoadResult, today: datetime.date | None = None) -> lis
         path = library.source_paths[rid]
         for index, item in enumerate(routine.items):
             if item.stretch in library.stretches:
-                if item.dose and item.dose.hold and library.stretches[item.stretch].kind != "hold":
-                    at(path, ("items", index, "dose", "hold"), f"items[{index}].dose.hold",
-                       f"`{item.stretch}` is done in repetitions; override `reps` instead of `hold`")
-                if item.dose and item.dose.reps and library.stretches[item.stretch].kind != "reps":
-                    at(path, ("items", index, "dose", "reps"), f"items[{index}].dose.reps",
-                       f"`{item.stretch}` is a hold; override `hold` instead of `reps`")
+                kind = library.stretches[item.stretch].kind
+                for key, message in dose_problems(kind, item.dose) if item.dose else []:
+                    at(path, ("items", index, "dose", key), f"items[{index}].dose.{key}",
+                       f"`{item.stretch}` is {'a hold' if kind == 'hold' else 'done in repetitions'}, and {message}")
                 continue
             unknown_stretch(path, ("items", index, "stretch"), f"items[{index}].stretch", item.stretch)
     return problems

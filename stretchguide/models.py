@@ -23,7 +23,8 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 BCP47_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
-#: Seconds allowed to get into and out of position between two routine items.
+#: Seconds allowed to get into and out of position between two routine items, unless the
+#: routine sets `rest_between_items`.
 TRANSITION_SECONDS = 15
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -230,7 +231,8 @@ class HoldRange(Strict):
     def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
         low = info.data.get("min")
         if low is not None and value < low:
-            raise ValueError(f"must be at least min ({low}), got {value}; swap the two values")
+            raise ValueError(f"must be at least min ({low}), got {value}; swap the two values: "
+                             f"`{{min: {value}, max: {low}}}`")
         return value
 
 
@@ -243,30 +245,36 @@ class RepRange(Strict):
     _max_not_below_min = field_validator("max")(HoldRange._max_not_below_min.__func__)  # type: ignore[attr-defined]
 
 
-Sides = Literal["each", "none"]
+Sides = Literal["each", "alternate", "none"]
 
 
 class Dose(Strict):
     """How much: a hold or a number of repetitions, per side, in sets."""
 
-    hold: HoldRange | None = Field(default=None, description="Hold time in seconds (for `kind: hold`).")
-    reps: RepRange | None = Field(default=None, description="Repetitions (for `kind: reps`).")
+    hold: HoldRange | None = Field(default=None, description="Hold time in seconds, written `{min: 15, max: 30}` "
+                                   "(for `kind: hold`).")
+    reps: RepRange | None = Field(default=None, description="Repetitions, written `{min: 10, max: 15}` (for "
+                                  "`kind: reps`); with `sides: each` or `alternate`, per side.")
+    hold_each: int | None = Field(default=None, ge=1, le=60, description="Seconds to hold each repetition, as in "
+                                  "\"10 times, hold each for 5 s\" (for `kind: reps`).", examples=[5])
     sides: Sides = Field(
-        default="none", description="`each`: do it on the left and on the right; `none`: one side only."
-    )
+        default="none", description="`each`: do it on the left, then on the right; `alternate`: repetitions "
+        "switch side each time (for `kind: reps`); `none`: one side only.")
     sets: int = Field(default=1, ge=1, le=10, description="How many times the whole dose is done (1-10).")
     rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets.")
-    tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes (for `kind: reps`).")
+    tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes, not counting "
+                       "`hold_each` (for `kind: reps`).")
     frequency: ShortText | None = Field(default=None, description="How often.", examples=["Once or twice a day"])
 
     def seconds(self, kind: str) -> tuple[int, int]:
-        """Return the (shortest, longest) time in seconds this dose takes."""
+        """Return the (shortest, longest) time in seconds this dose takes, rests included."""
         bouts = self.sets * (2 if self.sides == "each" else 1)
         rest = (self.rest or 0) * (bouts - 1)
         if kind == "hold" and self.hold:
             return bouts * self.hold.min + rest, bouts * self.hold.max + rest
         if kind == "reps" and self.reps:
-            return bouts * self.reps.min * self.tempo + rest, bouts * self.reps.max * self.tempo + rest
+            each = (self.tempo + (self.hold_each or 0)) * (2 if self.sides == "alternate" else 1)
+            return bouts * self.reps.min * each + rest, bouts * self.reps.max * each + rest
         return 0, 0
 
     def line(self, kind: str) -> str:
@@ -276,8 +284,12 @@ class Dose(Strict):
             parts.append(f"Hold {_span(self.hold.min, self.hold.max)} s")
         elif self.reps:
             parts.append(f"{_span(self.reps.min, self.reps.max)} slow repetitions")
+            if self.hold_each:
+                parts.append(f"hold each {self.hold_each} s")
         if self.sides == "each":
             parts.append("each side")
+        elif self.sides == "alternate":
+            parts.append("each side, alternating")
         if self.sets > 1:
             parts.append(f"{self.sets} sets")
         if self.rest:
@@ -292,13 +304,15 @@ def _span(low: int, high: int) -> str:
 class DoseOverride(Strict):
     """Part of a dose that a routine changes for one item; unset fields keep the stretch's value."""
 
-    hold: HoldRange | None = None
-    reps: RepRange | None = None
-    sides: Sides | None = None
-    sets: int | None = Field(default=None, ge=1, le=10)
-    rest: int | None = Field(default=None, ge=0, le=300)
-    tempo: int | None = Field(default=None, ge=1, le=30)
-    frequency: ShortText | None = None
+    hold: HoldRange | None = Field(default=None, description="Hold time in seconds, written `{min: 15, max: 30}`.")
+    reps: RepRange | None = Field(default=None, description="Repetitions, written `{min: 10, max: 15}`.")
+    hold_each: int | None = Field(default=None, ge=1, le=60, description="Seconds to hold each repetition.")
+    sides: Sides | None = Field(default=None, description="`each`, `alternate` or `none`.")
+    sets: int | None = Field(default=None, ge=1, le=10, description="How many times the whole dose is done.")
+    rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets "
+                             "(the rest between stretches is the routine's `rest_between_items`).")
+    tempo: int | None = Field(default=None, ge=1, le=30, description="Seconds one repetition takes.")
+    frequency: ShortText | None = Field(default=None, description="How often.")
 
     def apply(self, dose: Dose) -> Dose:
         """Return `dose` with this override's set fields replacing its own."""
@@ -450,13 +464,18 @@ class Stretch(Strict):
     sources: list[Source] = Field(default_factory=list, description="References.")
     review: Review | None = Field(default=None, description="Medical review record.")
 
-    @model_validator(mode="after")
-    def _dose_matches_kind(self) -> Stretch:
-        if self.kind == "hold" and self.dose.hold is None:
-            raise ValueError("a `kind: hold` stretch needs `dose.hold` with `min` and `max` seconds")
-        if self.kind == "reps" and self.dose.reps is None:
-            raise ValueError("a `kind: reps` stretch needs `dose.reps` with `min` and `max` repetitions")
-        return self
+    @field_validator("dose")
+    @classmethod
+    def _dose_matches_kind(cls, dose: Dose, info: ValidationInfo) -> Dose:
+        kind = info.data.get("kind")
+        if kind == "hold" and dose.hold is None:
+            raise ValueError("a `kind: hold` stretch needs `hold: {min: 15, max: 30}` (seconds) here"
+                             + ("; `reps` is for `kind: reps`, so write the hold instead" if dose.reps else ""))
+        if kind == "reps" and dose.reps is None:
+            raise ValueError("a `kind: reps` stretch needs `reps: {min: 10, max: 15}` here"
+                             + ("; `hold` is for `kind: hold` (to hold each repetition, write `hold_each: 5`)"
+                                if dose.hold else ""))
+        return dose
 
     def dose_line(self) -> str:
         """Return the dose at a glance."""
@@ -478,6 +497,10 @@ class Routine(Strict):
     title: ShortText = Field(description="Name of the routine.")
     summary: Text = Field(description="What the routine is for.")
     items: Annotated[list[RoutineItem], Field(min_length=1, max_length=40)] = Field(description="Stretches in order.")
+    rest_between_items: int = Field(
+        default=TRANSITION_SECONDS, ge=0, le=300,
+        description=f"Seconds to rest and change position between two stretches (default {TRANSITION_SECONDS}); "
+        "counted in the routine's time.", examples=[30])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -518,7 +541,7 @@ class Library:
         steps = self.steps(routine)
         low = sum(s.dose.seconds(s.stretch.kind)[0] for s in steps)
         high = sum(s.dose.seconds(s.stretch.kind)[1] for s in steps)
-        moves = TRANSITION_SECONDS * max(len(steps) - 1, 0)
+        moves = routine.rest_between_items * max(len(steps) - 1, 0)
         return low + moves, high + moves
 
 

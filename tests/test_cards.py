@@ -127,6 +127,15 @@ def test_every_card_back_points_to_the_warning_signs(built: Built) -> None:
         assert "Warning signs: see the cover card or stretches.example.org/before-you-start/." in back, sid
 
 
+def test_a_clinic_dose_reads_the_same_on_its_card(clinic_content: Path, tmp_path: Path) -> None:
+    context = make_context(clinic_content, tmp_path)
+    renderer = cards.CardRenderer(context)
+    stretch = context.library.stretches["bird-dog"]
+    document = renderer.stretch_card(stretch, cards.CARD_PAGES["A6"])
+    front = " ".join(box.text for box in text_boxes(document) if box.text.strip())
+    assert "8–10 slow repetitions · hold each 5 s · each side, alternating" in " ".join(front.split())
+
+
 def test_fonts_are_embedded_and_subset(built: Built) -> None:
     for name in ("stretch-cards.pdf", "sheets-a4.pdf", "routine-lower-back-basics-a4.pdf",
                  "stretch-cards-large-print.pdf", "calibration-letter.pdf"):

@@ -179,6 +179,23 @@ def test_a_review_names_the_reviewer_with_role_and_registration(content_copy: Pa
                                          "registration": "HCPC PH123456", "on": "2025-05-01"}
 
 
+def test_a_clinic_dose_reads_the_same_in_embed_and_json(clinic_content: Path, tmp_path: Path) -> None:
+    render(clinic_content, tmp_path / "site")
+    line = "8–10 slow repetitions · hold each 5 s · each side, alternating"
+    page = (tmp_path / "site" / "embed" / "bird-dog" / "index.html").read_text(encoding="utf-8")
+    assert f"Dose:</strong> <span class=\"sg-dose__value\">{line}</span>" in page
+    data = json.loads((tmp_path / "site" / "api" / "stretches" / "bird-dog.json").read_text(encoding="utf-8"))
+    assert data["dose_line"] == line
+    assert data["stretch"]["dose"]["hold_each"] == 5 and data["stretch"]["dose"]["sides"] == "alternate"
+    routine = json.loads((tmp_path / "site" / "api" / "routines" / "clinic.json").read_text(encoding="utf-8"))
+    assert routine["steps"][0]["dose_line"] == line
+    assert routine["steps"][0]["seconds"] == [8 * 2 * 9, 10 * 2 * 9]  # (4 s + 5 s held) a side
+    assert routine["routine"]["rest_between_items"] == 30
+    assert routine["total_seconds"] == [144 + 30 + 30, 180 + 30 + 60]
+    embed = (tmp_path / "site" / "embed" / "clinic" / "index.html").read_text(encoding="utf-8")
+    assert "with 30 s between stretches" in embed
+
+
 def test_oembed_json_embeds_with_absolute_urls(embeds: tuple[Path, Library]) -> None:
     out, library = embeds
     for kind, ids in (("stretches", library.stretches), ("routines", library.routines)):

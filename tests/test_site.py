@@ -181,6 +181,15 @@ def test_before_you_start_page_shows_the_guide_advice_and_its_sources(hostile_si
         assert (f'href="{source.url}"' in page) if source.url else (" ".join((source.citation or "").split()) in text)
 
 
+def test_a_clinic_dose_and_routine_rest_read_the_same_on_the_site(clinic_content: Path, tmp_path: Path) -> None:
+    build_site(clinic_content, tmp_path / "site")
+    page = (tmp_path / "site" / "stretches" / "bird-dog" / "index.html").read_text(encoding="utf-8")
+    assert ('<span class="sg-dose__value">8–10 slow repetitions · hold each 5 s · each side, alternating</span>'
+            in page)
+    routine = (tmp_path / "site" / "routines" / "clinic" / "index.html").read_text(encoding="utf-8")
+    assert "<strong>Total time:</strong> about 4–5 min, including 30 s to rest and change position" in routine
+
+
 def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
     stretch = jsonld((hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8"))
     assert stretch["@type"] == "HowTo" and stretch["name"] == HOSTILE_TITLE
