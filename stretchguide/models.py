@@ -328,8 +328,8 @@ class Safety(Strict):
     avoid_if: list[Text] = Field(default_factory=list, description="Do not do this stretch if any of these applies.")
     precautions: list[Precaution] = Field(
         default_factory=list,
-        description="Common precautions from the guide's fixed list, shown under \"Take care if\" in the same "
-        "words on every stretch (see the list in the content-format manual).",
+        description="Common precautions, each shown under \"Take care if\" in one fixed wording on every "
+        "stretch that lists it (the wording is kept in stretchguide/vocab.py, so it cannot drift).",
         examples=[["osteoporosis", "recent-surgery"]])
 
     @field_validator("precautions")
