@@ -428,6 +428,7 @@ class CardRenderer:
         page_url = self.context.absolute_url("routine", routine.id)
         html = self.html(
             "handout.html", **self.page_values(page), routine=routine, steps=steps,
+            stretches=self.library.stretches, absolute_url=self.context.absolute_url,
             figure_srcs={sid: figure_src(art.svg) for sid, art in figures.items() if art},
             figure_alts={sid: art.alt for sid, art in figures.items() if art},
             total=self.library.routine_seconds(routine), page_url=page_url,

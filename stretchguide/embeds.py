@@ -171,7 +171,8 @@ def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
     low, high = library.routine_seconds(routine)
     steps = [{"stretch": step.stretch.id, "title": step.stretch.title,
               "dose": step.dose.model_dump(mode="json"), "dose_line": step.dose_line(),
-              "seconds": list(step.dose.seconds(step.stretch.kind)), "note": step.note}
+              "seconds": list(step.dose.seconds(step.stretch.kind)), "note": step.note,
+              "alternative": _alternative_data(context, step.stretch)}
              for step in library.steps(routine)]
     return {
         "id": routine.id,

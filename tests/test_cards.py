@@ -136,6 +136,11 @@ def test_a_clinic_dose_reads_the_same_on_its_card(clinic_content: Path, tmp_path
     assert "8–10 slow repetitions · hold each 5 s · each side, alternating" in " ".join(front.split())
 
 
+def test_routine_handout_names_the_pigeon_alternative(built: Built) -> None:
+    text = text_of(built.folder / "routine-lower-back-basics-a4.pdf")
+    assert "Another option: do the Reclined figure-four instead if your knees or hips object" in text
+
+
 def test_fonts_are_embedded_and_subset(built: Built) -> None:
     for name in ("stretch-cards.pdf", "sheets-a4.pdf", "routine-lower-back-basics-a4.pdf",
                  "stretch-cards-large-print.pdf", "calibration-letter.pdf"):

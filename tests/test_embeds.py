@@ -138,6 +138,8 @@ def test_alternative_is_a_link_in_the_embed_and_named_in_the_json(embeds: tuple[
     assert data["alternative"]["links"]["page_url"] == f"{SITE_URL}stretches/figure-four/"
     plain = json.loads((out / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
     assert plain["alternative"] is None
+    routine = json.loads((out / "api" / "routines" / "lower-back-basics.json").read_text(encoding="utf-8"))
+    assert [step["alternative"]["id"] for step in routine["steps"] if step["alternative"]] == ["figure-four"]
 
 
 def test_precautions_show_in_the_same_words_in_embed_and_json(embeds: tuple[Path, Library]) -> None:
