@@ -210,9 +210,9 @@ class Guide(Strict):
             return group.action
         number = self.emergency_number or "your local emergency number"
         return {
-            "emergency": f"Stop. Call {number} or go to an emergency department now if you have any of these.",
-            "soon": "Stop these stretches and see a doctor within a day or two if you have any of these.",
-            None: "Stop stretching and get medical advice promptly if you have any of these.",
+            "emergency": f"Stop and call {number} now. Or go straight to an emergency department.",
+            "soon": "Stop these stretches and see a doctor within a day or two.",
+            None: "Stop stretching and get medical advice soon.",
         }[group.urgency]
 
     def red_flag_title(self, group: RedFlagGroup) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stretchguide import readability
+from stretchguide.models import Guide, RedFlagGroup
 from stretchguide.vocab import PRECAUTION_TEXT
 
 
@@ -45,3 +46,15 @@ def test_a_hard_sentence_is_quoted_with_its_grade() -> None:
 def test_every_precaution_reads_plainly() -> None:
     for word, text in PRECAUTION_TEXT.items():
         assert readability.check_text(text) == [], word
+
+
+@pytest.mark.parametrize("number", [None, "999", "112"])
+def test_the_standard_red_flag_actions_read_plainly(number: str | None) -> None:
+    guide = Guide.model_validate({"title": "G", "audience": "A.", "introduction": "I.", "safety_rules": ["R."],
+                                  "red_flags": ["Chest pain."], "disclaimer": "D.", "emergency_number": number,
+                                  "branding": {"clinic_name": "C"}, "licence": "L", "version": "1"})
+    for urgency in ("emergency", "soon", None):
+        action = guide.red_flag_action(RedFlagGroup(urgency=urgency, signs=["Chest pain."]))
+        assert readability.check_text(action) == [], action
+        if urgency == "emergency":
+            assert (number or "your local emergency number") in action

@@ -160,7 +160,7 @@ def test_every_stretch_page_points_to_the_warning_signs_listed_in_full_by_urgenc
     emergency = before.index("Get emergency help now")
     soon = before.index("See a doctor within a day or two")
     assert emergency < soon
-    assert "Call 999 or go to an emergency department now" in before[emergency:soon]
+    assert "Stop and call 999 now. Or go straight to an emergency department." in before[emergency:soon]
     for group in library.guide.red_flags:
         for sign in group.signs:
             where = before.index(sign.replace("'", "&#39;"))
