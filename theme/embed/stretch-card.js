@@ -148,7 +148,7 @@
     var rules = stretch.safety || {};
     if (rules.stop_if && rules.stop_if.length) safety.appendChild(safetyBox(sub, "stop", "\u26A0", "Stop if", rules.stop_if));
     if (data.precautions && data.precautions.length) {
-      safety.appendChild(safetyBox(sub, "care", "\u24D8", "Take care if",
+      safety.appendChild(safetyBox(sub, "care", "\u26A0", "Take care if",
         data.precautions.map(function (item) { return item.text; })));
     }
     if (rules.avoid_if && rules.avoid_if.length) safety.appendChild(safetyBox(sub, "avoid", "\u2298", "Avoid if", rules.avoid_if));
