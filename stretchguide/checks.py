@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import readability, vocab
 from .loader import LoadResult, Positions
-from .models import Dose, DoseOverride, Library
+from .models import Dose, DoseOverride, Library, Routine, Stretch
 from .problems import Problem, join_key
 
 #: How old a review may be, in days, before the stretch is due for another.
@@ -57,106 +57,133 @@ def dose_problems(kind: str, dose: Dose | DoseOverride) -> list[tuple[str, str]]
 PADDING = r"\bpad|cushion|towel|blanket|pillow"
 
 
+Loc = tuple[str | int, ...]
+
+
+class _Report:
+    """Collects positioned problems for one check of the library."""
+
+    def __init__(self, result: LoadResult, library: Library) -> None:
+        self.result = result
+        self.library = library
+        self.problems: list[Problem] = []
+
+    def at(self, path: Path, loc: Loc, key: str, message: str, code: str | None = None) -> None:
+        """Report a problem at the position of `loc` in `path`."""
+        line, col = self.result.positions.get(path, Positions()).at(loc)
+        self.problems.append(Problem(path, line, col, key, message, code))
+
+    def read(self, path: Path, loc: Loc, text: str) -> None:
+        """Warn about each hard sentence (W006) and clinical word (W007) of one piece of text."""
+        for finding in readability.check_text(text):
+            self.at(path, loc, join_key(loc), finding.message(), "W007" if finding.word else "W006")
+
+    def unknown_stretch(self, path: Path, loc: Loc, key: str, other: str) -> None:
+        """Report a reference to a stretch id that the library does not have."""
+        source = self.library.source_paths.get(other)
+        if other in self.library.stretches or (source is not None and source.parent.name == "stretches"):
+            return  # it exists; if it is invalid, its own problems are reported
+        hint = vocab.suggest(other, sorted(self.library.stretches))
+        self.at(path, loc, key, f"no stretch with id `{other}` (expected a file content/stretches/{other}.yml)"
+                + (f"; did you mean `{hint}`?" if hint else ""))
+
+
 def check_library(result: LoadResult, today: datetime.date | None = None) -> list[Problem]:
     """Check the rules that span files; return every problem found."""
     library = result.library
     if library is None:
         return []
-    today = today or datetime.date.today()
-    problems: list[Problem] = []
+    report = _Report(result, library)
+    _check_guide(report)
+    due = dict(reviews_due(library, today or datetime.date.today()))
+    for sid, stretch in sorted(library.stretches.items()):
+        _check_stretch(report, sid, stretch, due.get(sid))
+    for rid, routine in sorted(library.routines.items()):
+        _check_routine(report, library.source_paths[rid], routine)
+    return report.problems
 
-    def at(path: Path, loc: tuple[str | int, ...], key: str, message: str, code: str | None = None) -> None:
-        line, col = result.positions.get(path, Positions()).at(loc)
-        problems.append(Problem(path, line, col, key, message, code))
 
-    guide_path = library.content_dir / "guide.yml"
-    if not library.guide.site_url:
-        at(guide_path, (), "site_url", "no `site_url` set: cards get no QR code and pages no oEmbed "
-           "discovery link; set it to the guide's public address", "W002")
-
-    def unknown_stretch(path: Path, loc: tuple[str | int, ...], key: str, other: str) -> None:
-        """Report a reference to a stretch id that the library does not have."""
-        source = library.source_paths.get(other)
-        if other in library.stretches or (source is not None and source.parent.name == "stretches"):
-            return  # it exists; if it is invalid, its own problems are reported
-        hint = vocab.suggest(other, sorted(library.stretches))
-        at(path, loc, key, f"no stretch with id `{other}` (expected a file content/stretches/{other}.yml)"
-           + (f"; did you mean `{hint}`?" if hint else ""))
-
-    def read(path: Path, loc: tuple[str | int, ...], text: str) -> None:
-        """Warn about each hard sentence (W006) and clinical word (W007) of one piece of text."""
-        for finding in readability.check_text(text):
-            at(path, loc, join_key(loc), finding.message(), "W007" if finding.word else "W006")
-
-    guide = library.guide
-    read(guide_path, ("disclaimer",), guide.disclaimer)
+def _check_guide(report: _Report) -> None:
+    """Check guide.yml: the site address, the red flags and the reading level of its text."""
+    guide = report.library.guide
+    path = report.library.content_dir / "guide.yml"
+    if not guide.site_url:
+        report.at(path, (), "site_url", "no `site_url` set: cards get no QR code and pages no oEmbed "
+                  "discovery link; set it to the guide's public address", "W002")
+    report.read(path, ("disclaimer",), guide.disclaimer)
     for index, rule in enumerate(guide.safety_rules):
-        read(guide_path, ("safety_rules", index), rule)
+        report.read(path, ("safety_rules", index), rule)
     for g, group in enumerate(guide.red_flags):
         if group.action:
-            read(guide_path, ("red_flags", g, "action"), group.action)
+            report.read(path, ("red_flags", g, "action"), group.action)
         for index, sign in enumerate(group.signs):
-            read(guide_path, ("red_flags", g, "signs", index), sign)
+            report.read(path, ("red_flags", g, "signs", index), sign)
     for s, section in enumerate(guide.before_you_start):
         for index, point in enumerate(section.points):
-            read(guide_path, ("before_you_start", s, "points", index), point)
+            report.read(path, ("before_you_start", s, "points", index), point)
+    if not any(group.urgency == "emergency" for group in guide.red_flags):
+        report.at(path, ("red_flags",), "red_flags", "no group has `urgency: emergency`; group the warning "
+                  "signs by urgency, starting with those that need an emergency department now (see the "
+                  "manual)", "W010")
 
-    if not any(group.urgency == "emergency" for group in library.guide.red_flags):
-        at(guide_path, ("red_flags",), "red_flags", "no group has `urgency: emergency`; group the warning signs "
-           "by urgency, starting with those that need an emergency department now (see the manual)", "W010")
 
-    due = dict(reviews_due(library, today))
-    for sid, stretch in sorted(library.stretches.items()):
-        path = library.source_paths[sid]
-        if stretch.review is None:
-            at(path, (), "review", "no review record; add `review:` with `by:` and `on:` once a "
-               "clinician has checked this stretch", "W001")
-        elif sid in due:
-            at(path, ("review", "on"), "review.on", f"last reviewed on {stretch.review.on.isoformat()}, "
-               "more than two years ago; review it again and update the date", "W004")
-        elif not (stretch.review.role or stretch.review.registration):
-            at(path, ("review",), "review", f"says who ({stretch.review.by}) but not as what; add `role:` or "
-               "`registration:` so readers can tell a clinician signed it", "W011")
-        for field in ("setup", "steps", "helper_cues"):
-            for index, text in enumerate(getattr(stretch, field)):
-                read(path, (field, index), text)
-        for field in ("stop_if", "avoid_if"):
-            for index, text in enumerate(getattr(stretch.safety, field)):
-                read(path, ("safety", field, index), text)
-        for key, message in dose_problems(stretch.kind, stretch.dose):
-            other = {"reps": "reps", "hold": "hold"}.get(key)
-            at(path, ("dose", key), f"dose.{key}", message + (f", or change `kind:` to `{other}`" if other else ""))
-        if stretch.alternative is not None:
-            other = stretch.alternative.stretch
-            if other == sid:
-                at(path, ("alternative", "stretch"), "alternative.stretch",
-                   "a stretch cannot be its own alternative; name another stretch")
-            else:
-                unknown_stretch(path, ("alternative", "stretch"), "alternative.stretch", other)
-        for field in ("stop_if", "avoid_if"):
-            for index, text in enumerate(getattr(stretch.safety, field)):
-                for pattern, words in vocab.PRECAUTION_HINTS.items():
-                    if re.search(pattern, text, re.IGNORECASE):
-                        at(path, ("safety", field, index), f"safety.{field}[{index}]",
-                           "names a common precaution in its own words, which may read differently on "
-                           f"other stretches; list {words} under `safety.precautions:` instead", "W008")
-                        break
-        safety_text = [*stretch.safety.stop_if, *stretch.safety.avoid_if, *stretch.safety.precaution_texts()]
-        if any(re.search(r"\bpad", text, re.IGNORECASE) for text in safety_text) and not any(
-                re.search(PADDING, item, re.IGNORECASE) for item in stretch.equipment):
-            at(path, ("equipment",), "equipment", "the safety text relies on padding, but `equipment` names "
-               "none; add an item such as `Cushion or folded towel for the knees`", "W009")
-        if stretch.figure is None:
-            at(path, (), "figure", "no figure; add `figure:` with a pose so readers see the position", "W003")
+def _check_stretch(report: _Report, sid: str, stretch: Stretch, due: str | None) -> None:
+    """Check one stretch: review, reading level, dose, alternative, precautions, padding, figure."""
+    path = report.library.source_paths[sid]
+    review = stretch.review
+    if review is None:
+        report.at(path, (), "review", "no review record; add `review:` with `by:` and `on:` once a "
+                  "clinician has checked this stretch", "W001")
+    elif due:
+        report.at(path, ("review", "on"), "review.on", f"last reviewed on {review.on.isoformat()}, "
+                  "more than two years ago; review it again and update the date", "W004")
+    elif not (review.role or review.registration):
+        report.at(path, ("review",), "review", f"says who ({review.by}) but not as what; add `role:` or "
+                  "`registration:` so readers can tell a clinician signed it", "W011")
 
-    for rid, routine in sorted(library.routines.items()):
-        path = library.source_paths[rid]
-        for index, item in enumerate(routine.items):
-            if item.stretch in library.stretches:
-                kind = library.stretches[item.stretch].kind
-                for key, message in dose_problems(kind, item.dose) if item.dose else []:
-                    at(path, ("items", index, "dose", key), f"items[{index}].dose.{key}",
-                       f"`{item.stretch}` is {'a hold' if kind == 'hold' else 'done in repetitions'}, and {message}")
-                continue
-            unknown_stretch(path, ("items", index, "stretch"), f"items[{index}].stretch", item.stretch)
-    return problems
+    for field in ("setup", "steps", "helper_cues"):
+        for index, text in enumerate(getattr(stretch, field)):
+            report.read(path, (field, index), text)
+    for field in ("stop_if", "avoid_if"):
+        for index, text in enumerate(getattr(stretch.safety, field)):
+            report.read(path, ("safety", field, index), text)
+            hint = next((words for pattern, words in vocab.PRECAUTION_HINTS.items()
+                         if re.search(pattern, text, re.IGNORECASE)), None)
+            if hint:
+                report.at(path, ("safety", field, index), f"safety.{field}[{index}]",
+                          "names a common precaution in its own words, which may read differently on "
+                          f"other stretches; list {hint} under `safety.precautions:` instead", "W008")
+
+    for key, message in dose_problems(stretch.kind, stretch.dose):
+        kind = {"reps": "reps", "hold": "hold"}.get(key)
+        report.at(path, ("dose", key), f"dose.{key}",
+                  message + (f", or change `kind:` to `{kind}`" if kind else ""))
+
+    if stretch.alternative is not None:
+        other = stretch.alternative.stretch
+        if other == sid:
+            report.at(path, ("alternative", "stretch"), "alternative.stretch",
+                      "a stretch cannot be its own alternative; name another stretch")
+        else:
+            report.unknown_stretch(path, ("alternative", "stretch"), "alternative.stretch", other)
+
+    safety_text = [*stretch.safety.stop_if, *stretch.safety.avoid_if, *stretch.safety.precaution_texts()]
+    if any(re.search(r"\bpad", text, re.IGNORECASE) for text in safety_text) and not any(
+            re.search(PADDING, item, re.IGNORECASE) for item in stretch.equipment):
+        report.at(path, ("equipment",), "equipment", "the safety text relies on padding, but `equipment` "
+                  "names none; add an item such as `Cushion or folded towel for the knees`", "W009")
+    if stretch.figure is None:
+        report.at(path, (), "figure", "no figure; add `figure:` with a pose so readers see the position", "W003")
+
+
+def _check_routine(report: _Report, path: Path, routine: Routine) -> None:
+    """Check a routine's references to stretches and the dose keys it overrides."""
+    for index, item in enumerate(routine.items):
+        stretch = report.library.stretches.get(item.stretch)
+        if stretch is None:
+            report.unknown_stretch(path, ("items", index, "stretch"), f"items[{index}].stretch", item.stretch)
+            continue
+        what = "a hold" if stretch.kind == "hold" else "done in repetitions"
+        for key, message in dose_problems(stretch.kind, item.dose) if item.dose else []:
+            report.at(path, ("items", index, "dose", key), f"items[{index}].dose.{key}",
+                      f"`{item.stretch}` is {what}, and {message}")
