@@ -58,6 +58,9 @@ def generate_library(size: int, dest: Path) -> Path:
         sid = f"{base.stem}-{n:04d}"
         text = base.read_text(encoding="utf-8")
         text = re.sub(r"^title: (.*)$", numbered(n), text, count=1, flags=re.M)
+        # An alternative names a stretch by id: point it at the first copy of that stretch.
+        text = re.sub(r"^(alternative:\n  stretch: )(\S+)$", lambda m: f"{m.group(1)}{m.group(2)}-"
+                      f"{[b.stem for b in bases].index(m.group(2)):04d}", text, flags=re.M)
         (dest / "stretches" / f"{sid}.yml").write_text(text, encoding="utf-8")
         ids.append(sid)
     for r in range(max(1, size // 50)):

@@ -313,11 +313,16 @@ class CardRenderer:
         """Return the template values of one stretch's card."""
         art = self.context.figures.get(stretch.id)
         page_url = self.context.absolute_url("stretch", stretch.id)
+        before = self.context.absolute_url("before")
         return {
             **self.page_values(page),
             "stretch": stretch,
             "figure_src": figure_src(art.svg) if art else None,
             "figure_alt": art.alt if art else "",
+            "red_flags_short": short_url(before) if before else None,
+            "alternative": self.library.stretches[stretch.alternative.stretch] if stretch.alternative else None,
+            "alternative_href": self.context.absolute_url("stretch", stretch.alternative.stretch)
+            if stretch.alternative else None,
             "page_url": page_url,
             "short_url": short_url(page_url) if page_url else None,
             "qr_svg": qr_svg(page_url, f"QR code: the page of {stretch.title} online", self.qr_store)
@@ -436,6 +441,7 @@ class CardRenderer:
         page_url = self.context.absolute_url("routine", routine.id)
         html = self.html(
             "handout.html", **self.page_values(page), routine=routine, steps=steps,
+            stretches=self.library.stretches, absolute_url=self.context.absolute_url,
             figure_srcs={sid: figure_src(art.svg) for sid, art in figures.items() if art},
             figure_alts={sid: art.alt for sid, art in figures.items() if art},
             total=self.library.routine_seconds(routine), page_url=page_url,

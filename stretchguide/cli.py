@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from . import __version__
-from .models import BuildOptions
+from .models import BuildOptions, Library
 from .problems import ContentError, Problem, display_path
 from .resources import DOCS_DIR, INSTALLED, MKDOCS_CONFIG, THEME_DIR
 from .templates import template_problem
@@ -78,6 +78,8 @@ def make_parser() -> argparse.ArgumentParser:
     _add_common(check)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     _add_draft(check)
+    check.add_argument("--review-due", action="store_true",
+                       help="list the stretches with no review, or one more than two years old")
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the content files")
     _add_common(schema)
@@ -169,6 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _print_reviews_due(library: Library) -> int:
+    """Print each stretch due for review on stdout, one per line, then how many; return 0."""
+    import datetime
+
+    from .checks import reviews_due
+
+    due = reviews_due(library, datetime.date.today())
+    for sid, why in due:
+        print(f"{display_path(library.source_paths[sid])}: {why}")
+    print(f"{len(due)} of {len(library.stretches)} stretch(es) due for review")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import pipeline, scaffold
 
@@ -181,6 +196,9 @@ def _run(args: argparse.Namespace) -> int:
                       f"(open {display_path(options.out_dir)}/index.html)", markup=False)
         return 0
     if args.command == "check":
+        if args.review_due:  # a list for whoever arranges reviews, whatever else the content needs
+            library, _ = pipeline.load_checked(options.content_dir, draft=True)
+            return _print_reviews_due(library)
         warnings = pipeline.check(options)
         print_problems(warnings)
         if not args.quiet:

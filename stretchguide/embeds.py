@@ -75,15 +75,22 @@ def _page_href(context: RenderContext, kind: str, item_id: str) -> str:
 
 def _stretch_vars(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
     art = context.figures.get(stretch.id)
+    other = stretch.alternative.stretch if stretch.alternative else None
     return {"stretch": stretch, "art": art, "title": stretch.title, "description": stretch.summary,
+            "alternative": context.library.stretches[other] if other else None,
+            "alternative_href": _page_href(context, "stretch", other) if other else None,
             "page_href": _page_href(context, "stretch", stretch.id),
             "height": _estimate_stretch_height(stretch, art is not None)}
 
 
 def _routine_vars(context: RenderContext, routine: Routine) -> dict[str, Any]:
     library = context.library
-    steps = [{"step": step, "href": _page_href(context, "stretch", step.stretch.id)}
-             for step in library.steps(routine)]
+    steps = []
+    for step in library.steps(routine):
+        other = step.stretch.alternative.stretch if step.stretch.alternative else None
+        steps.append({"step": step, "href": _page_href(context, "stretch", step.stretch.id),
+                      "alternative": library.stretches[other] if other else None,
+                      "alternative_href": _page_href(context, "stretch", other) if other else None})
     return {"routine": routine, "steps": steps, "title": routine.title, "description": routine.summary,
             "total": library.routine_seconds(routine),
             "page_href": _page_href(context, "routine", routine.id),
@@ -95,6 +102,7 @@ def _write_item(context: RenderContext, dest: Path, kind: str, item_id: str, val
     guide = context.library.guide
     folder = dest / context.url("embed", item_id)
     common = {"guide": guide, "kind": kind, "item_id": item_id,
+              "red_flags_href": _page_href(context, "before", "") + "#warning-signs",
               "oembed_href": context.absolute_url("oembed", item_id),
               "canonical": context.absolute_url(kind, item_id)}
     write_text(folder / "index.html",
@@ -143,10 +151,22 @@ def stretch_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
         "id": stretch.id,
         "stretch": stretch.model_dump(mode="json", exclude={"id"}),
         "dose_line": stretch.dose_line(),
+        "alternative": _alternative_data(context, stretch),
+        "precautions": [{"id": word, "text": text} for word, text in
+                        zip(stretch.safety.precautions, stretch.safety.precaution_texts(), strict=True)],
         "figure": {"src": context.url("embed", stretch.id) + "figure.svg", "alt": art.alt} if art else None,
         "links": _links(context, "stretch", stretch.id),
         "guide": _guide_summary(context),
     }
+
+
+def _alternative_data(context: RenderContext, stretch: Stretch) -> dict[str, Any] | None:
+    """The stretch to do instead, with its title and links, for API consumers."""
+    if stretch.alternative is None:
+        return None
+    other = stretch.alternative.stretch
+    return {"id": other, "title": context.library.stretches[other].title, "when": stretch.alternative.when,
+            "links": _links(context, "stretch", other)}
 
 
 def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
@@ -155,7 +175,8 @@ def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
     low, high = library.routine_seconds(routine)
     steps = [{"stretch": step.stretch.id, "title": step.stretch.title,
               "dose": step.dose.model_dump(mode="json"), "dose_line": step.dose_line(),
-              "seconds": list(step.dose.seconds(step.stretch.kind)), "note": step.note}
+              "seconds": list(step.dose.seconds(step.stretch.kind)), "note": step.note,
+              "alternative": _alternative_data(context, step.stretch)}
              for step in library.steps(routine)]
     return {
         "id": routine.id,
@@ -173,7 +194,10 @@ def _guide_summary(context: RenderContext) -> dict[str, Any]:
     guide = context.library.guide
     return {"title": guide.title, "clinic_name": guide.branding.clinic_name, "language": guide.language,
             "version": guide.version, "licence": guide.licence, "disclaimer": guide.disclaimer,
-            "site_url": context.site_url, "draft": context.options.draft}
+            "site_url": context.site_url, "draft": context.options.draft, "emergency_number": guide.emergency_number,
+            "warning_signs": context.url("before") + "#warning-signs",
+            "warning_signs_url": (context.absolute_url("before") or "") + "#warning-signs"
+            if context.site_url else None}
 
 
 def _links(context: RenderContext, kind: str, item_id: str) -> dict[str, str]:

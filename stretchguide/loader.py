@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import io
 import re
 import types
@@ -46,7 +47,7 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
     _LIBYAML = False
 
 from . import vocab
-from .models import ID_PATTERN, Guide, Library, Routine, ShortText, Stretch, Strict
+from .models import ID_PATTERN, Guide, HoldRange, Library, RepRange, Routine, ShortText, Stretch, Strict
 from .problems import Problem, join_key
 
 MAX_FILE_BYTES = 256 * 1024
@@ -389,21 +390,38 @@ def _problem_from_error(model: type[BaseModel], error: Any, path: Path, position
         desc = _field_description(model, field_loc)
         message = f"required key is missing; add `{field_loc[-1]}:`" + (f" ({desc})" if desc else "")
     elif kind == "extra_forbidden":
+        word = str(field_loc[-1])
         allowed = _allowed_keys(model, field_loc[:-1])
-        hint = vocab.suggest(str(field_loc[-1]), allowed) if allowed else None
-        elsewhere = None if hint else _key_elsewhere(model, str(field_loc[-1]))
+        meaning = _same_meaning(model, word)
+        hint = meaning if meaning in allowed else None
+        if meaning is None and allowed:
+            hint = vocab.suggest(word, allowed)  # a typo of a key allowed here
+        elsewhere = None if hint or meaning is None else _key_path(model, meaning)
         if hint:
-            message = f"unknown key `{field_loc[-1]}`; did you mean `{hint}`?"
+            message = f"unknown key `{word}`; did you mean `{hint}`?"
         elif elsewhere:
-            message = (f"unknown key `{field_loc[-1]}` here; did you mean `{elsewhere}`? "
-                       f"It belongs under `{elsewhere.rsplit('.', 1)[0]}:`")
+            where = (f"under `{elsewhere.rsplit('.', 1)[0]}:`" if "." in elsewhere
+                     else f"at the top level of the file, not under `{join_key(field_loc[:-1])}:`")
+            if elsewhere.rsplit(".", 1)[-1] == word:
+                message = f"`{word}` does not go here: it belongs {where}"
+            else:
+                message = f"unknown key `{word}` here; did you mean `{elsewhere}`? It belongs {where}"
         else:
-            message = f"unknown key `{field_loc[-1]}`; expected one of: {', '.join(allowed)}"
+            home = next((label for label, other in (("a routine file", Routine), ("a stretch file", Stretch),
+                                                    ("guide.yml", Guide))
+                         if other is not model and meaning is not None and meaning in _key_paths(other)), None)
+            message = f"unknown key `{word}`" + (f": it belongs in {home}, not here" if home else "") + (
+                f"; expected one of: {', '.join(allowed)}")
     elif kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        # A word that starts several choices ("pregnancy") is a family: name them all.
+        family = [c for c in choices if isinstance(value, str) and c.startswith(value.lower().strip() + "-")]
         hint = vocab.suggest(value, choices)
-        message = f"expected one of: {', '.join(choices)}; got {found}" + (
-            f"; did you mean `{hint}`?" if hint else "")
+        message = f"expected one of: {', '.join(choices)}; got {found}"
+        if len(family) > 1:
+            message += "; did you mean one of " + ", ".join(f"`{c}`" for c in family) + "?"
+        elif hint:
+            message += f"; did you mean `{hint}`?"
     elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
         word = {"greater_than_equal": "at least", "less_than_equal": "at most",
@@ -421,6 +439,9 @@ def _problem_from_error(model: type[BaseModel], error: Any, path: Path, position
         message = f"too many items: at most {ctx.get('max_length')}, got {ctx.get('actual_length')}; shorten the list"
     elif kind in {"list_type", "tuple_type"}:
         message = f"expected a list (lines starting with `- `); got {found}"
+    elif kind in {"model_type", "model_attributes_type", "dict_type"} and _model_at(model, field_loc) in (
+            HoldRange, RepRange):
+        message = f"expected a range written {_range_form(field_loc, value)}; got {found}"
     elif kind in {"model_type", "model_attributes_type", "dict_type"}:
         message = f"expected a mapping of keys (`key: value` lines, indented); got {found}"
     elif kind in {"string_type"}:
@@ -453,12 +474,24 @@ def _describe(value: Any) -> str:
     return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
 
 
+def _range_form(loc: Loc, value: Any) -> str:
+    """Show how to write a range, with the numbers the author gave when there are any."""
+    numbers = [int(n) for n in re.findall(r"\d+", str(value))][:2] if not isinstance(value, bool) else []
+    low, high = (min(numbers), max(numbers)) if len(numbers) == 2 else ((15, 30) if "hold" in loc else (10, 15))
+    unit = " (seconds)" if "hold" in loc else ""
+    exactly = (f"; for exactly {numbers[0]}, write `{{min: {numbers[0]}, max: {numbers[0]}}}`"
+               if len(numbers) == 1 else "")
+    return f"`{{min: {low}, max: {high}}}`{unit}{exactly}"
+
+
 def _range_hint(loc: Loc) -> str:
     names = [p for p in loc if isinstance(p, str)]
     if "hold" in names:
-        return " (holds are 5-180 seconds)"
+        return " (holds are 5-180 seconds, written `{min: 15, max: 30}`)"
     if "reps" in names:
-        return " (repetitions are 1-50)"
+        return " (repetitions are 1-50, written `{min: 10, max: 15}`)"
+    if "hold_each" in names:
+        return " (a hold on each repetition is 1-60 seconds)"
     if "sets" in names:
         return " (sets are 1-10)"
     return ""
@@ -502,22 +535,60 @@ def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
     return [name for name in (found.model_fields if found else {}) if name != "id"]
 
 
-def _key_elsewhere(model: type[BaseModel], word: str) -> str | None:
-    """Find a nested key close to `word` anywhere in the model: "hold_secnds" -> "dose.hold"."""
+#: Words people write for a key, and the key that means the same thing. Why a list: a
+#: did-you-mean must not send `rest_between_items` to `rest`, which is the rest between sides.
+KEY_SYNONYMS: dict[str, str] = {
+    "hold_seconds": "hold", "hold_secs": "hold", "hold_time": "hold", "hold_for": "hold",
+    "duration": "hold", "seconds": "hold",
+    "repetitions": "reps", "repeats": "reps", "rep": "reps", "times": "reps",
+    "side": "sides", "each_side": "sides", "alternating": "sides",
+    "hold_each_seconds": "hold_each", "hold_per_rep": "hold_each", "hold_each_rep": "hold_each",
+    "hold_each_for": "hold_each",
+    "rest_seconds": "rest", "rest_between_sides": "rest", "rest_between_sets": "rest",
+    "rest_between_stretches": "rest_between_items", "rest_between_exercises": "rest_between_items",
+    "transition": "rest_between_items", "transition_seconds": "rest_between_items",
+    "how_often": "frequency", "speed": "tempo",
+    "precaution": "precautions", "contraindications": "precautions", "cautions": "precautions",
+    "alternatives": "alternative", "instead": "alternative",
+    "cues": "helper_cues", "partner_cues": "helper_cues",
+    "reviewer": "review", "reviewed_by": "review", "references": "sources", "citations": "sources",
+    "warning_signs": "red_flags", "emergency_phone": "emergency_number",
+}
+
+
+def _key_paths(model: type[BaseModel]) -> dict[str, str]:
+    """Map each key name of a file's model, at any depth, to its first dotted path."""
     paths: dict[str, str] = {}
 
     def walk(current: type[BaseModel], prefix: str, depth: int) -> None:
         for name, field in current.model_fields.items():
-            if prefix:
-                paths.setdefault(name, f"{prefix}.{name}")
+            if name != "id":
+                paths.setdefault(name, f"{prefix}.{name}" if prefix else name)
             for option in _unwrap(field.annotation):
                 if depth < 3 and isinstance(option, type) and issubclass(option, BaseModel):
                     walk(option, f"{prefix}.{name}" if prefix else name, depth + 1)
 
     walk(model, "", 0)
-    hint = vocab.suggest(word.split("_")[0] if "_" in word else word, sorted(paths))
-    hint = vocab.suggest(word, sorted(paths)) or hint
-    return paths[hint] if hint else None
+    return paths
+
+
+def _same_meaning(model: type[BaseModel], word: str) -> str | None:
+    """Return the key of the model that `word` (or a close misspelling of it) means, if any."""
+    lowered = word.lower().strip()
+    if lowered in KEY_SYNONYMS:
+        return KEY_SYNONYMS[lowered]
+    # Every content file's keys are candidates, so a key of another kind of file matches itself.
+    names = {name for other in (model, Stretch, Routine, Guide) for name in _key_paths(other)}
+    words = sorted({*KEY_SYNONYMS, *names})
+    matches = difflib.get_close_matches(lowered, words, n=1, cutoff=0.8)
+    if not matches:
+        return None
+    return KEY_SYNONYMS.get(matches[0], matches[0])
+
+
+def _key_path(model: type[BaseModel], key: str) -> str | None:
+    """Return where a key lives in a file's model: "hold" -> "dose.hold"."""
+    return _key_paths(model).get(key)
 
 
 def _field_description(model: type[BaseModel], loc: Loc) -> str | None:

@@ -17,13 +17,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from .vocab import CardSize, Difficulty, Position, TargetArea
+from .vocab import PRECAUTION_TEXT, CardSize, Difficulty, Position, Precaution, TargetArea
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 BCP47_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
-#: Seconds allowed to get into and out of position between two routine items.
+#: Seconds allowed to get into and out of position between two routine items, unless the
+#: routine sets `rest_between_items`.
 TRANSITION_SECONDS = 15
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -105,6 +106,59 @@ class PrintSettings(Strict):
     )
 
 
+class Source(Strict):
+    """A reference the content is based on: an address, or a full citation."""
+
+    title: ShortText = Field(description="Title of the source.")
+    url: str | None = Field(default=None, description="Address of the source (http or https).")
+    citation: Text | None = Field(
+        default=None,
+        description="The full reference, when there is no address: authors, title, journal or publisher, year.",
+        examples=["Brooke-Wavell K, et al. Strong, steady and straight. Br J Sports Med. 2022;56(15):837-846."])
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_web_url(v)))
+
+    @model_validator(mode="after")
+    def _can_be_found(self) -> Source:
+        if self.url is None and self.citation is None:
+            raise ValueError("a title alone cannot be looked up; add `url:` (an http or https address) or a "
+                             "full `citation:` (authors, title, journal or publisher, year)")
+        return self
+
+
+class AdviceSection(Strict):
+    """One topic of the guide's general advice, such as how a stretch should feel."""
+
+    title: ShortText = Field(description="Heading of the topic.", examples=["How it should feel"])
+    points: Steps = Field(description="What to know, one short point per item.")
+
+
+Urgency = Literal["emergency", "soon"]
+
+#: The heading of each red-flag group, by urgency (None: a list not sorted by urgency).
+URGENCY_TITLES: dict[str | None, str] = {
+    "emergency": "Get emergency help now",
+    "soon": "See a doctor within a day or two",
+    None: "Get medical help",
+}
+
+
+class RedFlagGroup(Strict):
+    """Warning signs of one urgency, and what to do about them."""
+
+    urgency: Urgency | None = Field(
+        default=None,
+        description="`emergency`: call the emergency number or go to an emergency department now; `soon`: "
+        "see a doctor within a day or two.", examples=["emergency"])
+    action: Text | None = Field(
+        default=None,
+        description="What to do, in your own words; when left out, a standard sentence for the urgency is "
+        "used, with the guide's `emergency_number`.",
+        examples=["Call 999 or go to A&E now."])
+    signs: Steps = Field(description="The warning signs, one per item.",
+                         examples=[["Chest pain.", "Back pain after a serious fall or accident."]])
+
+
 class Guide(Strict):
     """The guide as a whole: `content/guide.yml`."""
 
@@ -116,8 +170,20 @@ class Guide(Strict):
         description="Opening paragraph(s) of the home page. Plain text; blank lines split paragraphs."
     )
     safety_rules: Steps = Field(description="General safety rules that apply to every stretch.")
-    red_flags: Steps = Field(description="Symptoms that mean: stop and seek medical care.")
+    emergency_number: ShortText | None = Field(
+        default=None,
+        description="The phone number for emergencies where the guide is used; red flags tell readers to "
+        "call it. Left out, they say \"your local emergency number\".", examples=["999", "911", "112"])
+    red_flags: Annotated[list[RedFlagGroup], Field(min_length=1, max_length=6)] = Field(
+        description="Warning signs that mean: stop and get medical help, in groups by urgency (`emergency`, "
+        "then `soon`), each with its signs. A plain list of signs is one group with no urgency.")
+    before_you_start: list[AdviceSection] = Field(
+        default_factory=list,
+        description="General advice shown on the \"Before you start\" page: how a stretch should feel, how "
+        "often, getting down to the floor and up, what the helper does if something goes wrong.")
     disclaimer: Text = Field(description="The medical disclaimer shown on every output.")
+    sources: list[Source] = Field(default_factory=list, description="References for the guide's general "
+                                  "advice and warning signs, listed on the \"Before you start\" page.")
     site_url: str | None = Field(
         default=None,
         description="Public address of the hosted guide; enables QR codes, oEmbed discovery and absolute links.",
@@ -129,6 +195,29 @@ class Guide(Strict):
     print: PrintSettings = Field(default_factory=PrintSettings, description="Card and handout settings.")
 
     _url = field_validator("site_url")(classmethod(lambda cls, v: _check_web_url(v)))
+
+    @field_validator("red_flags", mode="before")
+    @classmethod
+    def _plain_list_is_one_group(cls, value: Any) -> Any:
+        """Read a plain list of signs (the older form) as one group with no urgency."""
+        if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            return [{"signs": value}]
+        return value
+
+    def red_flag_action(self, group: RedFlagGroup) -> str:
+        """Return what a red-flag group tells the reader to do."""
+        if group.action:
+            return group.action
+        number = self.emergency_number or "your local emergency number"
+        return {
+            "emergency": f"Stop and call {number} now. Or go straight to an emergency department.",
+            "soon": "Stop these stretches and see a doctor within a day or two.",
+            None: "Stop stretching and get medical advice soon.",
+        }[group.urgency]
+
+    def red_flag_title(self, group: RedFlagGroup) -> str:
+        """Return the heading of a red-flag group."""
+        return URGENCY_TITLES[group.urgency]
 
 
 class HoldRange(Strict):
@@ -142,7 +231,8 @@ class HoldRange(Strict):
     def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
         low = info.data.get("min")
         if low is not None and value < low:
-            raise ValueError(f"must be at least min ({low}), got {value}; swap the two values")
+            raise ValueError(f"must be at least min ({low}), got {value}; swap the two values: "
+                             f"`{{min: {value}, max: {low}}}`")
         return value
 
 
@@ -155,30 +245,36 @@ class RepRange(Strict):
     _max_not_below_min = field_validator("max")(HoldRange._max_not_below_min.__func__)  # type: ignore[attr-defined]
 
 
-Sides = Literal["each", "none"]
+Sides = Literal["each", "alternate", "none"]
 
 
 class Dose(Strict):
     """How much: a hold or a number of repetitions, per side, in sets."""
 
-    hold: HoldRange | None = Field(default=None, description="Hold time in seconds (for `kind: hold`).")
-    reps: RepRange | None = Field(default=None, description="Repetitions (for `kind: reps`).")
+    hold: HoldRange | None = Field(default=None, description="Hold time in seconds, written `{min: 15, max: 30}` "
+                                   "(for `kind: hold`).")
+    reps: RepRange | None = Field(default=None, description="Repetitions, written `{min: 10, max: 15}` (for "
+                                  "`kind: reps`); with `sides: each` or `alternate`, per side.")
+    hold_each: int | None = Field(default=None, ge=1, le=60, description="Seconds to hold each repetition, as in "
+                                  "\"10 times, hold each for 5 s\" (for `kind: reps`).", examples=[5])
     sides: Sides = Field(
-        default="none", description="`each`: do it on the left and on the right; `none`: one side only."
-    )
+        default="none", description="`each`: do it on the left, then on the right; `alternate`: repetitions "
+        "switch side each time (for `kind: reps`); `none`: one side only.")
     sets: int = Field(default=1, ge=1, le=10, description="How many times the whole dose is done (1-10).")
     rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets.")
-    tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes (for `kind: reps`).")
+    tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes, not counting "
+                       "`hold_each` (for `kind: reps`).")
     frequency: ShortText | None = Field(default=None, description="How often.", examples=["Once or twice a day"])
 
     def seconds(self, kind: str) -> tuple[int, int]:
-        """Return the (shortest, longest) time in seconds this dose takes."""
+        """Return the (shortest, longest) time in seconds this dose takes, rests included."""
         bouts = self.sets * (2 if self.sides == "each" else 1)
         rest = (self.rest or 0) * (bouts - 1)
         if kind == "hold" and self.hold:
             return bouts * self.hold.min + rest, bouts * self.hold.max + rest
         if kind == "reps" and self.reps:
-            return bouts * self.reps.min * self.tempo + rest, bouts * self.reps.max * self.tempo + rest
+            each = (self.tempo + (self.hold_each or 0)) * (2 if self.sides == "alternate" else 1)
+            return bouts * self.reps.min * each + rest, bouts * self.reps.max * each + rest
         return 0, 0
 
     def line(self, kind: str) -> str:
@@ -188,8 +284,12 @@ class Dose(Strict):
             parts.append(f"Hold {_span(self.hold.min, self.hold.max)} s")
         elif self.reps:
             parts.append(f"{_span(self.reps.min, self.reps.max)} slow repetitions")
+            if self.hold_each:
+                parts.append(f"hold each {self.hold_each} s")
         if self.sides == "each":
             parts.append("each side")
+        elif self.sides == "alternate":
+            parts.append("each side, alternating")
         if self.sets > 1:
             parts.append(f"{self.sets} sets")
         if self.rest:
@@ -204,13 +304,15 @@ def _span(low: int, high: int) -> str:
 class DoseOverride(Strict):
     """Part of a dose that a routine changes for one item; unset fields keep the stretch's value."""
 
-    hold: HoldRange | None = None
-    reps: RepRange | None = None
-    sides: Sides | None = None
-    sets: int | None = Field(default=None, ge=1, le=10)
-    rest: int | None = Field(default=None, ge=0, le=300)
-    tempo: int | None = Field(default=None, ge=1, le=30)
-    frequency: ShortText | None = None
+    hold: HoldRange | None = Field(default=None, description="Hold time in seconds, written `{min: 15, max: 30}`.")
+    reps: RepRange | None = Field(default=None, description="Repetitions, written `{min: 10, max: 15}`.")
+    hold_each: int | None = Field(default=None, ge=1, le=60, description="Seconds to hold each repetition.")
+    sides: Sides | None = Field(default=None, description="`each`, `alternate` or `none`.")
+    sets: int | None = Field(default=None, ge=1, le=10, description="How many times the whole dose is done.")
+    rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets "
+                             "(the rest between stretches is the routine's `rest_between_items`).")
+    tempo: int | None = Field(default=None, ge=1, le=30, description="Seconds one repetition takes.")
+    frequency: ShortText | None = Field(default=None, description="How often.")
 
     def apply(self, dose: Dose) -> Dose:
         """Return `dose` with this override's set fields replacing its own."""
@@ -224,22 +326,40 @@ class Safety(Strict):
         description="Stop straight away if any of these happens."
     )
     avoid_if: list[Text] = Field(default_factory=list, description="Do not do this stretch if any of these applies.")
+    precautions: list[Precaution] = Field(
+        default_factory=list,
+        description="Common precautions, each shown under \"Take care if\" in one fixed wording on every "
+        "stretch that lists it (the wording is kept in stretchguide/vocab.py, so it cannot drift).",
+        examples=[["osteoporosis", "recent-surgery"]])
 
+    @field_validator("precautions")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({word for word in value if value.count(word) > 1})
+        if twice:
+            raise ValueError(f"`{twice[0]}` is listed more than once; list each precaution once")
+        return value
 
-class Source(Strict):
-    """A reference the stretch is based on."""
-
-    title: ShortText = Field(description="Title of the source.")
-    url: str | None = Field(default=None, description="Address of the source (http or https).")
-
-    _url = field_validator("url")(classmethod(lambda cls, v: _check_web_url(v)))
+    def precaution_texts(self) -> list[str]:
+        """Return the words of each precaution, in the order listed."""
+        return [PRECAUTION_TEXT[word] for word in self.precautions]
 
 
 class Review(Strict):
     """Who signed off on the stretch's accuracy, and when."""
 
-    by: ShortText = Field(description="Name and role of the reviewer.", examples=["A. Patel, physiotherapist"])
+    by: ShortText = Field(description="Name of the reviewer.", examples=["A. Patel"])
+    role: ShortText | None = Field(default=None, description="The reviewer's profession.",
+                                   examples=["Physiotherapist"])
+    registration: ShortText | None = Field(
+        default=None, description="The reviewer's professional registration, so readers can check it.",
+        examples=["HCPC PH123456"])
     on: date = Field(description="Date of the review (YYYY-MM-DD), not in the future.")
+
+    def reviewer(self) -> str:
+        """Return who reviewed: the name, then role and registration in brackets when given."""
+        details = ", ".join(part for part in (self.role, self.registration) if part)
+        return f"{self.by} ({details})" if details else self.by
 
     @field_validator("on")
     @classmethod
@@ -308,6 +428,15 @@ class Figure(Strict):
 Kind = Literal["hold", "reps"]
 
 
+class Alternative(Strict):
+    """Another stretch of the guide to do instead of this one, and when."""
+
+    stretch: str = Field(pattern=ID_PATTERN, description="Id of the other stretch (its file name without "
+                         "`.yml`).", examples=["figure-four"])
+    when: ShortText = Field(description="When to choose it: the end of the sentence \"Do the <other "
+                            "stretch> instead ...\".", examples=["if your knees or hips object to this position"])
+
+
 class Stretch(Strict):
     """One stretch: `content/stretches/<id>.yml`, where the file's stem is its id."""
 
@@ -327,18 +456,26 @@ class Stretch(Strict):
     feel: Steps = Field(description="Where the stretch should be felt.")
     easier: list[Text] = Field(default_factory=list, description="Gentler variations.")
     harder: list[Text] = Field(default_factory=list, description="More demanding variations.")
+    alternative: Alternative | None = Field(
+        default=None, description="Another stretch of the guide to do instead, such as a gentler one; "
+        "shown as a link on the page, the card and the embed.")
     safety: Safety = Field(description="When to stop, and who should avoid it.")
     figure: Figure | None = Field(default=None, description="Pose data the illustration is drawn from.")
     sources: list[Source] = Field(default_factory=list, description="References.")
     review: Review | None = Field(default=None, description="Medical review record.")
 
-    @model_validator(mode="after")
-    def _dose_matches_kind(self) -> Stretch:
-        if self.kind == "hold" and self.dose.hold is None:
-            raise ValueError("a `kind: hold` stretch needs `dose.hold` with `min` and `max` seconds")
-        if self.kind == "reps" and self.dose.reps is None:
-            raise ValueError("a `kind: reps` stretch needs `dose.reps` with `min` and `max` repetitions")
-        return self
+    @field_validator("dose")
+    @classmethod
+    def _dose_matches_kind(cls, dose: Dose, info: ValidationInfo) -> Dose:
+        kind = info.data.get("kind")
+        if kind == "hold" and dose.hold is None:
+            raise ValueError("a `kind: hold` stretch needs `hold: {min: 15, max: 30}` (seconds) here"
+                             + ("; `reps` is for `kind: reps`, so write the hold instead" if dose.reps else ""))
+        if kind == "reps" and dose.reps is None:
+            raise ValueError("a `kind: reps` stretch needs `reps: {min: 10, max: 15}` here"
+                             + ("; `hold` is for `kind: hold` (to hold each repetition, write `hold_each: 5`)"
+                                if dose.hold else ""))
+        return dose
 
     def dose_line(self) -> str:
         """Return the dose at a glance."""
@@ -360,6 +497,10 @@ class Routine(Strict):
     title: ShortText = Field(description="Name of the routine.")
     summary: Text = Field(description="What the routine is for.")
     items: Annotated[list[RoutineItem], Field(min_length=1, max_length=40)] = Field(description="Stretches in order.")
+    rest_between_items: int = Field(
+        default=TRANSITION_SECONDS, ge=0, le=300,
+        description=f"Seconds to rest and change position between two stretches (default {TRANSITION_SECONDS}); "
+        "counted in the routine's time.", examples=[30])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -400,7 +541,7 @@ class Library:
         steps = self.steps(routine)
         low = sum(s.dose.seconds(s.stretch.kind)[0] for s in steps)
         high = sum(s.dose.seconds(s.stretch.kind)[1] for s in steps)
-        moves = TRANSITION_SECONDS * max(len(steps) - 1, 0)
+        moves = routine.rest_between_items * max(len(steps) - 1, 0)
         return low + moves, high + moves
 
 
@@ -482,12 +623,13 @@ class RenderContext:
     def url(self, kind: str, item_id: str = "") -> str:
         """Return the site-relative path of an output; every renderer links through this.
 
-        kinds: stretch, routine (pages), embed, oembed, card (PDF), handout-a4,
+        kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
         sheets, sheets-fold, calibration (id: "a4" or "letter").
         """
         return {
             "stretch": f"stretches/{item_id}/",
+            "before": "before-you-start/",
             "routine": f"routines/{item_id}/",
             "embed": f"embed/{item_id}/",
             "oembed": f"embed/{item_id}/oembed.json",

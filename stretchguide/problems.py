@@ -14,6 +14,11 @@ WARNINGS: dict[str, str] = {
     "W003": "a stretch has no figure",
     "W004": "a review is more than two years old",
     "W005": "WeasyPrint reported a problem while rendering",
+    "W006": "a sentence of safety-critical text reads above school grade 8",
+    "W007": "safety-critical text uses a clinical word many readers do not know",
+    "W008": "safety text writes out by hand a precaution of the fixed list",
+    "W009": "safety text relies on padding that the equipment does not name",
+    "W010": "the red flags have no emergency group",
 }
 
 

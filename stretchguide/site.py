@@ -163,6 +163,7 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
                             [Path(name).stem for name in extra_pages + hand_pages])
 
     render("site/home.md", "index.md", "")
+    render("site/before.md", "before-you-start.md", context.url("before"))
     for stretch in stretches:
         render("site/stretch.md", f"stretches/{stretch.id}.md", context.url("stretch", stretch.id),
                stretch=stretch, meta=_page_meta(context, stretch.id),
@@ -219,6 +220,7 @@ def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
     listed = stretches if len(stretches) <= NAV_LIST_LIMIT else []
     nav: list[Any] = [
         {"Home": "index.md"},
+        entry("before-you-start.md"),
         {"Routines": [entry("routines/index.md"), *map(entry, routines)]},
         {"Stretches": [entry("stretches/index.md"), entry("areas.md"), entry("positions.md"), *map(entry, listed)]},
     ]

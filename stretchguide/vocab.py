@@ -40,10 +40,45 @@ Difficulty = Literal["gentle", "moderate", "challenging"]
 
 CardSize = Literal["A6", "A7", "3x5in", "4x6in"]
 
+Precaution = Literal[
+    "osteoporosis",
+    "hip-replacement",
+    "knee-problems",
+    "pregnancy-lying-on-back",
+    "pregnancy-pelvic-pain",
+    "pregnancy-belly",
+    "recent-surgery",
+]
+
 TARGET_AREAS: tuple[str, ...] = get_args(TargetArea)
 POSITIONS: tuple[str, ...] = get_args(Position)
 DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 CARD_SIZES: tuple[str, ...] = get_args(CardSize)
+PRECAUTIONS: tuple[str, ...] = get_args(Precaution)
+
+#: What each precaution says, word for word the same on every stretch that lists it.
+#: Why fixed here: a clinic's reviewer signs one wording, and it cannot drift between stretches.
+PRECAUTION_TEXT: dict[str, str] = {
+    "osteoporosis": "Osteoporosis or a broken bone in your spine: bend forward gently and not too far. Do not "
+    "repeat it many times, and ask your doctor or physio first.",
+    "hip-replacement": "A hip replacement: unless your surgeon says you may, do not bend the hip past a right "
+    "angle. Do not cross your legs or turn the leg in.",
+    "knee-problems": "Knees that hurt to kneel or bend deeply, even with padding: choose another stretch.",
+    "pregnancy-lying-on-back": "Pregnancy after about 16 weeks: do not lie flat on your back for long.",
+    "pregnancy-pelvic-pain": "Pregnancy with pelvic pain: take care with deep hip positions and keep the "
+    "stretch small.",
+    "pregnancy-belly": "Pregnancy: keep the arch small and do not let your belly sag hard.",
+    "recent-surgery": "Recent surgery or injury to your back, hips or knees: ask a doctor or physio first.",
+}
+
+#: Words in free safety text that mean a precaution of the vocabulary is being written out by hand.
+PRECAUTION_HINTS: dict[str, str] = {
+    r"osteopor|spinal fracture|broken (?:bone|vertebra)": "osteoporosis",
+    r"hip replacement|replaced hip": "hip-replacement",
+    r"pregnan|midwife": "pregnancy-lying-on-back, pregnancy-pelvic-pain or pregnancy-belly",
+    r"\bsurgery\b|\boperation\b": "recent-surgery",
+    r"knee problems|knees? (?:that )?hurts?\b": "knee-problems",
+}
 
 LABELS: dict[str, str] = {
     "lower-back": "Lower back",

@@ -142,6 +142,38 @@ def content_copy(tmp_path: Path) -> Path:
     return dest
 
 
+BIRD_DOG = """\
+title: Bird dog
+summary: Reach out one arm and the opposite leg from hands and knees.
+target_areas: [lower-back]
+position: hands-and-knees
+kind: reps
+dose:
+  reps: {min: 8, max: 10}
+  hold_each: 5
+  sides: alternate
+  tempo: 4
+equipment: [Exercise mat, Cushion or folded towel for the knees]
+setup: [Come onto hands and knees.]
+steps: [Reach one arm forward and the other leg back, then change sides.]
+helper_cues: [Agree a stop word before you start.]
+feel: [The muscles along the back.]
+safety:
+  stop_if: [Sharp pain.]
+"""
+
+
+@pytest.fixture
+def clinic_content(content_copy: Path) -> Path:
+    """The default content plus a clinic's stretch with a hold on each alternating repetition, and a
+    routine that rests 30 s between items."""
+    (content_copy / "stretches" / "bird-dog.yml").write_text(BIRD_DOG, encoding="utf-8")
+    (content_copy / "routines" / "clinic.yml").write_text(
+        "title: Clinic routine\nsummary: Two stretches.\nrest_between_items: 30\nitems:\n"
+        "  - stretch: bird-dog\n  - stretch: childs-pose\n", encoding="utf-8")
+    return content_copy
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass

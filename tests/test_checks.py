@@ -105,8 +105,11 @@ def test_a_routine_overriding_the_wrong_kind_of_dose_is_an_error(content_copy: P
     edit(routine, "  - stretch: cat-cow\n", "  - stretch: cat-cow\n    dose: {hold: {min: 10, max: 20}}\n")
     edit(routine, "  - stretch: pigeon\n", "  - stretch: pigeon\n    dose: {reps: {min: 5, max: 8}}\n")
     errors = {p.key: p.message for p in checked(content_copy) if not p.is_warning}
-    assert errors == {"items[0].dose.hold": "`cat-cow` is done in repetitions; override `reps` instead of `hold`",
-                      "items[2].dose.reps": "`pigeon` is a hold; override `hold` instead of `reps`"}
+    assert errors == {
+        "items[0].dose.hold": "`cat-cow` is done in repetitions, and a stretch done in repetitions has no `hold`; "
+                              "to hold each repetition, write `hold_each: 5` (seconds)",
+        "items[2].dose.reps": "`pigeon` is a hold, and a hold has no `reps`; give its time as "
+                              "`hold: {min: 15, max: 30}` (seconds)"}
 
 
 def test_nothing_to_check_when_the_library_did_not_load(tmp_path: Path) -> None:

@@ -117,3 +117,22 @@ def test_other_libraries_log_lines_appear_only_with_verbose(tmp_path: Path) -> N
     verbose = run("build", "--content", str(ROOT / "content"), "--out", "out", "--verbose", cwd=tmp_path)
     assert verbose.returncode == 0
     assert "logger bridge initialized" in verbose.stderr
+
+
+def test_review_due_lists_unreviewed_and_old_reviews_but_not_recent_ones(content_copy: Path) -> None:
+    import datetime
+
+    stretches = content_copy / "stretches"
+    recent = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+    with open(stretches / "cat-cow.yml", "a", encoding="utf-8") as out:
+        out.write(f"review:\n  by: A. Patel\n  role: Physiotherapist\n  registration: HCPC PH123456\n  on: {recent}\n")
+    with open(stretches / "pigeon.yml", "a", encoding="utf-8") as out:
+        out.write("review:\n  by: B. Jones\n  role: Physiotherapist\n  on: 2020-03-01\n")
+    result = run("check", "--content", "content", "--review-due", cwd=content_copy.parent)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "content/stretches/childs-pose.yml: not yet reviewed by a clinician" in lines
+    assert ("content/stretches/pigeon.yml: last reviewed on 2020-03-01 by B. Jones (Physiotherapist), "
+            "more than two years ago") in lines
+    assert not any("cat-cow" in line for line in lines)
+    assert lines[-1] == "5 of 6 stretch(es) due for review"

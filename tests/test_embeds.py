@@ -134,6 +134,77 @@ def test_embed_page_shows_the_dose_steps_and_safety_through_the_shared_macros(em
             assert f"Dose: {item.dose_line()}" in text
 
 
+def test_alternative_is_a_link_in_the_embed_and_named_in_the_json(embeds: tuple[Path, Library]) -> None:
+    out, _library = embeds
+    page = (out / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    links = [attrs for tag, attrs in tags_of(page).tags if tag == "a"]
+    assert {"href": f"{SITE_URL}stretches/figure-four/", "target": "_top"} in links
+    assert "Reclined figure-four</a> instead if your knees or hips object" in page
+    data = json.loads((out / "api" / "stretches" / "pigeon.json").read_text(encoding="utf-8"))
+    assert data["alternative"]["title"] == "Reclined figure-four"
+    assert data["alternative"]["links"]["page_url"] == f"{SITE_URL}stretches/figure-four/"
+    plain = json.loads((out / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
+    assert plain["alternative"] is None
+    routine = json.loads((out / "api" / "routines" / "lower-back-basics.json").read_text(encoding="utf-8"))
+    assert [step["alternative"]["id"] for step in routine["steps"] if step["alternative"]] == ["figure-four"]
+
+
+def test_precautions_show_in_the_same_words_in_embed_and_json(embeds: tuple[Path, Library]) -> None:
+    out, library = embeds
+    for sid, stretch in library.stretches.items():
+        page = (out / "embed" / sid / "index.html").read_text(encoding="utf-8")
+        text = " ".join(" ".join(tags_of(page).text).split())
+        data = json.loads((out / "api" / "stretches" / f"{sid}.json").read_text(encoding="utf-8"))
+        assert [item["text"] for item in data["precautions"]] == stretch.safety.precaution_texts()
+        for words in stretch.safety.precaution_texts():
+            assert words in text, sid
+        assert ("Take care if" in text) == bool(stretch.safety.precautions)
+
+
+def test_every_embed_links_to_the_warning_signs(embeds: tuple[Path, Library]) -> None:
+    out, library = embeds
+    for item_id in [*library.stretches, *library.routines]:
+        page = (out / "embed" / item_id / "index.html").read_text(encoding="utf-8")
+        links = [attrs for tag, attrs in tags_of(page).tags if tag == "a"]
+        assert {"href": f"{SITE_URL}before-you-start/#warning-signs", "target": "_top"} in links, item_id
+        assert "In an emergency, call 999." in page
+    data = json.loads((out / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
+    assert data["guide"]["warning_signs_url"] == f"{SITE_URL}before-you-start/#warning-signs"
+    assert data["guide"]["emergency_number"] == "999"
+
+
+def test_a_review_names_the_reviewer_with_role_and_registration(content_copy: Path, tmp_path: Path) -> None:
+    with open(content_copy / "stretches" / "cat-cow.yml", "a", encoding="utf-8") as out:
+        out.write("review:\n  by: A. Patel\n  role: Physiotherapist\n  registration: HCPC PH123456\n"
+                  "  on: 2025-05-01\n")
+    render(content_copy, tmp_path / "site")
+    page = (tmp_path / "site" / "embed" / "cat-cow" / "index.html").read_text(encoding="utf-8")
+    assert ('Reviewed by A. Patel (Physiotherapist, HCPC PH123456) on <time datetime="2025-05-01">1 May 2025'
+            in page)
+    other = (tmp_path / "site" / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert "Not yet reviewed by a clinician." in other
+    data = json.loads((tmp_path / "site" / "api" / "stretches" / "cat-cow.json").read_text(encoding="utf-8"))
+    assert data["stretch"]["review"] == {"by": "A. Patel", "role": "Physiotherapist",
+                                         "registration": "HCPC PH123456", "on": "2025-05-01"}
+
+
+def test_a_clinic_dose_reads_the_same_in_embed_and_json(clinic_content: Path, tmp_path: Path) -> None:
+    render(clinic_content, tmp_path / "site")
+    line = "8–10 slow repetitions · hold each 5 s · each side, alternating"
+    page = (tmp_path / "site" / "embed" / "bird-dog" / "index.html").read_text(encoding="utf-8")
+    assert f"Dose:</strong> <span class=\"sg-dose__value\">{line}</span>" in page
+    data = json.loads((tmp_path / "site" / "api" / "stretches" / "bird-dog.json").read_text(encoding="utf-8"))
+    assert data["dose_line"] == line
+    assert data["stretch"]["dose"]["hold_each"] == 5 and data["stretch"]["dose"]["sides"] == "alternate"
+    routine = json.loads((tmp_path / "site" / "api" / "routines" / "clinic.json").read_text(encoding="utf-8"))
+    assert routine["steps"][0]["dose_line"] == line
+    assert routine["steps"][0]["seconds"] == [8 * 2 * 9, 10 * 2 * 9]  # (4 s + 5 s held) a side
+    assert routine["routine"]["rest_between_items"] == 30
+    assert routine["total_seconds"] == [144 + 30 + 30, 180 + 30 + 60]
+    embed = (tmp_path / "site" / "embed" / "clinic" / "index.html").read_text(encoding="utf-8")
+    assert "with 30 s between stretches" in embed
+
+
 def test_oembed_json_embeds_with_absolute_urls(embeds: tuple[Path, Library]) -> None:
     out, library = embeds
     for kind, ids in (("stretches", library.stretches), ("routines", library.routines)):

@@ -21,7 +21,7 @@ from stretchguide.templates import make_env
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden" / "figures"
 SVG = "{http://www.w3.org/2000/svg}"
-DEFAULTS = ("cat-cow", "childs-pose", "kneeling-hip-flexor", "pigeon", "seated-forward-bend")
+DEFAULTS = ("cat-cow", "childs-pose", "figure-four", "kneeling-hip-flexor", "pigeon", "seated-forward-bend")
 
 
 @pytest.fixture(scope="module")

@@ -153,3 +153,40 @@ def test_check_leaves_no_files_behind(content_copy: Path, cache_dir: Path) -> No
     before = files()
     run_cli("check", "--content", "content", cwd=content_copy.parent)
     assert files() == before
+
+
+def test_a_plain_list_of_red_flags_still_loads_but_is_warned_about(content_copy: Path) -> None:
+    guide = content_copy / "guide.yml"
+    text = guide.read_text(encoding="utf-8")
+    start, end = text.index("red_flags:\n"), text.index("disclaimer:")
+    guide.write_text(text[:start] + "red_flags:\n  - Chest pain.\n  - Numbness in both legs.\n" + text[end:],
+                     encoding="utf-8")
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 0, result.stderr
+    line = text[:start].count("\n") + 2  # the first sign, under `red_flags:`
+    assert (f"content/guide.yml:{line}:3: red_flags: warning W010: no group has `urgency: emergency`"
+            in result.stderr), result.stderr
+
+
+def test_hard_guide_text_is_warned_about_with_its_sentence(content_copy: Path) -> None:
+    guide = content_copy / "guide.yml"
+    text = guide.read_text(encoding="utf-8")
+    start, end = text.index("disclaimer:"), text.index("sources:")
+    hard = ("disclaimer: >-\n  The information herein is provided for general educational purposes and does not "
+            "constitute individualised medical advice.\n")
+    text = text[:start] + hard + text[end:]
+    text = text.replace("      - Chest pain.\n", "      - Symptoms suggesting cauda equina.\n")
+    guide.write_text(text, encoding="utf-8")
+    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"content/guide\.yml:\d+:\d+: disclaimer: warning W006: reads at school grade 1\d", result.stderr)
+    assert ('does not constitute individualised medical advice."' in result.stderr)
+    assert re.search(r"content/guide\.yml:\d+:9: red_flags\[0\]\.signs\[6\]: warning W007: `cauda equina` is a "
+                     r'clinical word .*: "Symptoms suggesting cauda equina\."', result.stderr), result.stderr
+    strict = run_cli("check", "--content", "content", "--strict", cwd=content_copy.parent)
+    assert strict.returncode == 1
+
+
+def test_default_content_reads_plainly() -> None:
+    result = run_cli("check", "--content", str(ROOT / "content"), cwd=ROOT)
+    assert not re.search(r"warning W00[6-9]|warning W010", result.stderr), result.stderr

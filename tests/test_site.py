@@ -129,6 +129,60 @@ def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Pat
     assert "data-timer" not in reps  # repetitions are counted, not timed
 
 
+def test_pigeon_page_and_routine_link_to_its_gentler_alternative(hostile_site: Path) -> None:
+    page = (hostile_site / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<p class="sg-alternative">.*?do the <a href="../../stretches/figure-four/">'
+                     r"Reclined figure-four</a> instead if your knees or hips object", page, re.S)
+    assert (hostile_site / "stretches" / "figure-four" / "index.html").is_file()
+    assert '<section class="sg-safety sg-safety--care">' in page
+    assert "A hip replacement: unless your surgeon says you may" in page
+    routine = (hostile_site / "routines" / "lower-back-basics" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../../stretches/figure-four/">Reclined figure-four</a> instead' in routine
+
+
+def test_every_stretch_page_points_to_the_warning_signs_listed_in_full_by_urgency(hostile_site: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    for sid in library.stretches:
+        page = (hostile_site / "stretches" / sid / "index.html").read_text(encoding="utf-8")
+        note = re.search(r'<aside class="sg-redflag-note".*?</aside>', page, re.S)
+        assert note, sid
+        assert "In an emergency, call 999." in note.group(0)
+        assert 'href="../../before-you-start/#warning-signs"' in note.group(0)
+    before = (hostile_site / "before-you-start" / "index.html").read_text(encoding="utf-8")
+    assert '<section class="sg-redflags" id="warning-signs">' in before
+    emergency = before.index("Get emergency help now")
+    soon = before.index("See a doctor within a day or two")
+    assert emergency < soon
+    assert "Stop and call 999 now. Or go straight to an emergency department." in before[emergency:soon]
+    for group in library.guide.red_flags:
+        for sign in group.signs:
+            where = before.index(sign.replace("'", "&#39;"))
+            assert (emergency < where < soon) == (group.urgency == "emergency"), sign
+    home = (hostile_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="before-you-start/"' in home and "Get emergency help now" in home
+
+
+def test_before_you_start_page_shows_the_guide_advice_and_its_sources(hostile_site: Path) -> None:
+    library, _ = load_checked(CONTENT)
+    page = (hostile_site / "before-you-start" / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", page).replace("&#39;", "'")
+    for section in library.guide.before_you_start:
+        assert f">{section.title}</h2>" in text
+        for point in section.points:
+            assert " ".join(point.split()) in text, point
+    for source in library.guide.sources:
+        assert (f'href="{source.url}"' in page) if source.url else (" ".join((source.citation or "").split()) in text)
+
+
+def test_a_clinic_dose_and_routine_rest_read_the_same_on_the_site(clinic_content: Path, tmp_path: Path) -> None:
+    build_site(clinic_content, tmp_path / "site")
+    page = (tmp_path / "site" / "stretches" / "bird-dog" / "index.html").read_text(encoding="utf-8")
+    assert ('<span class="sg-dose__value">8–10 slow repetitions · hold each 5 s · each side, alternating</span>'
+            in page)
+    routine = (tmp_path / "site" / "routines" / "clinic" / "index.html").read_text(encoding="utf-8")
+    assert "<strong>Total time:</strong> about 4–5 min, including 30 s to rest and change position" in routine
+
+
 def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
     stretch = jsonld((hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8"))
     assert stretch["@type"] == "HowTo" and stretch["name"] == HOSTILE_TITLE
@@ -198,6 +252,7 @@ def make_library(tmp_path: Path, count: int) -> Path:
     shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("stretches"))
     (content / "stretches").mkdir()
     base = (CONTENT / "stretches" / "pigeon.yml").read_text(encoding="utf-8")
+    base = re.sub(r"(?m)^alternative:\n(?:  .*\n)+", "", base)  # its alternative is not copied
     for n in range(count):
         title = f"{chr(65 + n % 26)} stretch {n:03d}"
         (content / "stretches" / f"s{n:03d}.yml").write_text(

@@ -59,9 +59,38 @@
     return node;
   }
 
+  function alternativeLine(alternative) {
+    var node = el("p", "sg-alternative");
+    node.appendChild(el("strong", "sg-alternative__label", "Another option:"));
+    node.appendChild(document.createTextNode(" do the "));
+    var links = alternative.links || {};
+    var link = el("a", null, alternative.title);
+    link.setAttribute("href", new URL(links.page_url || links.page || "", siteRoot).href);
+    node.appendChild(link);
+    node.appendChild(document.createTextNode(" instead " + String(alternative.when || "").replace(/\.$/, "") + "."));
+    return node;
+  }
+
+  function warningNote(guide) {
+    var node = el("aside", "sg-redflag-note");
+    node.setAttribute("aria-label", "Warning signs");
+    var text = el("p");
+    text.appendChild(el("strong", "sg-redflag-note__label", "Warning signs."));
+    text.appendChild(document.createTextNode(" Some symptoms mean you must stop and get medical help, " +
+      "and a few need emergency care at once." +
+      (guide.emergency_number ? " In an emergency, call " + guide.emergency_number + "." : "") + " "));
+    var link = el("a", null, "Read the warning signs and what to do");
+    link.setAttribute("href", new URL(guide.warning_signs_url || guide.warning_signs || "", siteRoot).href);
+    text.appendChild(link);
+    text.appendChild(document.createTextNode("."));
+    node.appendChild(text);
+    return node;
+  }
+
   function reviewLine(review, language) {
     if (!review) return el("p", "sg-review", "Not yet reviewed by a clinician.");
-    var node = el("p", "sg-review", "Reviewed by " + review.by + " on ");
+    var details = [review.role, review.registration].filter(function (part) { return part; }).join(", ");
+    var node = el("p", "sg-review", "Reviewed by " + review.by + (details ? " (" + details + ")" : "") + " on ");
     var time = el("time", null, review.on);
     time.setAttribute("datetime", review.on);
     try {
@@ -119,8 +148,14 @@
     var safety = el("div", "sg-embed__safety");
     var rules = stretch.safety || {};
     if (rules.stop_if && rules.stop_if.length) safety.appendChild(safetyBox(sub, "stop", "\u26A0", "Stop if", rules.stop_if));
+    if (data.precautions && data.precautions.length) {
+      safety.appendChild(safetyBox(sub, "care", "\u26A0", "Take care if",
+        data.precautions.map(function (item) { return item.text; })));
+    }
     if (rules.avoid_if && rules.avoid_if.length) safety.appendChild(safetyBox(sub, "avoid", "\u2298", "Avoid if", rules.avoid_if));
+    if (data.alternative) safety.appendChild(alternativeLine(data.alternative));
     body.appendChild(safety);
+    if (data.guide && (data.guide.warning_signs || data.guide.warning_signs_url)) body.appendChild(warningNote(data.guide));
     body.appendChild(reviewLine(stretch.review));
     card.appendChild(body);
 
