@@ -178,7 +178,7 @@ def test_a_killed_build_leaves_no_card_workers_running(tmp_path: Path, cache_dir
     try:
         def two_workers() -> list[int]:
             assert proc.poll() is None, f"the build ended (exit {proc.returncode}) before its card stage"
-            found = [pid for pid in children(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            found = [pid for pid in children(proc.pid) if b"spawn_main" in _cmdline(pid)]
             return found if len(found) == 2 else []
 
         workers = wait_for(two_workers, 120, "the card stage to start its two workers")
@@ -193,3 +193,11 @@ def test_a_killed_build_leaves_no_card_workers_running(tmp_path: Path, cache_dir
     finally:
         for pid in filter(alive, workers):  # left behind: this test started them, so it ends them
             os.kill(pid, signal.SIGKILL)
+
+
+def _cmdline(pid: int) -> bytes:
+    """Return a process's command line, or nothing when it has already ended."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # a short-lived child can end between listing and reading
+        return b""
