@@ -25,7 +25,16 @@ import markupsafe
 
 from . import __version__, cache, vocab
 from .colours import contrast, mix, readable
-from .models import Library, RenderContext, Routine, Stretch, iso_duration
+from .models import (
+    SWITCH_SECONDS,
+    TRANSITION_SECONDS,
+    Dose,
+    Library,
+    RenderContext,
+    Routine,
+    Stretch,
+    iso_duration,
+)
 from .output import write_text
 from .problems import ContentError, Problem
 from .progress import progress
@@ -156,14 +165,15 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
     for stretch in stretches:
         render("site/stretch.md", f"stretches/{stretch.id}.md", context.url("stretch", stretch.id),
                stretch=stretch, meta=_page_meta(context, stretch.id),
-               jsonld=stretch_howto(context, stretch))
+               jsonld=stretch_howto(context, stretch), timer=timer_data(context, stretch),
+               places=routine_places(context, stretch))
     listed = len(stretches) <= NAV_LIST_LIMIT
     render("site/stretches.md", "stretches/index.md", "stretches/",
            letters=None if listed else _letters(stretches))
     for routine in routines:
         render("site/routine.md", f"routines/{routine.id}.md", context.url("routine", routine.id),
                routine=routine, meta=_page_meta(context, routine.id),
-               jsonld=routine_howto(context, routine))
+               jsonld=routine_howto(context, routine), player=player_data(context, routine))
     render("site/routines.md", "routines/index.md", "routines/")
     render("site/areas.md", "areas.md", "areas/", groups=_groups(stretches, vocab.TARGET_AREAS,
                                                                lambda s: s.target_areas))
@@ -329,6 +339,69 @@ def routine_howto(context: RenderContext, routine: Routine) -> dict[str, Any]:
     return data
 
 
+def dose_data(kind: str, dose: Dose) -> dict[str, Any]:
+    """Return what the timer engine needs of a dose (theme/site/assets/timer-engine.js)."""
+    return {"kind": kind, **dose.model_dump(mode="json", include={"hold", "reps", "sides", "sets", "rest", "tempo"})}
+
+
+def timer_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
+    """Return the data of a stretch page's timer."""
+    return {"lang": context.library.guide.language, "switch": SWITCH_SECONDS,
+            "dose": dose_data(stretch.kind, stretch.dose)}
+
+
+def routine_link(context: RenderContext, routine: Routine, number: int) -> str:
+    """Return the site-relative link to a routine's stretch `number` (from 1), in routine order."""
+    stretch_id = routine.items[number - 1].stretch
+    return f"{context.url('stretch', stretch_id)}?routine={routine.id}&step={number}"
+
+
+def player_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
+    """Return the routine player's data: every stretch in order with its dose, steps and cues.
+
+    Why the figure's markup: it is the same SVG the stretch page shows, drawn by the build.
+    """
+    library = context.library
+    page_url = context.url("routine", routine.id)
+    stretches = []
+    for number, step in enumerate(library.steps(routine), start=1):
+        stretch = step.stretch
+        art = context.figures.get(stretch.id)
+        stretches.append({
+            "id": stretch.id,
+            "title": stretch.title,
+            "url": relative_url(page_url, routine_link(context, routine, number)),
+            "dose": dose_data(stretch.kind, step.dose),
+            "dose_line": step.dose_line(),
+            "steps": stretch.steps,
+            "helper": stretch.helper_cues,
+            "note": step.note or "",
+            "figure": art.svg if art else "",
+        })
+    return {"lang": library.guide.language, "title": routine.title, "transition": TRANSITION_SECONDS,
+            "switch": SWITCH_SECONDS, "stretches": stretches}
+
+
+def routine_places(context: RenderContext, stretch: Stretch) -> list[dict[str, Any]]:
+    """Return where a stretch stands in each routine: the routine, its number there, its neighbours."""
+    places = []
+    for routine in sorted(context.library.routines.values(), key=lambda r: (r.title.casefold(), r.id)):
+        items = routine.items
+        for number, item in enumerate(items, start=1):
+            if item.stretch != stretch.id:
+                continue
+
+            def neighbour(other: int, routine: Routine = routine) -> dict[str, str] | None:
+                if not 1 <= other <= len(routine.items):
+                    return None
+                title = context.library.stretches[routine.items[other - 1].stretch].title
+                return {"title": title, "url": routine_link(context, routine, other)}
+
+            places.append({"routine": routine, "number": number, "total": len(items),
+                           "previous": neighbour(number - 1), "next": neighbour(number + 1)})
+    return places
+
+
 def asset_files(context: RenderContext) -> dict[str, bytes]:
     """Return the site's stylesheets, scripts, fonts and logo, and the brand stylesheet."""
     theme = context.options.theme_dir
@@ -340,9 +413,10 @@ def asset_files(context: RenderContext) -> dict[str, bytes]:
     logo = _logo_src(context.library)
     if logo:
         files[f"{ASSET_DIR}/logo{logo.suffix.lower()}"] = logo.read_bytes()
+    branding = context.library.guide.branding
+    colours = brand_colours(branding.primary_color, branding.accent_color)
     files[f"{ASSET_DIR}/brand.css"] = context.env.get_template("site/brand.css").render(
-        colours=brand_colours(context.library.guide.branding.primary_color,
-                              context.library.guide.branding.accent_color)).encode("utf-8")
+        colours=colours).encode("utf-8")
     return files
 
 

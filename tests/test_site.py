@@ -19,7 +19,7 @@ import pytest
 
 from stretchguide import figures
 from stretchguide.colours import contrast, readable
-from stretchguide.models import BuildOptions, RenderContext
+from stretchguide.models import SWITCH_SECONDS, TRANSITION_SECONDS, BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
 from stretchguide.serve import stop_process_group
@@ -126,14 +126,59 @@ def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Pat
     html = (hostile_site / "stretches" / "kneeling-hip-flexor" / "index.html").read_text(encoding="utf-8")
     assert '<p class="sg-dose"><strong class="sg-dose__label">Dose:</strong>' in html
     assert "each side" in html
-    assert re.search(r'<div class="sg-timer" data-timer data-hold-min="\d+" data-hold-max="\d+" '
-                     r'data-sides="each" data-sets="\d+"></div>', html)
     assert 'class="sg-safety sg-safety--stop"' in html and "<svg" in html
     assert 'href="../../cards/kneeling-hip-flexor.pdf"' in html
     assert 'href="../../embed/kneeling-hip-flexor/"' in html
-    assert 'src="../../assets/sg/timer.js"' in html
-    reps = (hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
-    assert "data-timer" not in reps  # repetitions are counted, not timed
+    for script in ("timer-engine.js", "cues.js", "timer.js", "player.js", "guide.js"):
+        assert f'src="../../assets/sg/{script}"' in html
+    # The timer's box sits under the steps; its dose comes from the build, as JSON.
+    steps, timer, helper = (html.index(marker) for marker in
+                            ('<h2 id="steps">', '<div class="sg-timer" data-timer="sg-timer-data"></div>',
+                             '<h2 id="for-the-helper">'))
+    assert steps < timer < helper
+    data = timer_json(html)
+    assert data["dose"] == {"kind": "hold", "hold": {"min": 15, "max": 30}, "reps": None, "sides": "each",
+                            "sets": 1, "rest": None, "tempo": 6}
+    assert data["lang"] == "en" and data["switch"] == SWITCH_SECONDS and data["words"]["switch"] == "Switch sides"
+    reps = timer_json((hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8"))
+    assert reps["dose"]["kind"] == "reps" and reps["dose"]["reps"] == {"min": 10, "max": 15}  # a paced counter
+
+
+def timer_json(html: str) -> dict:
+    """Return the data of a stretch page's timer."""
+    (data,) = re.findall(r'<script type="application/json" id="sg-timer-data">(.*?)</script>', html, re.S)
+    return json.loads(data)
+
+
+def test_routine_page_gives_the_player_its_routine_in_order(hostile_site: Path) -> None:
+    html = (hostile_site / "routines" / "lower-back-basics" / "index.html").read_text(encoding="utf-8")
+    assert '<div class="sg-player-start" data-player="sg-player-data"></div>' in html
+    (raw,) = re.findall(r'<script type="application/json" id="sg-player-data">(.*?)</script>', html, re.S)
+    assert "<" not in raw  # the hostile title and step are escaped inside the script element
+    data = json.loads(raw)
+    assert [s["id"] for s in data["stretches"]] == ["cat-cow", "kneeling-hip-flexor", "pigeon",
+                                                   "seated-forward-bend", "childs-pose"]
+    assert data["transition"] == TRANSITION_SECONDS and data["switch"] == SWITCH_SECONDS
+    pose = data["stretches"][4]
+    assert pose["title"] == HOSTILE_TITLE and HOSTILE_STEP in pose["steps"]
+    assert pose["url"] == "../../stretches/childs-pose/?routine=lower-back-basics&step=5"
+    assert pose["figure"].startswith("<svg") and pose["helper"] and pose["note"].startswith("Finish here")
+    assert data["stretches"][0]["dose"]["kind"] == "reps" and data["words"]["start_routine"] == "Start the routine"
+    # Its list links each stretch in the routine's order, so Previous and Next can follow it.
+    links = re.findall(r'class="sg-routine__title" href="([^"]+)"', html)
+    assert links[1] == "../../stretches/kneeling-hip-flexor/?routine=lower-back-basics&step=2"
+
+
+def test_stretch_page_says_where_it_stands_in_each_routine(hostile_site: Path) -> None:
+    html = (hostile_site / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    (place,) = re.findall(r'<ul class="sg-in-routine".*?</ul>', html, re.S)
+    assert 'data-routine="lower-back-basics" data-step="3"' in place
+    assert "stretch 3 of 5." in place
+    assert ('rel="prev" href="../../stretches/kneeling-hip-flexor/?routine=lower-back-basics&amp;step=2">'
+            "Previous: Kneeling hip flexor stretch</a>") in place
+    assert 'rel="next" href="../../stretches/seated-forward-bend/?routine=lower-back-basics&amp;step=4">' in place
+    last = (hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8")
+    assert '<a class="sg-in-routine__next" href="../../routines/lower-back-basics/">Last stretch' in last
 
 
 def test_jsonld_is_valid_howto_on_stretch_and_routine_pages(hostile_site: Path) -> None:
