@@ -23,7 +23,7 @@ from typing import Any
 
 import markupsafe
 
-from . import __version__, cache, vocab
+from . import __version__, cache, icons, vocab
 from .colours import contrast, mix, readable
 from .models import (
     SWITCH_SECONDS,
@@ -51,6 +51,13 @@ DARK_BG = "#1e2129"
 TEXT_CONTRAST = 4.8  # a little above AA, so adjusted brand colours keep a margin
 #: Most stretch pages listed in the nav; a larger library's are listed A to Z on the stretch index.
 NAV_LIST_LIMIT = 30
+#: The service worker, at the site's root so that its scope is the whole guide.
+SERVICE_WORKER = "sw.js"
+#: Folders the service worker leaves to the network: embeds and data are for other sites.
+PASS_THROUGH = ("embed/", "api/")
+#: Files of the site not stored for offline use when the worker is installed: the search's other
+#: languages (stored when first fetched), source maps and the sitemap, which only crawlers read.
+NOT_PRECACHED = ("assets/javascripts/lunr/", "sitemap.xml")
 
 
 def render_site(context: RenderContext, dest: Path) -> list[Problem]:
@@ -74,6 +81,7 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
         if not dirty:
             shutil.rmtree(site_dir, ignore_errors=True)
         rendered, total = run_mkdocs(context, config, dirty)
+        write_service_worker(context, site_dir)
         log.info("site: rendered %d of %d pages (%d Markdown files changed)", rendered, total, len(changed))
         shutil.copytree(site_dir, dest, dirs_exist_ok=True, copy_function=shutil.copyfile)
         write_text(state, key)
@@ -417,7 +425,62 @@ def asset_files(context: RenderContext) -> dict[str, bytes]:
     colours = brand_colours(branding.primary_color, branding.accent_color)
     files[f"{ASSET_DIR}/brand.css"] = context.env.get_template("site/brand.css").render(
         colours=colours).encode("utf-8")
+    drawn = icons.draw_icons(branding.clinic_name, logo, theme / "fonts", colours["primary"], colours["on_primary"])
+    for name, data in drawn.items():
+        files[f"{ASSET_DIR}/{name}"] = data
+    files["manifest.webmanifest"] = context.env.get_template("site/manifest.webmanifest").render(
+        guide=context.library.guide, colours=colours, icons=_manifest_icons(drawn)).encode("utf-8")
     return files
+
+
+def _manifest_icons(drawn: dict[str, bytes]) -> list[dict[str, str]]:
+    """Return the manifest's entries for the drawn icons (PNGs also serve as maskable icons)."""
+    entries = []
+    for name in sorted(drawn):
+        if name.endswith(".svg"):
+            entries.append({"src": f"{ASSET_DIR}/{name}", "sizes": "any", "type": "image/svg+xml", "purpose": "any"})
+        else:
+            size = name.removeprefix("icon-").removesuffix(".png")
+            entries.append({"src": f"{ASSET_DIR}/{name}", "sizes": f"{size}x{size}", "type": "image/png",
+                            "purpose": "any maskable"})
+    return entries
+
+
+def touch_icon(context: RenderContext) -> str:
+    """Return the site-relative path of the icon a phone shows for the guide on its home screen."""
+    logo = _logo_src(context.library)
+    return f"{ASSET_DIR}/icon.svg" if logo and logo.suffix.lower() == ".svg" else f"{ASSET_DIR}/icon-192.png"
+
+
+def write_service_worker(context: RenderContext, site_dir: Path) -> None:
+    """Write the service worker into the built site: this build's digest and the files to store.
+
+    The digest covers every file of the site, and what shapes the cards, whose PDFs the worker
+    stores once opened: the content, the theme, the card size and the engine itself.
+    """
+    built = sorted(path for path in site_dir.rglob("*")
+                   if path.is_file() and path.name != SERVICE_WORKER and not path.name.startswith("sitemap.xml"))
+    names = [path.relative_to(site_dir).as_posix() for path in built]
+    parts: list[bytes | str] = [__version__, context.card_size]
+    for name, path in zip(names, built, strict=True):
+        parts += [name, path.read_bytes()]
+    options = context.options
+    for folder in (options.content_dir, options.theme_dir, Path(__file__).parent):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    precache = [_precache_url(name) for name in names
+                if not name.endswith(".map") and not name.startswith(NOT_PRECACHED)]
+    text = context.env.get_template(f"site/{SERVICE_WORKER}").render(
+        digest=cache.digest(*parts)[:16], precache=precache, pass_through=list(PASS_THROUGH))
+    write_text(site_dir / SERVICE_WORKER, text)
+
+
+def _precache_url(name: str) -> str:
+    """Return the URL a file is asked for by, relative to the site's root: a page by its folder."""
+    if name == "index.html":
+        return "./"
+    return name.removesuffix("index.html") if name.endswith("/index.html") else name
 
 
 def _logo_src(library: Library) -> Path | None:
@@ -461,6 +524,7 @@ def mkdocs_config(context: RenderContext, docs_dir: Path, site_dir: Path, nav: l
                 "licence": guide.licence,
                 "version": guide.version,
                 "draft": DRAFT_MARK if context.options.draft else "",
+                "touch_icon": touch_icon(context),
             },
         },
     }

@@ -241,6 +241,34 @@ def test_every_page_template_is_rendered_and_in_the_nav(hostile_site: Path) -> N
     assert not (hostile_site / "manual").exists()  # the engine's manual is not part of the guide
 
 
+def service_worker(site: Path) -> tuple[str, list[str]]:
+    """Return the build digest and the files a built site's service worker stores on install."""
+    text = (site / "sw.js").read_text(encoding="utf-8")
+    digest = re.search(r'^var BUILD = "([0-9a-f]{16})";$', text, re.M)
+    precache = re.search(r"^var PRECACHE = (\[.*\]);$", text, re.M)
+    assert digest and precache
+    return digest[1], json.loads(precache[1])
+
+
+def test_service_worker_stores_the_whole_guide_under_the_build_digest(hostile_site: Path, plain_site: Path,
+                                                                      tmp_path: Path) -> None:
+    digest, precache = service_worker(plain_site)
+    for url in ("./", "stretches/pigeon/", "routines/lower-back-basics/", "about/", "embed/", "404.html",
+                "assets/sg/player.js", "assets/sg/timer-engine.js", "assets/sg/icon-192.png",
+                "assets/sg/fonts/atkinson-hyperlegible-latin-700-normal.woff2", "manifest.webmanifest",
+                "search/search_index.json"):
+        assert url in precache, url
+    assert any(url.startswith("assets/javascripts/bundle.") for url in precache)
+    for url in precache:
+        assert (plain_site / url / "index.html" if url.endswith("/") else plain_site / url).is_file(), url
+        assert not url.endswith((".map", ".pdf")) and "sitemap" not in url and url != "sw.js", url
+    # The digest names the build: another build of the same content gives the same worker, byte for
+    # byte; changed content gives a new digest, and so a new cache.
+    build_site(plain_site.parent / "content", tmp_path / "site")
+    assert (tmp_path / "site" / "sw.js").read_bytes() == (plain_site / "sw.js").read_bytes()
+    assert service_worker(hostile_site)[0] != digest
+
+
 def make_library(tmp_path: Path, count: int) -> Path:
     """Copy the default content with `count` stretches, titled from A to Z, in place of the five."""
     content = tmp_path / "content"
@@ -402,6 +430,7 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(preview: tuple[st
     _wait_for(lambda: "Pigeon" in _fetch(page), 90, "the first build to be served")
     html = _fetch(page)
     assert '<script src="/__stretchguide__/reload.js" defer></script>' in html
+    assert "unregister()" in _fetch(base + "sw.js")  # the preview never serves stored pages
     first_id = _fetch(base + "__stretchguide__/build-id")
 
     stretch = content / "stretches" / "pigeon.yml"

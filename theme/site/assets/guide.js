@@ -1,8 +1,13 @@
-/* An enhancement of every stretch page: opened from a routine (?routine=ID&step=N), it gets
-   Previous and Next in that routine's order, in the footer too, instead of A to Z. Without this
-   script the page's "In a routine" list offers the same links. */
+/* Two enhancements of every page of the guide, both optional:
+   - A stretch page opened from a routine (?routine=ID&step=N) gets Previous and Next in that
+     routine's order, in the footer too, instead of A to Z. Without this script the page's
+     "In a routine" list offers the same links.
+   - The service worker (sw.js, at the site's root) is registered, so the guide works offline
+     after the first visit. */
 (function () {
   "use strict";
+
+  var script = document.currentScript;
 
   function routineOrder() {
     var params = new URLSearchParams(window.location.search);
@@ -35,5 +40,13 @@
     });
   }
 
+  function registerWorker() {
+    if (!("serviceWorker" in navigator) || !script || !/^https?:$/.test(window.location.protocol)) return;
+    var root = new URL("../../", script.src);  // this script is assets/sg/guide.js
+    navigator.serviceWorker.register(new URL("sw.js", root).href, { scope: root.pathname })
+      .catch(function () { /* no worker (private mode, file://): the guide works online as before */ });
+  }
+
   routineOrder();
+  registerWorker();
 })();
