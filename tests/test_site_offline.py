@@ -45,7 +45,8 @@ def controlled(page: Any) -> str:
 
 
 def fetch_status(page: Any, url: str) -> str:
-    return page.evaluate("""url => fetch(url).then(
+    """Fetch from the page, past the browser's HTTP cache: only the network or the worker can answer."""
+    return page.evaluate("""url => fetch(url, {cache: 'no-store'}).then(
         r => r.arrayBuffer().then(b => r.status + ' ' + new TextDecoder().decode(b.slice(0, 5))),
         e => 'failed')""", url)
 
@@ -69,7 +70,7 @@ def test_guide_works_offline_after_the_first_visit(built_site: Path, serve_dir: 
                         ("routines/lower-back-basics/", "Lower back basics"),
                         ("stretches/childs-pose/", "Child's pose")):  # never opened: stored on install
         response = page.goto(base + path)
-        assert response and response.ok, path
+        assert response and response.ok and response.from_service_worker, path
         assert page.locator("h1").inner_text() == title
     assert page.locator("figure.sg-figure svg").is_visible()
     assert page.evaluate("document.fonts.check('700 16px \"Atkinson Hyperlegible\"')")
@@ -108,7 +109,8 @@ def test_a_rebuild_replaces_the_cache_and_never_mixes_builds(tmp_path: Path, ser
         page.wait_for_timeout(200)
     assert len(names) == 1 and names[0] != first, names
     context.set_offline(True)
-    page.goto(f"{base}stretches/pigeon/")
+    response = page.goto(f"{base}stretches/pigeon/")
+    assert response and response.from_service_worker
     assert page.locator("h1").inner_text() == "Pigeon pose"
     page.goto(f"{base}routines/lower-back-basics/")
     assert "Pigeon pose" in page.locator("ol.sg-routine").inner_text()
