@@ -205,7 +205,6 @@
       dialog.classList.toggle("sg-player--paused", engine.started && !engine.running && !finished);
       toggle.textContent = engine.running ? words.pause : finished ? words.again
         : engine.started ? words.resume : words.start;
-      toggle.setAttribute("aria-pressed", engine.running ? "true" : "false");
       back.disabled = !engine.started || (engine.index === 0 && !finished && engine.elapsed < 1000);
       skip.disabled = !engine.started || finished;
     }

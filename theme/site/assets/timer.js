@@ -107,7 +107,6 @@
       if (p.min > 0) mark.style.left = (p.min / p.seconds * 100).toFixed(1) + "%";
       root.classList.toggle("sg-timer--minimum", engine.minimumReached());
       start.textContent = engine.running ? words.pause : engine.started && !finished ? words.resume : words.start;
-      start.setAttribute("aria-pressed", engine.running ? "true" : "false");
       skip.disabled = !engine.started || finished;
     }
 
