@@ -26,6 +26,8 @@ COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 #: Seconds allowed to get into and out of position between two routine items, unless the
 #: routine sets `rest_between_items`.
 TRANSITION_SECONDS = 15
+#: Seconds the timers give to change sides, or to start the next set, when a dose names no rest.
+SWITCH_SECONDS = 5
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]

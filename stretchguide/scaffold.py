@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from . import vocab
 from .loader import _unwrap
-from .models import ID_PATTERN, TRANSITION_SECONDS, Guide, Routine, Stretch
+from .models import ID_PATTERN, SWITCH_SECONDS, TRANSITION_SECONDS, Guide, Routine, Stretch
 from .problems import ContentError, Problem, display_path
 from .resources import DOCS_DIR, POSES_DIR, THEME_DIR
 from .templates import make_env
@@ -137,7 +137,8 @@ def content_format_doc() -> str:
     env = make_env(THEME_DIR)
     env.autoescape = False
     return env.get_template("manual/content-format.md").render(
-        sections=sections, vocabularies=vocabularies, transition=TRANSITION_SECONDS)
+        sections=sections, vocabularies=vocabularies, transition=TRANSITION_SECONDS,
+        switch=SWITCH_SECONDS)
 
 
 def write_manual() -> Path:

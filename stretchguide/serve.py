@@ -57,6 +57,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     state: BuildState
     reload_js: bytes
     reload_tag: bytes
+    service_worker: bytes
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: build messages matter more than request logs."""
@@ -73,6 +74,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             return self._send(self.state.build_id.encode(), "text/plain; charset=utf-8")
         if path == PREFIX + "reload.js":
             return self._send(self.reload_js, "text/javascript; charset=utf-8")
+        if path == "/sw.js":  # the guide's offline worker would show stored pages: this one removes itself
+            return self._send(self.service_worker, "text/javascript; charset=utf-8")
         local = self.translate_path(path)
         if os.path.isdir(local) and path.endswith("/"):
             local = os.path.join(local, "index.html")
@@ -241,6 +244,7 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
         "state": state,
         "reload_js": (serve_dir / "reload.js").read_bytes(),
         "reload_tag": (serve_dir / "reload.html").read_bytes(),
+        "service_worker": (serve_dir / "sw.js").read_bytes(),
     })
     server = http.server.ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(out_dir)))
     server.daemon_threads = True

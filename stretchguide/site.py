@@ -26,9 +26,18 @@ from typing import Any
 import markupsafe
 import yaml
 
-from . import __version__, cache, vocab
+from . import __version__, cache, icons, vocab
 from .colours import contrast, mix, readable
-from .models import Library, RenderContext, Routine, Stretch, iso_duration
+from .models import (
+    SWITCH_SECONDS,
+    TRANSITION_SECONDS,
+    Dose,
+    Library,
+    RenderContext,
+    Routine,
+    Stretch,
+    iso_duration,
+)
 from .output import write_text
 from .problems import ContentError, Problem
 from .templates import DRAFT_MARK
@@ -44,6 +53,13 @@ DARK_BG = "#1e2129"
 TEXT_CONTRAST = 4.8  # a little above AA, so adjusted brand colours keep a margin
 #: Most stretch pages listed in the nav; a larger library's are listed A to Z on the stretch index.
 NAV_LIST_LIMIT = 30
+#: The service worker, at the site's root so that its scope is the whole guide.
+SERVICE_WORKER = "sw.js"
+#: Folders the service worker leaves to the network: embeds and data are for other sites.
+PASS_THROUGH = ("embed/", "api/")
+#: Files of the site not stored for offline use when the worker is installed: the search's other
+#: languages (stored when first fetched), source maps and the sitemap, which only crawlers read.
+NOT_PRECACHED = ("assets/javascripts/lunr/", "sitemap.xml")
 
 
 def render_site(context: RenderContext, dest: Path) -> list[Problem]:
@@ -68,6 +84,7 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
             shutil.rmtree(site_dir, ignore_errors=True)
         started = time.perf_counter()
         ENGINES[options.engine](context, work / CONFIG_NAME, dirty)
+        write_service_worker(context, site_dir)
         log.info("site: %s built %d pages in %.2f s (%s; %d Markdown files changed)", options.engine,
                  sum(name.endswith(".md") for name in files), time.perf_counter() - started,
                  "only changed pages" if dirty else "clean", len(changed))
@@ -167,14 +184,15 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
     for stretch in stretches:
         render("site/stretch.md", f"stretches/{stretch.id}.md", context.url("stretch", stretch.id),
                stretch=stretch, meta=_page_meta(context, stretch.id),
-               jsonld=stretch_howto(context, stretch))
+               jsonld=stretch_howto(context, stretch), timer=timer_data(context, stretch),
+               places=routine_places(context, stretch))
     listed = len(stretches) <= NAV_LIST_LIMIT
     render("site/stretches.md", "stretches/index.md", "stretches/",
            letters=None if listed else _letters(stretches))
     for routine in routines:
         render("site/routine.md", f"routines/{routine.id}.md", context.url("routine", routine.id),
                routine=routine, meta=_page_meta(context, routine.id),
-               jsonld=routine_howto(context, routine))
+               jsonld=routine_howto(context, routine), player=player_data(context, routine))
     render("site/routines.md", "routines/index.md", "routines/")
     render("site/areas.md", "areas.md", "areas/", groups=_groups(stretches, vocab.TARGET_AREAS,
                                                                lambda s: s.target_areas))
@@ -349,6 +367,69 @@ def routine_howto(context: RenderContext, routine: Routine) -> dict[str, Any]:
     return data
 
 
+def dose_data(kind: str, dose: Dose) -> dict[str, Any]:
+    """Return what the timer engine needs of a dose (theme/site/assets/timer-engine.js)."""
+    return {"kind": kind, **dose.model_dump(mode="json", include={"hold", "reps", "sides", "sets", "rest", "tempo"})}
+
+
+def timer_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
+    """Return the data of a stretch page's timer."""
+    return {"lang": context.library.guide.language, "switch": SWITCH_SECONDS,
+            "dose": dose_data(stretch.kind, stretch.dose)}
+
+
+def routine_link(context: RenderContext, routine: Routine, number: int) -> str:
+    """Return the site-relative link to a routine's stretch `number` (from 1), in routine order."""
+    stretch_id = routine.items[number - 1].stretch
+    return f"{context.url('stretch', stretch_id)}?routine={routine.id}&step={number}"
+
+
+def player_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
+    """Return the routine player's data: every stretch in order with its dose, steps and cues.
+
+    Why the figure's markup: it is the same SVG the stretch page shows, drawn by the build.
+    """
+    library = context.library
+    page_url = context.url("routine", routine.id)
+    stretches = []
+    for number, step in enumerate(library.steps(routine), start=1):
+        stretch = step.stretch
+        art = context.figures.get(stretch.id)
+        stretches.append({
+            "id": stretch.id,
+            "title": stretch.title,
+            "url": relative_url(page_url, routine_link(context, routine, number)),
+            "dose": dose_data(stretch.kind, step.dose),
+            "dose_line": step.dose_line(),
+            "steps": stretch.steps,
+            "helper": stretch.helper_cues,
+            "note": step.note or "",
+            "figure": art.svg if art else "",
+        })
+    return {"lang": library.guide.language, "title": routine.title, "transition": TRANSITION_SECONDS,
+            "switch": SWITCH_SECONDS, "stretches": stretches}
+
+
+def routine_places(context: RenderContext, stretch: Stretch) -> list[dict[str, Any]]:
+    """Return where a stretch stands in each routine: the routine, its number there, its neighbours."""
+    places = []
+    for routine in sorted(context.library.routines.values(), key=lambda r: (r.title.casefold(), r.id)):
+        items = routine.items
+        for number, item in enumerate(items, start=1):
+            if item.stretch != stretch.id:
+                continue
+
+            def neighbour(other: int, routine: Routine = routine) -> dict[str, str] | None:
+                if not 1 <= other <= len(routine.items):
+                    return None
+                title = context.library.stretches[routine.items[other - 1].stretch].title
+                return {"title": title, "url": routine_link(context, routine, other)}
+
+            places.append({"routine": routine, "number": number, "total": len(items),
+                           "previous": neighbour(number - 1), "next": neighbour(number + 1)})
+    return places
+
+
 def asset_files(context: RenderContext) -> dict[str, bytes]:
     """Return the site's stylesheets, scripts, fonts and logo, and the brand stylesheet."""
     theme = context.options.theme_dir
@@ -360,10 +441,64 @@ def asset_files(context: RenderContext) -> dict[str, bytes]:
     logo = _logo_src(context.library)
     if logo:
         files[f"{ASSET_DIR}/logo{logo.suffix.lower()}"] = logo.read_bytes()
+    branding = context.library.guide.branding
+    colours = brand_colours(branding.primary_color, branding.accent_color)
     files[f"{ASSET_DIR}/brand.css"] = context.env.get_template("site/brand.css").render(
-        colours=brand_colours(context.library.guide.branding.primary_color,
-                              context.library.guide.branding.accent_color)).encode("utf-8")
+        colours=colours).encode("utf-8")
+    drawn = icons.draw_icons(branding.clinic_name, logo, theme / "fonts", colours["primary"], colours["on_primary"])
+    for name, data in drawn.items():
+        files[f"{ASSET_DIR}/{name}"] = data
+    files["manifest.webmanifest"] = context.env.get_template("site/manifest.webmanifest").render(
+        guide=context.library.guide, colours=colours, icons=_manifest_icons(drawn)).encode("utf-8")
     return files
+
+
+def _manifest_icons(drawn: dict[str, bytes]) -> list[dict[str, str]]:
+    """Return the manifest's entries for the drawn icons (PNGs also serve as maskable icons)."""
+    entries = []
+    for name in sorted(drawn):
+        if name.endswith(".svg"):
+            entries.append({"src": f"{ASSET_DIR}/{name}", "sizes": "any", "type": "image/svg+xml", "purpose": "any"})
+        else:
+            size = name.removeprefix("icon-").removesuffix(".png")
+            entries.append({"src": f"{ASSET_DIR}/{name}", "sizes": f"{size}x{size}", "type": "image/png",
+                            "purpose": "any maskable"})
+    return entries
+
+
+#: The icon a phone shows for the guide on its home screen: always a PNG, as phones ask.
+TOUCH_ICON = f"{ASSET_DIR}/icon-192.png"
+
+
+def write_service_worker(context: RenderContext, site_dir: Path) -> None:
+    """Write the service worker into the built site: this build's digest and the files to store.
+
+    The digest covers every file of the site, and what shapes the cards, whose PDFs the worker
+    stores once opened: the content, the theme, the card size and the engine itself.
+    """
+    built = sorted(path for path in site_dir.rglob("*")
+                   if path.is_file() and path.name != SERVICE_WORKER and not path.name.startswith("sitemap.xml"))
+    names = [path.relative_to(site_dir).as_posix() for path in built]
+    parts: list[bytes | str] = [__version__, context.card_size]
+    for name, path in zip(names, built, strict=True):
+        parts += [name, path.read_bytes()]
+    options = context.options
+    for folder in (options.content_dir, options.theme_dir, Path(__file__).parent):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    precache = [_precache_url(name) for name in names
+                if not name.endswith(".map") and not name.startswith(NOT_PRECACHED)]
+    text = context.env.get_template(f"site/{SERVICE_WORKER}").render(
+        digest=cache.digest(*parts)[:16], precache=precache, pass_through=list(PASS_THROUGH))
+    write_text(site_dir / SERVICE_WORKER, text)
+
+
+def _precache_url(name: str) -> str:
+    """Return the URL a file is asked for by, relative to the site's root: a page by its folder."""
+    if name == "index.html":
+        return "./"
+    return name.removesuffix("index.html") if name.endswith("/index.html") else name
 
 
 def _logo_src(library: Library) -> Path | None:
@@ -410,6 +545,7 @@ def site_config(context: RenderContext, nav: list[Any]) -> dict[str, Any]:
                 "licence": guide.licence,
                 "version": guide.version,
                 "draft": DRAFT_MARK if context.options.draft else "",
+                "touch_icon": TOUCH_ICON,
             },
         },
     }

@@ -70,6 +70,7 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(preview: tuple[st
     wait_for(lambda: "Pigeon" in fetch(page), 90, "the first build to be served")
     html = fetch(page)
     assert RELOAD_TAG.decode() in html
+    assert "unregister()" in fetch(base + "sw.js")  # the preview never serves stored pages
     first_id = fetch(base + "__stretchguide__/build-id")
 
     stretch = content / "stretches" / "pigeon.yml"

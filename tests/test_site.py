@@ -11,7 +11,7 @@ import pytest
 
 from stretchguide import figures
 from stretchguide.colours import contrast
-from stretchguide.models import BuildOptions, RenderContext
+from stretchguide.models import SWITCH_SECONDS, TRANSITION_SECONDS, BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
 from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site
@@ -119,14 +119,59 @@ def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Pat
     html = (hostile_site / "stretches" / "kneeling-hip-flexor" / "index.html").read_text(encoding="utf-8")
     assert '<p class="sg-dose"><strong class="sg-dose__label">Dose:</strong>' in html
     assert "each side" in html
-    assert re.search(r'<div class="sg-timer" data-timer data-hold-min="\d+" data-hold-max="\d+" '
-                     r'data-sides="each" data-sets="\d+"></div>', html)
     assert 'class="sg-safety sg-safety--stop"' in html and "<svg" in html
     assert 'href="../../cards/kneeling-hip-flexor.pdf"' in html
     assert 'href="../../embed/?stretch=kneeling-hip-flexor"' in html
-    assert 'src="../../assets/sg/timer.js"' in html
-    reps = (hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
-    assert "data-timer" not in reps  # repetitions are counted, not timed
+    for script in ("timer-engine.js", "cues.js", "timer.js", "player.js", "guide.js"):
+        assert f'src="../../assets/sg/{script}"' in html
+    # The timer's box sits under the steps; its dose comes from the build, as JSON.
+    steps, timer, helper = (html.index(marker) for marker in
+                            ('<h2 id="steps">', '<div class="sg-timer" data-timer="sg-timer-data"></div>',
+                             '<h2 id="for-the-helper">'))
+    assert steps < timer < helper
+    data = timer_json(html)
+    assert data["dose"] == {"kind": "hold", "hold": {"min": 15, "max": 30}, "reps": None, "sides": "each",
+                            "sets": 1, "rest": None, "tempo": 6}
+    assert data["lang"] == "en" and data["switch"] == SWITCH_SECONDS and data["words"]["switch"] == "Switch sides"
+    reps = timer_json((hostile_site / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8"))
+    assert reps["dose"]["kind"] == "reps" and reps["dose"]["reps"] == {"min": 10, "max": 15}  # a paced counter
+
+
+def timer_json(html: str) -> dict:
+    """Return the data of a stretch page's timer."""
+    (data,) = re.findall(r'<script type="application/json" id="sg-timer-data">(.*?)</script>', html, re.S)
+    return json.loads(data)
+
+
+def test_routine_page_gives_the_player_its_routine_in_order(hostile_site: Path) -> None:
+    html = (hostile_site / "routines" / "lower-back-basics" / "index.html").read_text(encoding="utf-8")
+    assert '<div class="sg-player-start" data-player="sg-player-data"></div>' in html
+    (raw,) = re.findall(r'<script type="application/json" id="sg-player-data">(.*?)</script>', html, re.S)
+    assert "<" not in raw  # the hostile title and step are escaped inside the script element
+    data = json.loads(raw)
+    assert [s["id"] for s in data["stretches"]] == ["cat-cow", "kneeling-hip-flexor", "pigeon",
+                                                   "seated-forward-bend", "childs-pose"]
+    assert data["transition"] == TRANSITION_SECONDS and data["switch"] == SWITCH_SECONDS
+    pose = data["stretches"][4]
+    assert pose["title"] == HOSTILE_TITLE and HOSTILE_STEP in pose["steps"]
+    assert pose["url"] == "../../stretches/childs-pose/?routine=lower-back-basics&step=5"
+    assert pose["figure"].startswith("<svg") and pose["helper"] and pose["note"].startswith("Finish here")
+    assert data["stretches"][0]["dose"]["kind"] == "reps" and data["words"]["start_routine"] == "Start the routine"
+    # Its list links each stretch in the routine's order, so Previous and Next can follow it.
+    links = re.findall(r'class="sg-routine__title" href="([^"]+)"', html)
+    assert links[1] == "../../stretches/kneeling-hip-flexor/?routine=lower-back-basics&step=2"
+
+
+def test_stretch_page_says_where_it_stands_in_each_routine(hostile_site: Path) -> None:
+    html = (hostile_site / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    (place,) = re.findall(r'<ul class="sg-in-routine".*?</ul>', html, re.S)
+    assert 'data-routine="lower-back-basics" data-step="3"' in place
+    assert "stretch 3 of 5." in place
+    assert ('rel="prev" href="../../stretches/kneeling-hip-flexor/?routine=lower-back-basics&amp;step=2">'
+            "Previous: Kneeling hip flexor stretch</a>") in place
+    assert 'rel="next" href="../../stretches/seated-forward-bend/?routine=lower-back-basics&amp;step=4">' in place
+    last = (hostile_site / "stretches" / "childs-pose" / "index.html").read_text(encoding="utf-8")
+    assert '<a class="sg-in-routine__next" href="../../routines/lower-back-basics/">Last stretch' in last
 
 
 def test_pigeon_page_and_routine_link_to_its_gentler_alternative(hostile_site: Path) -> None:
@@ -244,6 +289,34 @@ def test_every_page_template_is_rendered_and_in_the_nav(hostile_site: Path) -> N
         assert f'href="{template.stem}/"' in home, template.name
     assert 'href="about/"' in home  # hand-written docs/about.md
     assert not (hostile_site / "manual").exists()  # the engine's manual is not part of the guide
+
+
+def service_worker(site: Path) -> tuple[str, list[str]]:
+    """Return the build digest and the files a built site's service worker stores on install."""
+    text = (site / "sw.js").read_text(encoding="utf-8")
+    digest = re.search(r'^var BUILD = "([0-9a-f]{16})";$', text, re.M)
+    precache = re.search(r"^var PRECACHE = (\[.*\]);$", text, re.M)
+    assert digest and precache
+    return digest[1], json.loads(precache[1])
+
+
+def test_service_worker_stores_the_whole_guide_under_the_build_digest(hostile_site: Path, plain_site: Path,
+                                                                      tmp_path: Path) -> None:
+    digest, precache = service_worker(plain_site)
+    for url in ("./", "stretches/pigeon/", "routines/lower-back-basics/", "about/", "embed/", "404.html",
+                "assets/sg/player.js", "assets/sg/timer-engine.js", "assets/sg/icon-192.png",
+                "assets/sg/fonts/atkinson-hyperlegible-latin-700-normal.woff2", "manifest.webmanifest",
+                "search/search_index.json"):
+        assert url in precache, url
+    assert any(url.startswith("assets/javascripts/bundle.") for url in precache)
+    for url in precache:
+        assert (plain_site / url / "index.html" if url.endswith("/") else plain_site / url).is_file(), url
+        assert not url.endswith((".map", ".pdf")) and "sitemap" not in url and url != "sw.js", url
+    # The digest names the build: another build of the same content gives the same worker, byte for
+    # byte; changed content gives a new digest, and so a new cache.
+    build_site(plain_site.parent / "content", tmp_path / "site")
+    assert (tmp_path / "site" / "sw.js").read_bytes() == (plain_site / "sw.js").read_bytes()
+    assert service_worker(hostile_site)[0] != digest
 
 
 def make_library(tmp_path: Path, count: int) -> Path:

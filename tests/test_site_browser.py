@@ -1,4 +1,7 @@
-"""The hosted guide in a real browser: pages, phone layout, search, timer, print, privacy, axe."""
+"""The hosted guide in a real browser: pages, phone layout, search, print, privacy, axe.
+
+The timer and the routine player have their own tests (test_site_player.py).
+"""
 
 from __future__ import annotations
 
@@ -121,36 +124,6 @@ def test_search_finds_childs_pose(open_page: Callable[..., Any], base_url: str, 
     hit.click()
     page.wait_for_url(f"{base_url}stretches/childs-pose/**")
     assert page.locator("h1").inner_text() == "Child's pose"
-
-
-def test_timer_counts_down_switches_sides_and_announces(open_page: Callable[..., Any], base_url: str,
-                                                         library: Library) -> None:
-    stretch = library.stretches["kneeling-hip-flexor"]
-    assert stretch.dose.sides == "each" and stretch.dose.hold
-    hold = stretch.dose.hold.max
-    page = open_page("phone")
-    page.clock.install()
-    page.goto(f"{base_url}stretches/{stretch.id}/")
-    timer = page.locator("[data-timer]")
-    time_shown = timer.locator(".sg-timer__time")
-    status = timer.locator("[aria-live=polite]")
-    assert time_shown.inner_text() == f"0:{hold:02d}"
-    start = timer.get_by_role("button", name="Start")
-    start.focus()
-    page.keyboard.press("Enter")  # keyboard operable
-    page.clock.run_for(5_000)
-    assert time_shown.inner_text() == f"0:{hold - 5:02d}"
-    assert "Left side" in timer.locator(".sg-timer__phase").inner_text()
-    page.clock.run_for((hold - 5) * 1000 + 500)
-    assert status.inner_text().startswith("Switch sides")
-    assert "Right side" in timer.locator(".sg-timer__phase").inner_text()
-    assert time_shown.inner_text() == f"0:{hold:02d}"
-    for _ in range(stretch.dose.sets * 2 - 1):  # the remaining bouts, started with Space this time
-        timer.locator(".sg-timer__start").focus()
-        page.keyboard.press("Space")
-        page.clock.run_for(hold * 1000 + 500)
-    assert status.inner_text() == "Done"
-    assert time_shown.inner_text() == "0:00"
 
 
 def test_page_reads_fine_without_javascript(browser: Any, base_url: str) -> None:

@@ -1,10 +1,13 @@
-/* Hold timer: turns each empty <div data-timer> into a countdown with Start, Pause and Reset.
-   The page reads fine without it; the dose line above says the same in words.
-   Why Date.now() and not counting ticks: background tabs throttle timers, the clock does not. */
+/* The timer of a stretch page: fills each empty <div data-timer="ID">, whose dose is in the JSON
+   element ID. A hold counts down each side and set, counts the rests between them and marks the
+   minimum hold; repetitions get a paced counter at the dose's tempo. It runs on from one bout to
+   the next by itself, on the engine the routine player uses (timer-engine.js), with its cues
+   (cues.js). The page reads fine without it; the dose line says the same in words. */
 (function () {
   "use strict";
 
-  var TICK_MS = 200;
+  var T = window.SGTimer;
+  var C = window.SGCues;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -13,157 +16,127 @@
     return node;
   }
 
-  function clock(ms) {
-    var total = Math.max(0, Math.ceil(ms / 1000));
-    var minutes = Math.floor(total / 60);
-    var seconds = total % 60;
-    return minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+  function button(className, text) {
+    var node = el("button", className, text);
+    node.type = "button";
+    return node;
   }
 
-  /* The bouts to time, in order: each set, and in each set each side. */
-  function plan(sides, sets) {
-    var bouts = [];
-    for (var set = 1; set <= sets; set++) {
-      if (sides === "each") {
-        bouts.push({ side: "Left side", set: set });
-        bouts.push({ side: "Right side", set: set });
-      } else {
-        bouts.push({ side: "", set: set });
-      }
-    }
-    return bouts;
-  }
+  function upgrade(root, data) {
+    var words = data.words;
+    var dose = data.dose;
+    var phases = T.dosePhases(dose, words, data["switch"]);
+    var reps = dose.kind === "reps";
 
-  function upgrade(root) {
-    var holdMin = parseInt(root.getAttribute("data-hold-min"), 10);
-    var holdMax = parseInt(root.getAttribute("data-hold-max"), 10) || holdMin;
-    var sets = parseInt(root.getAttribute("data-sets"), 10) || 1;
-    var bouts = plan(root.getAttribute("data-sides"), sets);
-    var holdMs = holdMax * 1000;
-
-    var state = { bout: 0, left: holdMs, running: false, last: 0, timer: null, done: false };
-
-    var heading = el("p", "sg-timer__heading", "Hold timer");
-    var phase = el("p", "sg-timer__phase");
+    var heading = el("p", "sg-timer__heading", reps ? words.counter : words.timer);
+    var phaseLine = el("p", "sg-timer__phase");
     var time = el("p", "sg-timer__time");
     time.setAttribute("role", "timer");
     time.setAttribute("aria-live", "off");
+    var meter = el("div", "sg-meter");
+    meter.setAttribute("aria-hidden", "true");
+    var bar = el("span", "sg-meter__fill");
+    var mark = el("span", "sg-meter__min");
+    meter.appendChild(bar);
+    meter.appendChild(mark);
     var status = el("p", "sg-timer__status");
-    status.setAttribute("role", "status");
-    status.setAttribute("aria-live", "polite");
+    var live = el("p", "sg-visually-hidden sg-timer__live");
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
     var buttons = el("div", "sg-timer__buttons");
-    var start = el("button", "sg-timer__start", "Start");
-    start.type = "button";
-    var reset = el("button", "sg-timer__reset", "Reset");
-    reset.type = "button";
-    buttons.appendChild(start);
-    buttons.appendChild(reset);
-    var note = el("p", "sg-timer__note",
-      holdMin !== holdMax ? "Counts down " + holdMax + " s; stopping after " + holdMin + " s is fine too." : "");
-    root.appendChild(heading);
-    root.appendChild(phase);
-    root.appendChild(time);
-    root.appendChild(status);
-    root.appendChild(buttons);
-    if (note.textContent) root.appendChild(note);
+    var start = button("sg-timer__start", words.start);
+    var skip = button("sg-timer__skip", words.skip);
+    var reset = button("sg-timer__reset", words.reset);
+    var mute = C.muteButton("sg-timer__mute", words.mute);
+    [start, skip, reset, mute].forEach(function (b) { buttons.appendChild(b); });
+    var minimum = reps
+      ? (dose.reps.min < dose.reps.max ? T.fill(words.minimum_reps, { n: dose.reps.min }) : "")
+      : (dose.hold.min < dose.hold.max ? T.fill(words.minimum_hold, { n: dose.hold.min }) : "");
+    var note = el("p", "sg-timer__note", reps ? T.fill(words.every, { n: dose.tempo }) +
+                  (minimum ? " · " + minimum : "") : minimum);
+    [heading, phaseLine, time, meter, status, buttons, note, live].forEach(function (n) {
+      if (n !== note || n.textContent) root.appendChild(n);
+    });
     root.setAttribute("role", "group");
-    root.setAttribute("aria-label", "Hold timer");
+    root.setAttribute("aria-label", heading.textContent);
 
-    function describe(bout) {
-      var parts = [];
-      if (bout.side) parts.push(bout.side);
-      if (sets > 1) parts.push("set " + bout.set + " of " + sets);
+    function describe(p) {
+      var parts = [p.label];
+      if (p.side) parts.push(words[p.side]);
+      if (p.sets > 1) parts.push(T.fill(words.set, { n: p.set, sets: p.sets }));
       return parts.join(" · ");
     }
 
-    function announce(text) {
-      status.textContent = text;
-    }
+    var engine = new T.Engine(phases, {
+      phase: function (p, index, how) {
+        root.setAttribute("data-phase", p.type);
+        C.cue(p.type, p.say, live, data.lang, how !== "start");
+      },
+      rep: function (n) {
+        C.cue("rep", String(n), live, data.lang, false);
+      },
+      minimum: function () {
+        C.cue("minimum", "", live, data.lang, false);
+      },
+      run: function (running) {
+        C.keepAwake(running);
+      },
+      done: function () {
+        root.setAttribute("data-phase", "done");
+        C.cue("done", words.done, live, data.lang, true);
+      },
+      tick: render
+    });
 
     function render() {
-      var bout = bouts[state.bout];
-      phase.textContent = state.done ? "Finished" : describe(bout);
-      time.textContent = clock(state.left);
-      start.textContent = state.running ? "Pause" : state.left < holdMs && !state.done ? "Resume" : "Start";
-      start.setAttribute("aria-pressed", state.running ? "true" : "false");
-    }
-
-    function stop() {
-      state.running = false;
-      if (state.timer !== null) window.clearInterval(state.timer);
-      state.timer = null;
-    }
-
-    function finishBout() {
-      stop();
-      var finished = bouts[state.bout];
-      if (state.bout + 1 >= bouts.length) {
-        state.left = 0;
-        state.done = true;
-        announce("Done");
-        render();
-        return;
-      }
-      state.bout += 1;
-      state.left = holdMs;
-      var next = bouts[state.bout];
-      // Pause between bouts: the helper presses Start once the partner is in position.
-      if (next.set !== finished.set) {
-        announce("Rest, then start set " + next.set + " of " + sets);
+      var p = engine.current();
+      var finished = engine.finished;
+      var paused = engine.started && !engine.running && !finished;
+      status.textContent = paused ? words.paused : engine.minimumReached() ? words.minimum_reached : "";
+      phaseLine.textContent = finished ? words.done : describe(p);
+      if (p.type === "reps" && engine.started && !finished) {
+        time.textContent = T.fill(words.rep_of, { n: engine.rep(), total: p.reps });
+      } else if (p.type === "reps" && !engine.started) {
+        time.textContent = T.fill(words.rep_of, { n: 0, total: p.reps });
       } else {
-        announce("Switch sides: " + next.side.toLowerCase() + " next. Press Start when ready.");
+        time.textContent = T.clock(finished ? 0 : engine.left());
       }
-      render();
-    }
-
-    function tick() {
-      var now = Date.now();
-      state.left -= now - state.last;
-      state.last = now;
-      if (state.left <= 0) {
-        finishBout();
-      } else {
-        render();
-      }
+      var share = finished ? 1 : 1 - engine.left() / (p.seconds * 1000);
+      bar.style.width = (engine.started ? share * 100 : 0).toFixed(1) + "%";
+      mark.hidden = !(p.min > 0) || finished;
+      if (p.min > 0) mark.style.left = (p.min / p.seconds * 100).toFixed(1) + "%";
+      root.classList.toggle("sg-timer--minimum", engine.minimumReached());
+      start.textContent = engine.running ? words.pause : engine.started && !finished ? words.resume : words.start;
+      skip.disabled = !engine.started || finished;
     }
 
     start.addEventListener("click", function () {
-      if (state.running) {
-        stop();
-        announce("Paused");
+      C.unlock();
+      if (engine.running) {
+        engine.pause();
+        C.cue("", words.paused, live, data.lang, true);
       } else {
-        if (state.done) {
-          state.bout = 0;
-          state.left = holdMs;
-          state.done = false;
-        }
-        state.running = true;
-        state.last = Date.now();
-        state.timer = window.setInterval(tick, TICK_MS);
-        announce(describe(bouts[state.bout]) ? "Started: " + describe(bouts[state.bout]) : "Started");
+        engine.start();
       }
-      render();
     });
-
+    skip.addEventListener("click", function () { engine.skip(); });
     reset.addEventListener("click", function () {
-      stop();
-      state.bout = 0;
-      state.left = holdMs;
-      state.done = false;
-      announce("Reset");
+      engine.reset();
+      C.keepAwake(false);
+      root.removeAttribute("data-phase");
       render();
     });
-
     render();
   }
 
   function init() {
     var roots = document.querySelectorAll("[data-timer]");
     for (var i = 0; i < roots.length; i++) {
-      if (!roots[i].hasAttribute("data-timer-ready")) {
-        roots[i].setAttribute("data-timer-ready", "");
-        upgrade(roots[i]);
-      }
+      var root = roots[i];
+      var source = document.getElementById(root.getAttribute("data-timer"));
+      if (root.hasAttribute("data-timer-ready") || !source || !T || !C) continue;
+      root.setAttribute("data-timer-ready", "");
+      upgrade(root, JSON.parse(source.textContent));
     }
   }
 
