@@ -457,7 +457,7 @@ class CardRenderer:
 
     def overlay_job(self, sheets: Sequence[impose.SheetMarks], width: float, height: float,
                     name: str) -> Job:
-        """Return the job of the marks and labels of imposed sheets: one page per sheet."""
+        """Return the job of the marks and labels of imposed sheets: one page per different sheet side."""
         page = PageBox(width, height, 0.0, 0.0, 0.0, "sheet")
         return self.job(self.html("sheet.html", **self.page_values(page), sheets=sheets,
                                   line=impose.MARK_LINE_MM), name)
@@ -677,10 +677,11 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tu
     for sheet, (width, height) in SHEETS.items():
         duplex = impose.plan_grid(width, height, page.width, page.height)
         fold = impose.plan_grid(width, height, 2 * page.width, page.height)
-        jobs["marks", sheet] = (renderer.overlay_job(impose.duplex_marks(duplex, cards, sheet_label(sheet)),
-                                                     width, height, f"sheets-{sheet}-marks"), renderer.guide_path())
-        jobs["fold-marks", sheet] = (renderer.overlay_job(impose.fold_marks(fold, cards), width, height,
-                                                          f"sheets-{sheet}-fold-marks"), renderer.guide_path())
+        jobs["marks", sheet] = (renderer.overlay_job(impose.distinct(impose.duplex_marks(
+            duplex, cards, sheet_label(sheet)))[0], width, height, f"sheets-{sheet}-marks"), renderer.guide_path())
+        jobs["fold-marks", sheet] = (renderer.overlay_job(impose.distinct(impose.fold_marks(fold, cards))[0],
+                                                          width, height, f"sheets-{sheet}-fold-marks"),
+                                     renderer.guide_path())
         jobs["calibration", sheet] = (renderer.calibration_job(sheet), renderer.guide_path())
     return jobs
 
@@ -737,27 +738,28 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
 
     # The decks join the cards' own tagged PDFs; one PDF per stretch is its card as rendered.
-    # Each card's share of the decks and sheets is cached, so an edit rewrites only its own.
     titles = [guide.title, *(stretch.title for stretch in library.stretches.values())]
-    store = cache.Store(context.options.cache_dir, "joins")
-    card_parts = impose.read_parts([rendered["card", card_id].pdf for card_id in card_ids], store, forms=True)
-    save("deck", "", impose.join_tagged(card_parts, titles, f"{guide.title}/stretch-cards"))
-    save("deck-large-print", "", impose.merge_pdfs([rendered["large", card_id].pdf for card_id in card_ids],
-                                                   titles, f"{guide.title}/stretch-cards-large-print", store))
+    deck = impose.join_tagged([rendered["card", card_id].pdf for card_id in card_ids], titles)
+    save("deck", "", deck)
+    save("deck-large-print", "", impose.join_tagged([rendered["large", card_id].pdf for card_id in card_ids],
+                                                    titles))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
-    # Imposed sheets, from the cards' pages: front of card k is page 2k, its back 2k + 1.
+    # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.
     pairs = [(2 * k, 2 * k + 1) for k in range(len(card_ids))]
     offset = (guide.print.back_offset_mm.x, guide.print.back_offset_mm.y)
-    for sheet, (width, height) in SHEETS.items():
-        duplex = impose.plan_grid(width, height, page.width, page.height)
-        fold = impose.plan_grid(width, height, 2 * page.width, page.height)
-        save("sheets", sheet, impose.impose_duplex(
-            card_parts, pairs, duplex, offset, rendered["marks", sheet].pdf, f"sheets-{sheet}",
-            sheet_meta(context, sheet)))
-        save("sheets-fold", sheet, impose.impose_fold(
-            card_parts, pairs, fold, rendered["fold-marks", sheet].pdf, f"sheets-{sheet}-fold",
-            sheet_meta(context, sheet)))
+    with impose.Deck(deck) as forms:
+        for sheet, (width, height) in SHEETS.items():
+            duplex = impose.plan_grid(width, height, page.width, page.height)
+            fold = impose.plan_grid(width, height, 2 * page.width, page.height)
+            save("sheets", sheet, impose.impose_duplex(
+                forms, pairs, duplex, offset, rendered["marks", sheet].pdf,
+                impose.distinct(impose.duplex_marks(duplex, len(card_ids), sheet_label(sheet)))[1],
+                sheet_meta(context, sheet)))
+            save("sheets-fold", sheet, impose.impose_fold(
+                forms, pairs, fold, rendered["fold-marks", sheet].pdf,
+                impose.distinct(impose.fold_marks(fold, len(card_ids)))[1], sheet_meta(context, sheet)))
+    for sheet in SHEETS:
         save("calibration", sheet, rendered["calibration", sheet].pdf)
 
     for (kind, item_id), output in rendered.items():
@@ -774,7 +776,5 @@ def sheet_label(sheet: str) -> str:
 def sheet_meta(context: RenderContext, sheet: str) -> impose.Meta:
     """Return the document metadata of imposed sheets."""
     guide = context.library.guide
-    stamp = build_stamp()
-    date = "D:" + stamp.replace("-", "").replace(":", "").replace("T", "")
     return impose.Meta(title=f"{guide.title}: cards on {sheet_label(sheet)} sheets",
-                       author=guide.branding.clinic_name, language=guide.language, date=date)
+                       author=guide.branding.clinic_name, language=guide.language, date=build_stamp())
