@@ -263,10 +263,10 @@ def open_pdf(data: bytes) -> pikepdf.Pdf:
     return pikepdf.open(io.BytesIO(data))
 
 
-def save_pdf(pdf: pikepdf.Pdf) -> bytes:
-    """Write a PDF with object streams and an identifier derived from its content."""
+def save_pdf(pdf: pikepdf.Pdf, version: str = "") -> bytes:
+    """Write a PDF of at least `version` with object streams and an identifier derived from its content."""
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    pdf.save(out, min_version=version, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 
@@ -347,10 +347,12 @@ def join_tagged(parts: Sequence[bytes], titles: Sequence[str]) -> bytes:
     with contextlib.ExitStack() as stack:
         pdf = stack.enter_context(pikepdf.new())
         tags = TagTree(pdf)
-        starts = []
+        starts: list[int] = []
+        version = ""
         for index, data in enumerate(parts):
             # Each part stays open until the joined document is written: its streams are read then.
             part = stack.enter_context(open_pdf(data))
+            version = max(version, part.pdf_version)
             if index == 0:
                 pdf.docinfo = cast(Dictionary, _copy(pdf, part, part.docinfo))
                 for key in (Name.MarkInfo, Name.ViewerPreferences, Name.Metadata):
@@ -364,7 +366,7 @@ def join_tagged(parts: Sequence[bytes], titles: Sequence[str]) -> bytes:
         pdf.Root.StructTreeRoot = tags.root()
         with pdf.open_outline() as outline:
             outline.root.extend(OutlineItem(title, start) for title, start in zip(titles, starts, strict=True))
-        return save_pdf(pdf)
+        return save_pdf(pdf, version)
 
 
 # ---- Imposing card pages on sheets -----------------------------------------------------
@@ -451,7 +453,7 @@ def write_sheets(deck: Deck | bytes, sheets: Sequence[tuple[int, Placements]], o
             page.Resources = Dictionary(XObject=xobjects)
             page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
         describe(pdf, meta)
-        return save_pdf(pdf)
+        return save_pdf(pdf, cards.pdf.pdf_version)
 
 
 def describe(pdf: pikepdf.Pdf, meta: Meta) -> None:

@@ -251,9 +251,9 @@ def test_joined_cards_keep_their_tags_language_metadata_and_a_bookmark_each() ->
     parts = [tagged_card(title) for title in titles]
     data = impose.join_tagged(parts, titles)
     assert data == impose.join_tagged(parts, titles)
-    with pikepdf.open(io.BytesIO(data)) as deck:
+    with pikepdf.open(io.BytesIO(data)) as deck, pikepdf.open(io.BytesIO(parts[0])) as first:
         assert deck.check_pdf_syntax() == []
-        assert len(deck.pages) == 6
+        assert len(deck.pages) == 6 and deck.pdf_version == first.pdf_version == "1.7"
         assert deck.Root.Lang == "en" and deck.Root.MarkInfo.Marked
         assert deck.docinfo.Title == "Cover" and deck.open_metadata()["dc:title"] == "Cover"
         with deck.open_outline() as outline:
