@@ -75,10 +75,10 @@ CARD_PAGES: dict[str, PageBox] = {
 }
 #: Card sizes with more room than each size, suggested when a card does not fit.
 BIGGER_CARDS: dict[str, str] = {"A7": "3x5in, A6 or 4x6in", "3x5in": "A6 or 4x6in", "A6": "4x6in"}
-#: The large-print deck: body text at 14pt on a page that prints at full size on A4 and on US
-#: Letter paper (210 x 279.4 mm, the two papers' overlap); each face must fit on one page.
-LARGE_PRINT = PageBox(210.0, 279.4, 12.0, 70.0, 30.0, "large-print")
-LARGE_PRINT_NAME = "large-print"
+#: The large-print deck: the cards enlarged to a page that prints at full size on A4 and on US
+#: Letter paper (210 x 279.4 mm, the two papers' overlap). Text of at least 9pt on any card size
+#: becomes at least 16pt (4x6in is enlarged least, 1.83 times).
+LARGE_PRINT = (210.0, 279.4)
 #: Sheet sizes in millimetres (portrait).
 SHEETS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 HANDOUT_MARGIN = 14.0
@@ -355,8 +355,7 @@ class CardRenderer:
         # hundreds of MB).
         opening = f'class="{markupsafe.escape(page.html_class)}">'
         assert html.count(opening) == 1, "base.html must set the page's class once, on <html>"
-        large = "large-print/" if page is LARGE_PRINT else ""
-        return Job(ident=f"{self.guide.title}/{large}{item_id}", html=html,
+        return Job(ident=f"{self.guide.title}/{item_id}", html=html,
                    what=what, label=item_id, anchors=(f"{item_id}-front", f"{item_id}-back"),
                    compact=(opening, f'class="{markupsafe.escape(page.html_class)} compact">'))
 
@@ -660,8 +659,8 @@ def render_jobs(jobs: Sequence[Job], renderer: CardRenderer) -> list[Output]:
 def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tuple[Job, Path]]:
     """Return every document to render, by (kind, id), with the file its warnings name.
 
-    kinds: handout-a4/handout-letter (routine id), card and large (cover or stretch id),
-    marks, fold-marks and calibration (sheet).
+    kinds: handout-a4/handout-letter (routine id), card (cover or stretch id), marks,
+    fold-marks and calibration (sheet).
     """
     library = renderer.library
     jobs: dict[tuple[str, str], tuple[Job, Path]] = {}
@@ -669,10 +668,9 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tu
         for sheet in SHEETS:
             jobs["handout-" + sheet, routine_id] = (renderer.handout_job(routine, sheet),
                                                     library.source_paths.get(routine_id, renderer.guide_path()))
-    for box, kind in ((page, "card"), (LARGE_PRINT, "large")):
-        jobs[kind, COVER_ID] = (renderer.cover_job(box), renderer.guide_path())
-        for stretch_id, stretch in library.stretches.items():
-            jobs[kind, stretch_id] = (renderer.stretch_job(stretch, box), renderer.source_of(stretch_id))
+    jobs["card", COVER_ID] = (renderer.cover_job(page), renderer.guide_path())
+    for stretch_id, stretch in library.stretches.items():
+        jobs["card", stretch_id] = (renderer.stretch_job(stretch, page), renderer.source_of(stretch_id))
     cards = 1 + len(library.stretches)
     for sheet, (width, height) in SHEETS.items():
         duplex = impose.plan_grid(width, height, page.width, page.height)
@@ -687,11 +685,11 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tu
 
 
 def face_problems(renderer: CardRenderer, pages: dict[tuple[str, str], dict[str, int]]) -> list[Problem]:
-    """Return a problem for every card face, at card size or in large print, that runs over its page."""
+    """Return a problem for every card face that runs over its page."""
     problems: list[Problem] = []
     for card_id in [COVER_ID, *renderer.library.stretches]:
-        for kind, label in (("card", renderer.context.card_size), ("large", LARGE_PRINT_NAME)):
-            problems += renderer.overflow_problems(pages[kind, card_id], card_id, renderer.source_of(card_id), label)
+        problems += renderer.overflow_problems(pages["card", card_id], card_id, renderer.source_of(card_id),
+                                               renderer.context.card_size)
     return problems
 
 
@@ -702,7 +700,7 @@ def fit_problems(context: RenderContext) -> list[Problem]:
     """
     renderer = CardRenderer(context)
     jobs = {key: value for key, value in plan_jobs(renderer, CARD_PAGES[context.card_size]).items()
-            if key[0] in {"card", "large"}}
+            if key[0] == "card"}
     outputs = dict(zip(jobs, render_jobs([job for job, _ in jobs.values()], renderer), strict=True))
     for key, output in outputs.items():
         renderer.note_all(output.warnings, jobs[key][1])
@@ -737,12 +735,13 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
         raise ContentError(overflow)
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
 
-    # The decks join the cards' own tagged PDFs; one PDF per stretch is its card as rendered.
+    # The deck joins the cards' own tagged PDFs; the large print is the deck enlarged; one PDF
+    # per stretch is its card as rendered.
     titles = [guide.title, *(stretch.title for stretch in library.stretches.values())]
     deck = impose.join_tagged([rendered["card", card_id].pdf for card_id in card_ids], titles)
     save("deck", "", deck)
-    save("deck-large-print", "", impose.join_tagged([rendered["large", card_id].pdf for card_id in card_ids],
-                                                    titles))
+    save("deck-large-print", "", impose.enlarge(deck, LARGE_PRINT[0] * impose.MM, LARGE_PRINT[1] * impose.MM,
+                                                f"{guide.title} (large print)"))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
     # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.

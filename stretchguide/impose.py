@@ -369,6 +369,59 @@ def join_tagged(parts: Sequence[bytes], titles: Sequence[str]) -> bytes:
         return save_pdf(pdf, version)
 
 
+def enlarge(deck: bytes, width: float, height: float, title: str) -> bytes:
+    """Return the deck with each page scaled up to fill `width` x `height` points, centred, titled `title`.
+
+    Why scale instead of laying the cards out again: the cards, their tags, fonts and
+    metadata stay as they are, and a large library saves a second layout of every card.
+    """
+    with open_pdf(deck) as pdf:
+        moves: dict[tuple[int, int], Ctm] = {}
+        # Pages of one size share the streams that scale them: a deck has one or two sizes.
+        streams: dict[Ctm, tuple[pikepdf.Stream, pikepdf.Stream]] = {}
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(value) for value in page.mediabox)
+            scale = min(width / (x1 - x0), height / (y1 - y0))
+            move = moves[page.obj.objgen] = (scale, 0, 0, scale, (width - scale * (x1 + x0)) / 2,
+                                             (height - scale * (y1 + y0)) / 2)
+            if move not in streams:
+                operands: list[Any] = list(move)
+                before = pikepdf.unparse_content_stream([([], Operator("q")), (operands, Operator("cm"))])
+                after = pikepdf.unparse_content_stream([([], Operator("Q"))])
+                streams[move] = (pdf.make_stream(before), pdf.make_stream(after))
+            page.contents_add(streams[move][0], prepend=True)
+            page.contents_add(streams[move][1])
+            for key in (Name.CropBox, Name.BleedBox, Name.TrimBox, Name.ArtBox):
+                if key in page.obj:
+                    page.obj[key] = _moved(page.obj[key], move)
+            page.obj.MediaBox = Array([0, 0, width, height])
+            for annotation in page.obj.get(Name.Annots, Array()):
+                annotation.Rect = _moved(annotation.Rect, move)
+        # Tags may give an element's place on its page (a figure's /BBox): it moves with the page.
+        tree = pdf.Root.get(Name.StructTreeRoot)
+        elements = [tree] if isinstance(tree, Dictionary) else []
+        while elements:
+            element = elements.pop()
+            if Name.A in element and Name.Pg in element:
+                attributes = element.A
+                for attribute in attributes if isinstance(attributes, Array) else [attributes]:
+                    if isinstance(attribute, Dictionary) and Name.BBox in attribute:
+                        attribute.BBox = _moved(attribute.BBox, moves[element.Pg.objgen])
+            kids = element.get(Name.K)
+            elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
+                         if isinstance(kid, Dictionary) and Name.S in kid]
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            xmp["dc:title"] = title
+        return save_pdf(pdf, pdf.pdf_version)
+
+
+def _moved(rect: pikepdf.Object, ctm: Ctm) -> Array:
+    """Return a rectangle [x0 y0 x1 y1] moved by a matrix that scales and shifts."""
+    a, _, _, d, e, f = ctm
+    x0, y0, x1, y1 = (float(value) for value in rect)
+    return Array([round(value, 4) for value in (a * x0 + e, d * y0 + f, a * x1 + e, d * y1 + f)])
+
+
 # ---- Imposing card pages on sheets -----------------------------------------------------
 
 Placements = Sequence[tuple[int, Ctm]]

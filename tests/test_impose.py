@@ -285,3 +285,37 @@ def test_join_leaves_text_that_looks_like_pdf_syntax_alone() -> None:
     data = impose.join_tagged([card, make_deck(2, *CARDS["A7"])], [title, "b"])
     with pikepdf.open(io.BytesIO(data)) as deck, pikepdf.open(io.BytesIO(card)) as part:
         assert deck.docinfo.Title == title and len(deck.pages) == len(part.pages) + 2
+
+
+def test_enlarged_pages_keep_their_tags_and_links_where_the_text_went() -> None:
+    square_svg = "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='20' height='20'/>"
+    html = ('<html lang="en"><title>Cat-cow</title><style>@page { size: 74mm 105mm }</style><h1>Cat-cow</h1>'
+            f'<img alt="A square" src="{square_svg}"><p><a href="https://example.org/">a link</a></p></html>')
+    deck = impose.join_tagged([bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))], ["Cat-cow"])
+    width, height = 210 * MM, 279.4 * MM
+    scale = min(width / (74 * MM), height / (105 * MM))
+    data = impose.enlarge(deck, width, height, "Cat-cow (large print)")
+    assert data == impose.enlarge(deck, width, height, "Cat-cow (large print)")
+    with pikepdf.open(io.BytesIO(deck)) as small, pikepdf.open(io.BytesIO(data)) as large:
+        assert large.check_pdf_syntax() == []
+        assert large.docinfo.Title == "Cat-cow (large print)" == large.open_metadata()["dc:title"]
+        assert large.Root.StructTreeRoot.K.S == "/Document" and large.Root.Lang == "en"
+        page, before = large.pages[0], small.pages[0]
+        assert [float(v) for v in page.mediabox] == pytest.approx([0, 0, width, height])
+        shift = (width - scale * 74 * MM) / 2
+
+        def moved(rect: pikepdf.Object) -> list[float]:
+            x0, y0, x1, y1 = (float(v) for v in rect)
+            return [scale * x0 + shift, scale * y0, scale * x1 + shift, scale * y1]
+
+        link, = page.obj.Annots
+        assert [float(v) for v in link.Rect] == pytest.approx(moved(before.obj.Annots[0].Rect), abs=0.01)
+        boxes = [(e.A.BBox, f.A.BBox) for e, f in zip(elements(large.Root.StructTreeRoot),
+                                                      elements(small.Root.StructTreeRoot), strict=True)
+                 if "/A" in e and "/BBox" in e.A]
+        assert boxes, "the figure has a layout box"
+        for new, old in boxes:
+            assert [float(v) for v in new] == pytest.approx(moved(old), abs=0.01)
+        first = pikepdf.parse_content_stream(page)[:2]
+        assert [str(op.operator) for op in first] == ["q", "cm"]
+        assert [float(v) for v in first[1].operands] == pytest.approx([scale, 0, 0, scale, shift, 0])
