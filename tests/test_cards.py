@@ -131,6 +131,14 @@ def test_deck_is_tagged_with_metadata_and_a_bookmark_per_stretch(built: Built) -
     assert titles == [guide.title, *(s.title for s in built.context.library.stretches.values())]
 
 
+def test_every_pdf_passes_qpdf_check_and_only_sheets_are_untagged(built: Built) -> None:
+    for path in sorted(built.folder.glob("*.pdf")):
+        with pikepdf.open(path) as pdf:
+            assert pdf.check_pdf_syntax() == [], path.name  # what `qpdf --check` checks
+            # Sheets are for printers (docs/manual/performance.md says why); the rest is tagged.
+            assert ("/StructTreeRoot" in pdf.Root) == (not path.name.startswith("sheets-")), path.name
+
+
 def test_qr_code_on_the_back_decodes_to_the_stretch_page(built: Built, tmp_path: Path) -> None:
     import zxingcpp
 
