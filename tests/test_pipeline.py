@@ -200,6 +200,14 @@ def test_interrupted_build_leaves_previous_output(tmp_path: Path, built_site: Pa
     assert not list(tmp_path.glob(".site.*"))
 
 
+def _command_line(pid: int) -> bytes:
+    """Return a process's command line, or nothing once it has ended (the build runs short-lived helpers)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _children(pid: int) -> list[int]:
     """Return the ids of the processes whose parent is `pid`."""
     found = []
@@ -220,8 +228,7 @@ def test_a_killed_build_leaves_no_card_workers_running(tmp_path: Path) -> None:
     workers: list[int] = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        workers = [pid for pid in _children(proc.pid)
-                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        workers = [pid for pid in _children(proc.pid) if b"spawn_main" in _command_line(pid)]
         if len(workers) == 2:
             break
         time.sleep(0.05)
