@@ -75,10 +75,10 @@ CARD_PAGES: dict[str, PageBox] = {
 }
 #: Card sizes with more room than each size, suggested when a card does not fit.
 BIGGER_CARDS: dict[str, str] = {"A7": "3x5in, A6 or 4x6in", "3x5in": "A6 or 4x6in", "A6": "4x6in"}
-#: The large-print deck: body text at 14pt on a page that prints at full size on A4 and on US
-#: Letter paper (210 x 279.4 mm, the two papers' overlap); each face must fit on one page.
-LARGE_PRINT = PageBox(210.0, 279.4, 12.0, 70.0, 30.0, "large-print")
-LARGE_PRINT_NAME = "large-print"
+#: The large-print deck: the cards enlarged to a page that prints at full size on A4 and on US
+#: Letter paper (210 x 279.4 mm, the two papers' overlap). Text of at least 9pt on any card size
+#: becomes at least 16pt (4x6in is enlarged least, 1.83 times).
+LARGE_PRINT = (210.0, 279.4)
 #: Sheet sizes in millimetres (portrait).
 SHEETS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 HANDOUT_MARGIN = 14.0
@@ -360,8 +360,7 @@ class CardRenderer:
         # hundreds of MB).
         opening = f'class="{markupsafe.escape(page.html_class)}">'
         assert html.count(opening) == 1, "base.html must set the page's class once, on <html>"
-        large = "large-print/" if page is LARGE_PRINT else ""
-        return Job(ident=f"{self.guide.title}/{large}{item_id}", html=html,
+        return Job(ident=f"{self.guide.title}/{item_id}", html=html,
                    what=what, label=item_id, anchors=(f"{item_id}-front", f"{item_id}-back"),
                    compact=(opening, f'class="{markupsafe.escape(page.html_class)} compact">'))
 
@@ -463,7 +462,7 @@ class CardRenderer:
 
     def overlay_job(self, sheets: Sequence[impose.SheetMarks], width: float, height: float,
                     name: str) -> Job:
-        """Return the job of the marks and labels of imposed sheets: one page per sheet."""
+        """Return the job of the marks and labels of imposed sheets: one page per different sheet side."""
         page = PageBox(width, height, 0.0, 0.0, 0.0, "sheet")
         return self.job(self.html("sheet.html", **self.page_values(page), sheets=sheets,
                                   line=impose.MARK_LINE_MM), name)
@@ -666,8 +665,8 @@ def render_jobs(jobs: Sequence[Job], renderer: CardRenderer) -> list[Output]:
 def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tuple[Job, Path]]:
     """Return every document to render, by (kind, id), with the file its warnings name.
 
-    kinds: handout-a4/handout-letter (routine id), card and large (cover or stretch id),
-    marks, fold-marks and calibration (sheet).
+    kinds: handout-a4/handout-letter (routine id), card (cover or stretch id), marks,
+    fold-marks and calibration (sheet).
     """
     library = renderer.library
     jobs: dict[tuple[str, str], tuple[Job, Path]] = {}
@@ -675,28 +674,28 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> dict[tuple[str, str], tu
         for sheet in SHEETS:
             jobs["handout-" + sheet, routine_id] = (renderer.handout_job(routine, sheet),
                                                     library.source_paths.get(routine_id, renderer.guide_path()))
-    for box, kind in ((page, "card"), (LARGE_PRINT, "large")):
-        jobs[kind, COVER_ID] = (renderer.cover_job(box), renderer.guide_path())
-        for stretch_id, stretch in library.stretches.items():
-            jobs[kind, stretch_id] = (renderer.stretch_job(stretch, box), renderer.source_of(stretch_id))
+    jobs["card", COVER_ID] = (renderer.cover_job(page), renderer.guide_path())
+    for stretch_id, stretch in library.stretches.items():
+        jobs["card", stretch_id] = (renderer.stretch_job(stretch, page), renderer.source_of(stretch_id))
     cards = 1 + len(library.stretches)
     for sheet, (width, height) in SHEETS.items():
         duplex = impose.plan_grid(width, height, page.width, page.height)
         fold = impose.plan_grid(width, height, 2 * page.width, page.height)
-        jobs["marks", sheet] = (renderer.overlay_job(impose.duplex_marks(duplex, cards, sheet_label(sheet)),
-                                                     width, height, f"sheets-{sheet}-marks"), renderer.guide_path())
-        jobs["fold-marks", sheet] = (renderer.overlay_job(impose.fold_marks(fold, cards), width, height,
-                                                          f"sheets-{sheet}-fold-marks"), renderer.guide_path())
+        jobs["marks", sheet] = (renderer.overlay_job(impose.distinct(impose.duplex_marks(
+            duplex, cards, sheet_label(sheet)))[0], width, height, f"sheets-{sheet}-marks"), renderer.guide_path())
+        jobs["fold-marks", sheet] = (renderer.overlay_job(impose.distinct(impose.fold_marks(fold, cards))[0],
+                                                          width, height, f"sheets-{sheet}-fold-marks"),
+                                     renderer.guide_path())
         jobs["calibration", sheet] = (renderer.calibration_job(sheet), renderer.guide_path())
     return jobs
 
 
 def face_problems(renderer: CardRenderer, pages: dict[tuple[str, str], dict[str, int]]) -> list[Problem]:
-    """Return a problem for every card face, at card size or in large print, that runs over its page."""
+    """Return a problem for every card face that runs over its page."""
     problems: list[Problem] = []
     for card_id in [COVER_ID, *renderer.library.stretches]:
-        for kind, label in (("card", renderer.context.card_size), ("large", LARGE_PRINT_NAME)):
-            problems += renderer.overflow_problems(pages[kind, card_id], card_id, renderer.source_of(card_id), label)
+        problems += renderer.overflow_problems(pages["card", card_id], card_id, renderer.source_of(card_id),
+                                               renderer.context.card_size)
     return problems
 
 
@@ -707,7 +706,7 @@ def fit_problems(context: RenderContext) -> list[Problem]:
     """
     renderer = CardRenderer(context)
     jobs = {key: value for key, value in plan_jobs(renderer, CARD_PAGES[context.card_size]).items()
-            if key[0] in {"card", "large"}}
+            if key[0] == "card"}
     outputs = dict(zip(jobs, render_jobs([job for job, _ in jobs.values()], renderer), strict=True))
     for key, output in outputs.items():
         renderer.note_all(output.warnings, jobs[key][1])
@@ -742,28 +741,30 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
         raise ContentError(overflow)
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
 
-    # The decks join the cards' own tagged PDFs; one PDF per stretch is its card as rendered.
-    # Each card's share of the decks and sheets is cached, so an edit rewrites only its own.
+    # The deck joins the cards' own tagged PDFs; the large print is the deck enlarged; one PDF
+    # per stretch is its card as rendered.
     titles = [guide.title, *(stretch.title for stretch in library.stretches.values())]
-    store = cache.Store(context.options.cache_dir, "joins")
-    card_parts = impose.read_parts([rendered["card", card_id].pdf for card_id in card_ids], store, forms=True)
-    save("deck", "", impose.join_tagged(card_parts, titles, f"{guide.title}/stretch-cards"))
-    save("deck-large-print", "", impose.merge_pdfs([rendered["large", card_id].pdf for card_id in card_ids],
-                                                   titles, f"{guide.title}/stretch-cards-large-print", store))
+    deck = impose.join_tagged([rendered["card", card_id].pdf for card_id in card_ids], titles)
+    save("deck", "", deck)
+    save("deck-large-print", "", impose.enlarge(deck, LARGE_PRINT[0] * impose.MM, LARGE_PRINT[1] * impose.MM,
+                                                f"{guide.title} (large print)"))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
-    # Imposed sheets, from the cards' pages: front of card k is page 2k, its back 2k + 1.
+    # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.
     pairs = [(2 * k, 2 * k + 1) for k in range(len(card_ids))]
     offset = (guide.print.back_offset_mm.x, guide.print.back_offset_mm.y)
-    for sheet, (width, height) in SHEETS.items():
-        duplex = impose.plan_grid(width, height, page.width, page.height)
-        fold = impose.plan_grid(width, height, 2 * page.width, page.height)
-        save("sheets", sheet, impose.impose_duplex(
-            card_parts, pairs, duplex, offset, rendered["marks", sheet].pdf, f"sheets-{sheet}",
-            sheet_meta(context, sheet)))
-        save("sheets-fold", sheet, impose.impose_fold(
-            card_parts, pairs, fold, rendered["fold-marks", sheet].pdf, f"sheets-{sheet}-fold",
-            sheet_meta(context, sheet)))
+    with impose.Deck(deck) as forms:
+        for sheet, (width, height) in SHEETS.items():
+            duplex = impose.plan_grid(width, height, page.width, page.height)
+            fold = impose.plan_grid(width, height, 2 * page.width, page.height)
+            save("sheets", sheet, impose.impose_duplex(
+                forms, pairs, duplex, offset, rendered["marks", sheet].pdf,
+                impose.distinct(impose.duplex_marks(duplex, len(card_ids), sheet_label(sheet)))[1],
+                sheet_meta(context, sheet)))
+            save("sheets-fold", sheet, impose.impose_fold(
+                forms, pairs, fold, rendered["fold-marks", sheet].pdf,
+                impose.distinct(impose.fold_marks(fold, len(card_ids)))[1], sheet_meta(context, sheet)))
+    for sheet in SHEETS:
         save("calibration", sheet, rendered["calibration", sheet].pdf)
 
     for (kind, item_id), output in rendered.items():
@@ -780,7 +781,5 @@ def sheet_label(sheet: str) -> str:
 def sheet_meta(context: RenderContext, sheet: str) -> impose.Meta:
     """Return the document metadata of imposed sheets."""
     guide = context.library.guide
-    stamp = build_stamp()
-    date = "D:" + stamp.replace("-", "").replace(":", "").replace("T", "")
     return impose.Meta(title=f"{guide.title}: cards on {sheet_label(sheet)} sheets",
-                       author=guide.branding.clinic_name, language=guide.language, date=date)
+                       author=guide.branding.clinic_name, language=guide.language, date=build_stamp())

@@ -100,8 +100,8 @@ def test_editing_one_stretch_renders_only_what_shows_it(
     try:
         title = "Partner stretches for the lower back"
         rendered = build(make_context(library, store, jobs=1), tmp_path / "edited", caplog)
-        # Its card, its large-print card and the handouts of the one routine that has it; nothing else.
-        assert rendered == {f"{title}/pigeon", f"{title}/large-print/pigeon",
+        # Its card and the handouts of the one routine that has it; nothing else.
+        assert rendered == {f"{title}/pigeon",
                             f"{title}/routine-lower-back-basics-a4", f"{title}/routine-lower-back-basics-letter"}
         fresh = tmp_path / "fresh"
         build(make_context(library, None, jobs=2), fresh, caplog)
@@ -143,8 +143,8 @@ def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_
         assert after.keys() == base.keys()
         return {name for name in base if base[name] != after[name]}
 
-    stretch_cards = {(kind, sid) for kind, sid in base if kind in ("card", "large") and sid != cards.COVER_ID}
-    # A card template: every stretch card, in both sizes; not the cover, handouts or sheets.
+    stretch_cards = {(kind, sid) for kind, sid in base if kind == "card" and sid != cards.COVER_ID}
+    # A card template: every stretch card; not the cover, handouts or sheets.
     template = theme / "cards" / "stretch.html"
     text = template.read_text(encoding="utf-8")
     assert '<h1 class="face__title">' in text
@@ -162,7 +162,7 @@ def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_
     font.write_bytes(font.read_bytes() + b"\0")
     assert changed(keys(make_context(library, None, theme=theme))) == set(base)
     shutil.copy2(ROOT / "theme" / "fonts" / font.name, font)
-    # Card size: the cards and the sheet overlays; the large print and handouts stay.
+    # Card size: the cards and the sheet overlays; the handouts stay.
     small = changed(keys(make_context(library, None, theme=theme, card_size="A7")))
     assert small == {name for name in base if name[0] in ("card", "marks", "fold-marks")}
     # The back offset: only the calibration sheets (the sheets themselves are always reassembled).

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
+from collections.abc import Iterator
 
+import pikepdf
 import pytest
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, NameObject
+from pikepdf import Operator
+from pypdf import PdfReader
+from weasyprint import HTML
 
 from stretchguide import impose
-from stretchguide.cache import Store
 from stretchguide.impose import MM, Box, Grid, Meta
 
 A4 = (210.0, 297.0)
 LETTER = (215.9, 279.4)
 CARDS = {"A6": (105.0, 148.0), "A7": (74.0, 105.0), "3x5in": (76.2, 127.0), "4x6in": (101.6, 152.4)}
-META = Meta(title="Test sheets", author="Test clinic", language="en", date="D:20000101000000Z")
-PLACED = re.compile(rb"q ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) cm /(\w+) Do Q")
+META = Meta(title="Test sheets", author="Test clinic", language="en", date="2000-01-01T00:00:00Z")
+PLACED = re.compile(rb"q\s+" + rb"([-\d.]+)\s+" * 6 + rb"cm\s+/(\w+)\s+Do\s+Q")
 
 
 def corners(ctm: tuple[float, ...], width: float, height: float) -> tuple[float, float, float, float]:
@@ -36,26 +37,49 @@ def placements(page: object) -> list[tuple[tuple[float, ...], str]]:
             for m in PLACED.finditer(contents.get_data())]
 
 
+def save(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def square(size: float, at: tuple[float, float] = (0.0, 0.0)) -> bytes:
+    """Return a content stream that fills a black square of `size` points at `at`."""
+    return pikepdf.unparse_content_stream([([0, 0, 0], Operator("rg")), ([*at, size, size], Operator("re")),
+                                           ([], Operator("f"))])
+
+
 def make_deck(pages: int, width_mm: float, height_mm: float) -> bytes:
     """Make a deck of `pages` card pages, each with a small mark at its top-left corner."""
-    writer = PdfWriter()
+    pdf = pikepdf.new()
     for _ in range(pages):
-        page = writer.add_blank_page(width_mm * MM, height_mm * MM)
-        stream = DecodedStreamObject()
-        stream.set_data(f"0 0 0 rg 0 {height_mm * MM - 10:.3f} 10 10 re f".encode())
-        page[NameObject("/Contents")] = writer._add_object(stream)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        page = pdf.add_blank_page(page_size=(width_mm * MM, height_mm * MM))
+        page.Contents = pdf.make_stream(square(10, (0, height_mm * MM - 10)))
+    return save(pdf)
 
 
 def make_overlay(pages: int, sheet: tuple[float, float]) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(sheet[0] * MM, sheet[1] * MM)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """Make overlay pages that tell themselves apart: page k draws a square of k + 1 points."""
+    pdf = pikepdf.new()
+    for k in range(pages):
+        page = pdf.add_blank_page(page_size=(sheet[0] * MM, sheet[1] * MM))
+        page.Contents = pdf.make_stream(square(k + 1))
+    return save(pdf)
+
+
+def overlay_drawn(data: bytes) -> list[int]:
+    """Return which overlay page (by make_overlay's squares) each sheet page draws."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [int(pikepdf.parse_content_stream(page.Resources.XObject.Marks)[-2].operands[2]) - 1
+                for page in pdf.pages]
+
+
+def tagged_card(title: str, lang: str = "en") -> bytes:
+    """Render a tagged two-page card with a link, as the card stage does (PDF/UA-1)."""
+    html = (f'<html lang="{lang}"><title>{title}</title><style>@page {{ size: 74mm 105mm }}</style>'
+            f'<h1>{title}</h1><p>Front</p><p style="break-before: page">Back, '
+            '<a href="https://example.org/">a link</a></p></html>')
+    return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
 
 
 @pytest.mark.parametrize("sheet", [A4, LETTER], ids=["a4", "letter"])
@@ -125,7 +149,7 @@ def test_duplex_backs_sit_behind_their_fronts_shifted_by_the_offset() -> None:
     pairs = [(2 * k, 2 * k + 1) for k in range(cards)]
     sheets = impose.sheet_count(grid, cards)
     offset = (1.5, -2.0)
-    data = impose.impose_duplex(deck, pairs, grid, offset, make_overlay(2 * sheets, A4), "t", META)
+    data = impose.impose_duplex(deck, pairs, grid, offset, make_overlay(2 * sheets, A4), range(2 * sheets), META)
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 2 * sheets
     card_w, card_h = CARDS["A6"][0] * MM, CARDS["A6"][1] * MM
@@ -148,7 +172,8 @@ def test_fold_sheets_put_each_back_beside_its_front() -> None:
     grid = impose.plan_grid(*A4, 2 * width, height)
     deck = make_deck(6, width, height)
     pairs = [(0, 1), (2, 3), (4, 5)]
-    data = impose.impose_fold(deck, pairs, grid, make_overlay(impose.sheet_count(grid, 3), A4), "t", META)
+    sheets = impose.sheet_count(grid, 3)
+    data = impose.impose_fold(deck, pairs, grid, make_overlay(sheets, A4), range(sheets), META)
     reader = PdfReader(io.BytesIO(data))
     placed = [p for page in reader.pages for p in placements(page)]
     assert len(placed) == 6
@@ -170,8 +195,8 @@ def test_imposed_bytes_repeat_and_carry_metadata() -> None:
     grid = impose.plan_grid(*LETTER, *CARDS["3x5in"])
     deck = make_deck(4, *CARDS["3x5in"])
     overlay = make_overlay(2, LETTER)
-    first = impose.impose_duplex(deck, [(0, 1), (2, 3)], grid, (0.0, 0.0), overlay, "t", META)
-    second = impose.impose_duplex(deck, [(0, 1), (2, 3)], grid, (0.0, 0.0), overlay, "t", META)
+    first = impose.impose_duplex(deck, [(0, 1), (2, 3)], grid, (0.0, 0.0), overlay, [0, 1], META)
+    second = impose.impose_duplex(deck, [(0, 1), (2, 3)], grid, (0.0, 0.0), overlay, [0, 1], META)
     assert first == second
     reader = PdfReader(io.BytesIO(first))
     assert reader.metadata is not None and reader.metadata.title == "Test sheets"
@@ -188,52 +213,109 @@ def test_label_goes_where_there_is_room() -> None:
     assert impose.label_box(crowded, 1) is None
 
 
-def test_files_from_cached_blocks_are_the_files_made_from_scratch(tmp_path: Path) -> None:
-    # Parts of different sizes, so that their blocks differ.
-    pages = [2 + k % 3 for k in range(6)]
-    parts = [make_deck(count, *CARDS["A7"]) for count in pages]
-    titles = [f"Card {k}" for k in range(6)]
-    grid = impose.plan_grid(*A4, *CARDS["A7"])
-    overlay = make_overlay(2 * impose.sheet_count(grid, 6), A4)
-    store = Store(tmp_path, "joins")
-
-    def build(parts: list[bytes], store: Store | None) -> tuple[bytes, bytes]:
-        read = impose.read_parts(parts, store, forms=True)
-        return (impose.join_tagged(read, titles, "deck"),
-                impose.impose_duplex(read, [(2 * k, 2 * k + 1) for k in range(6)], grid, (0.0, 0.0), overlay,
-                                     "t", META))
-
-    fresh = build(parts, None)
-    assert build(parts, store) == fresh  # made, and stored
-    assert build(parts, store) == fresh  # from the store
-    # One part edited: what comes out is what a build from scratch makes of the new parts.
-    pages[3] = 5
-    parts[3] = make_deck(pages[3], *CARDS["A7"])
-    edited = build(parts, store)
-    assert edited == build(parts, None)
-    assert edited[0] != fresh[0]
-    deck = PdfReader(io.BytesIO(edited[0]))
-    assert len(deck.pages) == sum(pages)
-    assert [item.title for item in deck.outline] == titles  # type: ignore[union-attr]
-    starts = [deck.get_destination_page_number(item) for item in deck.outline]  # type: ignore[arg-type]
-    assert starts == [sum(pages[:k]) for k in range(6)]
+def test_each_different_sheet_side_is_laid_out_once() -> None:
+    grid = impose.plan_grid(*A4, *CARDS["A6"])  # two cards a sheet
+    sides = impose.duplex_marks(grid, 5, "A4")  # three sheets: two full, one with a single card
+    different, shown = impose.distinct(sides)
+    assert len(sides) == 6 and len(different) == 3  # a full front, the last front, a back
+    assert [different[k] for k in shown] == sides
+    assert shown == [0, 1, 0, 1, 2, 1]
+    many = impose.duplex_marks(grid, 1000, "A4")
+    assert len(impose.distinct(many)[0]) == 2  # 500 full sheets: one front and one back
+    assert len(impose.distinct(impose.fold_marks(impose.plan_grid(*A4, 210.0, 148.0), 1000))[0]) == 1
 
 
-def test_join_leaves_text_that_looks_like_a_reference_alone() -> None:
-    writer = PdfWriter()
-    writer.add_blank_page(100, 100)
-    title = "Stretch 1 0 R (the (first) one)"
-    writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    deck = PdfReader(io.BytesIO(impose.merge_pdfs([out.getvalue(), make_deck(2, *CARDS["A7"])], ["a", "b"], "d")))
-    assert deck.metadata is not None and deck.metadata.title == title
-    assert len(deck.pages) == 3
+def test_each_sheet_side_draws_its_own_overlay_page() -> None:
+    grid = impose.plan_grid(*A4, *CARDS["A6"])
+    deck = make_deck(10, *CARDS["A6"])
+    pairs = [(2 * k, 2 * k + 1) for k in range(5)]
+    shown = impose.distinct(impose.duplex_marks(grid, 5, "A4"))[1]
+    data = impose.impose_duplex(deck, pairs, grid, (0.0, 0.0), make_overlay(3, A4), shown, META)
+    assert overlay_drawn(data) == shown
+    fold = impose.plan_grid(*A4, 2 * CARDS["A6"][0], CARDS["A6"][1])
+    data = impose.impose_fold(deck, pairs, fold, make_overlay(2, A4), [0, 0, 0, 0, 1], META)
+    assert overlay_drawn(data) == [0, 0, 0, 0, 1]
 
 
-def test_a_part_larger_than_its_cross_reference_table_tells_still_joins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(impose, "_object_bound", lambda data: 1)  # every part seems to hold one object
-    parts = [make_deck(40, *CARDS["A7"]), make_deck(2, *CARDS["A7"])]  # 80 objects: more than one room
-    deck = PdfReader(io.BytesIO(impose.merge_pdfs(parts, ["a", "b"], "d")))
-    assert len(deck.pages) == 42
-    assert [deck.get_destination_page_number(item) for item in deck.outline] == [0, 40]  # type: ignore[arg-type]
+def elements(element: pikepdf.Object) -> Iterator[pikepdf.Dictionary]:
+    """Yield a tag tree element and every element below it."""
+    yield element
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type", pikepdf.Name.StructElem) == "/StructElem":
+            yield from elements(kid)
+
+
+def test_joined_cards_keep_their_tags_language_metadata_and_a_bookmark_each() -> None:
+    titles = ["Cover", "Cat-cow", "Pigeon"]
+    parts = [tagged_card(title) for title in titles]
+    data = impose.join_tagged(parts, titles)
+    assert data == impose.join_tagged(parts, titles)
+    with pikepdf.open(io.BytesIO(data)) as deck, pikepdf.open(io.BytesIO(parts[0])) as first:
+        assert deck.check_pdf_syntax() == []
+        assert len(deck.pages) == 6 and deck.pdf_version == first.pdf_version == "1.7"
+        assert deck.Root.Lang == "en" and deck.Root.MarkInfo.Marked
+        assert deck.docinfo.Title == "Cover" and deck.open_metadata()["dc:title"] == "Cover"
+        with deck.open_outline() as outline:
+            assert [(item.title, deck.pages.index(pikepdf.Page(item.destination[0]))) for item in outline.root] == [
+                ("Cover", 0), ("Cat-cow", 2), ("Pigeon", 4)]
+        root = deck.Root.StructTreeRoot
+        document = root.K
+        assert document.S == "/Document" and document.P.objgen == root.objgen and len(document.K) == 3
+        # Every element points at a page of the deck, and every part's text is under its own element.
+        pages = {page.obj.objgen for page in deck.pages}
+        for kid in document.K:
+            assert kid.P.objgen == document.objgen
+            assert all(e.Pg.objgen in pages for e in elements(kid) if "/Pg" in e)
+        # Each page and link has a key of its own, and the parent tree finds its elements.
+        nums = list(root.ParentTree.Nums)
+        tree = dict(zip((int(key) for key in nums[::2]), nums[1::2], strict=True))
+        keys = [int(page.obj.StructParents) for page in deck.pages]
+        links = [int(a.StructParent) for page in deck.pages for a in page.obj.get("/Annots", [])]
+        assert len(links) == 3 and len(set(keys + links)) == len(keys + links)
+        assert set(keys + links) <= set(tree) and int(root.ParentTreeNextKey) == max(tree) + 1
+        for page in deck.pages:
+            for element in tree[int(page.obj.StructParents)]:
+                assert element.Pg.objgen == page.obj.objgen
+
+
+def test_join_leaves_text_that_looks_like_pdf_syntax_alone() -> None:
+    title = "Stretch 1 0 R (the (first) one) >> endobj"
+    card = tagged_card(title)
+    data = impose.join_tagged([card, make_deck(2, *CARDS["A7"])], [title, "b"])
+    with pikepdf.open(io.BytesIO(data)) as deck, pikepdf.open(io.BytesIO(card)) as part:
+        assert deck.docinfo.Title == title and len(deck.pages) == len(part.pages) + 2
+
+
+def test_enlarged_pages_keep_their_tags_and_links_where_the_text_went() -> None:
+    square_svg = "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='20' height='20'/>"
+    html = ('<html lang="en"><title>Cat-cow</title><style>@page { size: 74mm 105mm }</style><h1>Cat-cow</h1>'
+            f'<img alt="A square" src="{square_svg}"><p><a href="https://example.org/">a link</a></p></html>')
+    deck = impose.join_tagged([bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))], ["Cat-cow"])
+    width, height = 210 * MM, 279.4 * MM
+    scale = min(width / (74 * MM), height / (105 * MM))
+    data = impose.enlarge(deck, width, height, "Cat-cow (large print)")
+    assert data == impose.enlarge(deck, width, height, "Cat-cow (large print)")
+    with pikepdf.open(io.BytesIO(deck)) as small, pikepdf.open(io.BytesIO(data)) as large:
+        assert large.check_pdf_syntax() == []
+        assert large.docinfo.Title == "Cat-cow (large print)" == large.open_metadata()["dc:title"]
+        assert large.Root.StructTreeRoot.K.S == "/Document" and large.Root.Lang == "en"
+        page, before = large.pages[0], small.pages[0]
+        assert [float(v) for v in page.mediabox] == pytest.approx([0, 0, width, height])
+        shift = (width - scale * 74 * MM) / 2
+
+        def moved(rect: pikepdf.Object) -> list[float]:
+            x0, y0, x1, y1 = (float(v) for v in rect)
+            return [scale * x0 + shift, scale * y0, scale * x1 + shift, scale * y1]
+
+        link, = page.obj.Annots
+        assert [float(v) for v in link.Rect] == pytest.approx(moved(before.obj.Annots[0].Rect), abs=0.01)
+        boxes = [(e.A.BBox, f.A.BBox) for e, f in zip(elements(large.Root.StructTreeRoot),
+                                                      elements(small.Root.StructTreeRoot), strict=True)
+                 if "/A" in e and "/BBox" in e.A]
+        assert boxes, "the figure has a layout box"
+        for new, old in boxes:
+            assert [float(v) for v in new] == pytest.approx(moved(old), abs=0.01)
+        first = pikepdf.parse_content_stream(page)[:2]
+        assert [str(op.operator) for op in first] == ["q", "cm"]
+        assert [float(v) for v in first[1].operands] == pytest.approx([scale, 0, 0, scale, shift, 0])
