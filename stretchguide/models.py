@@ -264,6 +264,7 @@ class Frame(Strict):
         "torso", "back", "neck",
         "near_hip", "near_knee", "near_ankle", "near_shoulder", "near_elbow",
         "far_hip", "far_knee", "far_ankle", "far_shoulder", "far_elbow",
+        "near_hip_out", "far_hip_out", "near_hip_turn", "far_hip_turn", "near_shoulder_out", "far_shoulder_out",
     )
 
     pose: str | None = Field(default=None, description="Name of a pose in `content/poses/` (the file name "
@@ -284,6 +285,9 @@ class Frame(Strict):
         default=None, ge=-50, le=250,
         description="Height of the pelvis above the floor in cm; when left out, the body is lowered "
         "until its lowest point rests on the floor.")
+    view: Literal["side", "top"] = Field(
+        default="side", description="Where the frame is seen from: `side` (the usual view) or `top` "
+        "(from above, for a position the side view cannot show, such as a shin across in front).")
 
     @model_validator(mode="after")
     def _one_source(self) -> Frame:
@@ -441,6 +445,7 @@ class Art:
 
     svg: str
     alt: str
+    frames: tuple[str, ...] = ()  # one SVG per frame of a figure with several, drawn to one scale
 
 
 @dataclasses.dataclass(frozen=True)
