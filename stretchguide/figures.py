@@ -552,7 +552,9 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
             ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 2.8), (0.6, 4.2), (1, 2.6)),
                                                       ((0, 2.8), (0.6, 4.2), (1, 2.6))))]
         parts.append(Part(f"{side}_hand", f"{side}_arm", side, tuple(Pt(*q) for q in ring), depth(f"{side}_wrist")))
-    parts.append(Part("head", "core", "mid", tuple(Pt(*q) for q in _head_shape(body, view)), depth("head")))
+    # From above the head is seen on its own, over or beside the shoulders.
+    head = tuple(Pt(*q) for q in _head_shape(body, view))
+    parts.append(Part("head", "core" if view == "side" else "head", "mid", head, depth("head")))
     placed = []
     for part in parts:
         where = tuple(body.to_screen(q.x, q.y) for q in part.ring)
@@ -751,8 +753,9 @@ def inside(ring: Sequence[Pt], p: Pt) -> bool:
 
 # The parts that rest on the floor in a stretch, and the joints that move each of them.
 CONTACTS: dict[str, tuple[str, ...]] = {
-    "near_foot": ("near_knee", "near_ankle", "near_hip"), "far_foot": ("far_knee", "far_ankle", "far_hip"),
-    "near_knee": ("near_hip", "near_knee"), "far_knee": ("far_hip", "far_knee"),
+    "near_foot": ("near_knee", "near_ankle", "near_hip", "torso"),
+    "far_foot": ("far_knee", "far_ankle", "far_hip", "torso"),
+    "near_knee": ("near_hip", "near_knee", "torso"), "far_knee": ("far_hip", "far_knee", "torso"),
     "near_hand": ("near_shoulder", "near_elbow", "torso"), "far_hand": ("far_shoulder", "far_elbow", "torso"),
     "torso": ("torso", "back"), "head": ("neck", "torso"),
 }
@@ -771,8 +774,36 @@ def contact_gaps(body: Body, support: float) -> dict[str, float]:
 
 
 def floating(body: Body, support: float) -> list[tuple[str, float]]:
-    """Return the parts that hover just above the support: near enough to look meant to rest on it."""
-    return [(name, gap) for name, gap in contact_gaps(body, support).items() if REST_GAP[0] < gap < REST_GAP[1]]
+    """Return the parts that hover just above the support: near enough to look meant to rest on it.
+
+    A hand that lies on the body (on a thigh, on the shins) rests there, not in the air.
+    """
+    out = []
+    for name, gap in contact_gaps(body, support).items():
+        if REST_GAP[0] < gap < REST_GAP[1] and not (name.endswith("_hand") and _on_body(body, name)):
+            out.append((name, gap))
+    return out
+
+
+def _on_body(body: Body, name: str) -> bool:
+    """Return whether part `name` touches another chain of the same body, within 2.5 cm."""
+    parts = body_parts(body, "side")
+    own = next(p for p in parts if p.name == name)
+    others = [p for p in parts if p.chain != own.chain]
+    for q in own.ring:
+        for other in others:
+            if inside(other.ring, q) or min(math.dist((q.x, q.y), (o.x, o.y)) for o in other.ring) < 2.5:
+                return True
+    return False
+
+
+def side_words(body: Body, name: str) -> str:
+    """Name a part for people: `near_hand` facing right is the near (left) hand."""
+    side, _, part = name.partition("_")
+    if side not in SIDES:
+        return name.replace("_", " ")
+    left = (side == "near") == (body.facing == "right")
+    return f"{side} ({'left' if left else 'right'}) {part.replace('_', ' ')}"
 
 
 # --- movement ---------------------------------------------------------------------------------------
@@ -824,11 +855,13 @@ def check_figures(library: Library, positions: dict[Path, Positions]) -> list[Pr
             continue
         path = library.source_paths[sid]
         where = positions.get(path, Positions())
-        problems += _check_figure(stretch.figure, library, path, where)
+        areas = stretch.figure.highlight if stretch.figure.highlight is not None else stretch.target_areas
+        problems += _check_figure(stretch.figure, library, path, where, areas)
     return problems
 
 
-def _check_figure(figure: Figure, library: Library, path: Path, where: Positions) -> list[Problem]:
+def _check_figure(figure: Figure, library: Library, path: Path, where: Positions,
+                  areas: Sequence[str] = ()) -> list[Problem]:
     problems: list[Problem] = []
     framed: list[tuple[Loc, Frame]] = [(("figure", "frames", i), f) for i, f in enumerate(figure.frames)]
     if figure.helper is not None:
@@ -854,6 +887,13 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                 problems.append(Problem(path, line, col, join_key((*body_loc, "pelvis_height")),
                                         f"the {part.replace('_', ' ')} is {bottom - ground:.0f} cm below the floor; "
                                         "raise `pelvis_height`, or remove it so the body rests on the floor"))
+        if frame.view == "side":
+            problems += _check_contact(placed, figure, frame, path, where, loc)
+        for message in check_highlight(placed, areas, floor):
+            spot: Loc = ("figure", "highlight") if figure.highlight is not None else loc
+            line, col = where.at(spot)
+            problems.append(Problem(path, line, col, join_key(spot),
+                                    f"{message}; change the pose so that part shows, or highlight other areas"))
         width, height = placed.right - placed.left, placed.bottom - placed.top
         if width > MAX_FRAME[0] or height > MAX_FRAME[1]:
             blame = ("figure", "helper", "offset") if figure.helper is not None else loc
@@ -863,6 +903,48 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                     f"{MAX_FRAME[0]:.0f} × {MAX_FRAME[1]:.0f} cm a frame holds; "
                                     "bring the helper closer or fold the pose"))
     return problems
+
+
+def _blame(frame: Frame, loc: Loc, joints: Sequence[str]) -> Loc:
+    """Return where to point at for a change of `joints`: the first one the frame sets, else its pose."""
+    for joint in joints:
+        if frame.joints and joint in frame.joints:
+            return (*loc, "joints", joint)
+    return (*loc, "pose") if frame.pose is not None else (*loc, "joints")
+
+
+def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, where: Positions,
+                   loc: Loc) -> list[Problem]:
+    """Check that resting parts touch what they rest on, and that the highlight stays in the body."""
+    problems: list[Problem] = []
+    surface = "mat" if figure.mat else "floor"
+    bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface)]
+    if placed.helper is not None and figure.helper is not None:
+        bodies.append((placed.helper, figure.helper, ("figure", "helper"), 0.0, "floor"))
+    for body, body_frame, body_loc, support, what in bodies:
+        for name, gap in floating(body, support):
+            joints = CONTACTS[name]
+            blame = _blame(body_frame, body_loc, joints)
+            line, col = where.at(blame)
+            others = " or ".join(f"`{j}`" for j in joints)
+            problems.append(Problem(path, line, col, join_key(blame),
+                                    f"the {side_words(body, name)} hovers {gap:.0f} cm above the {what}, as if it "
+                                    f"should rest there; change {others} until it touches, or lift it clear "
+                                    f"(more than {REST_GAP[1]:.0f} cm)"))
+    return problems
+
+
+def check_highlight(placed: Placed, areas: Iterable[str], floor: float) -> list[str]:
+    """Return what is wrong with a frame's highlight: outside the body's outline, or below the floor."""
+    found = []
+    parts = {p.name: p for p in body_parts(placed.body, placed.view)}
+    for mark in highlight_marks(placed.body, areas, placed.view):
+        ring = parts[mark.part].ring
+        if any(not inside(ring, q) for q in mark.ring):
+            found.append(f"the highlight on the {side_words(placed.body, mark.part)} leaves the body's outline")
+        if placed.view == "side" and max(q.y for q in mark.ring) > floor + 0.5:
+            found.append(f"the highlight on the {side_words(placed.body, mark.part)} dips below the floor")
+    return sorted(set(found))
 
 
 def _check_frame(frame: Frame, library: Library, path: Path, where: Positions, loc: Loc) -> list[Problem]:
@@ -1029,7 +1111,7 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
     top = min(box[1] for box in boxes)
     bottom = max(PAD, max(f.bottom for f in placed) + 4)
     labelled = any(p.label for p in placed)
-    label_y = max(LABEL_H - 6, bottom + 16)
+    label_y = max(LABEL_H - 8, bottom + 13)
     height = -top + (label_y + 7 if labelled else bottom)
     frames: list[dict[str, object]] = []
     texts = split_alt(alt, len(placed))

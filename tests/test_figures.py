@@ -224,6 +224,9 @@ def test_any_pose_within_limits_is_drawn_inside_its_box(joints: dict[str, float]
     assert_inside(svg)
     root = ET.fromstring(svg)
     assert max(y + half for x, y, half in drawn_extents(root, body_only=True)) <= max(floor_ys(root)) + 0.11
+    # Whatever the pose, lying or folded, the highlight stays inside the body and above the floor.
+    placed = figures.place_frame(figure, 0, {})
+    assert figures.check_highlight(placed, ["lower-back", "hamstrings", "neck", "glutes"], 0.0) == []
 
 
 def test_generated_alt_text_describes_the_pose(library: Library) -> None:
@@ -356,3 +359,57 @@ def test_new_stretch_starts_with_a_valid_pose(content_copy: Path) -> None:
     art = figures.draw_figures(library, only="knee-hug")["knee-hug"]
     assert_inside(art.svg)
     assert art.alt.startswith("Lying on the back")
+
+
+def test_a_resting_part_that_hovers_is_named_with_the_joints_to_change(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "cat-cow.yml"
+    set_figure(path, "figure:\n  frames:\n    - pose: hands-and-knees\n      joints:\n        torso: 70\n")
+    line, col = position_of(path, "torso: 70")
+    col += len("torso: ")
+    where = f"content/stretches/cat-cow.yml:{line}:{col}: figure.frames[0].joints.torso: "
+    assert problems_of(content_copy) == [
+        where + f"the {side} knee hovers {gap} cm above the mat, as if it should rest there; change `{name}_hip` or "
+        f"`{name}_knee` or `torso` until it touches, or lift it clear (more than 9 cm)"
+        for side, name, gap in (("far (right)", "far", 6), ("near (left)", "near", 5))]
+
+
+def test_hands_resting_on_the_body_and_parts_held_clear_are_not_floating(library: Library) -> None:
+    for sid in DEFAULTS:
+        for placed in frame_bodies(library, sid):
+            if placed.view == "side":
+                assert figures.floating(placed.body, -figures.MAT_H) == [], sid
+    hip_flexor, = frame_bodies(library, "kneeling-hip-flexor")
+    gaps = figures.contact_gaps(hip_flexor.body, -figures.MAT_H)
+    assert gaps["near_hand"] > 20 and gaps["far_hand"] > 20  # hands on the front thigh, not on the floor
+    assert abs(gaps["near_knee"]) < 1 and abs(gaps["near_foot"]) < 1 and abs(gaps["far_foot"]) < 1
+
+
+def test_default_positions_match_their_steps(library: Library) -> None:
+    child, = frame_bodies(library, "childs-pose")
+    p = child.body.points
+    assert abs(p["pelvis"].x - p["near_ankle"].x) < 10  # seat back over the heels
+    gaps = figures.contact_gaps(child.body, -figures.MAT_H)
+    assert all(abs(gaps[k]) < 1 for k in ("near_knee", "far_knee", "near_hand", "far_hand", "head", "near_foot"))
+    seated, = frame_bodies(library, "seated-forward-bend")
+    gaps = figures.contact_gaps(seated.body, -figures.MAT_H)
+    assert abs(gaps["torso"]) < 1 and abs(gaps["near_foot"]) < 1  # sitting, heels on the mat
+    assert seated.body.joints["near_ankle"] < 0  # a flexed foot, toes up
+    side, above = frame_bodies(library, "pigeon")
+    assert (side.view, above.view) == ("side", "top")
+    z = {k: v[2] for k, v in side.body.p3.items()}
+    assert z["near_knee"] > 0 > z["near_ankle"]  # the front shin runs across, toward the other hip
+    assert side.body.p3["far_ankle"][0] < -80  # the back leg long behind
+
+
+def test_highlight_check_catches_a_band_outside_the_body(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    placed, = frame_bodies(library, "childs-pose")
+    real = figures.highlight_marks
+
+    def sunk(body: figures.Body, areas: list[str], view: str = "side") -> list[figures.Mark]:
+        return [figures.Mark(m.part, tuple(figures.Pt(q.x, q.y + 30) for q in m.ring), m.hatch)
+                for m in real(body, areas, view)]
+
+    assert figures.check_highlight(placed, ["lower-back"], -figures.MAT_H) == []
+    monkeypatch.setattr(figures, "highlight_marks", sunk)
+    assert figures.check_highlight(placed, ["lower-back"], -figures.MAT_H) == [
+        "the highlight on the torso dips below the floor", "the highlight on the torso leaves the body's outline"]
