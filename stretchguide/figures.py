@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import __version__, cache, vocab
 from .loader import Loc, Positions
-from .models import Art, Figure, Frame, Library, Stretch
+from .models import Art, Figure, Frame, Library, Prop, Stretch
 from .problems import Problem, display_path, join_key
 from .templates import make_env
 
@@ -576,6 +576,77 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
     return [(name, grouped[name]) for name in order if name in grouped]
 
 
+# --- props ------------------------------------------------------------------------------------------
+
+# Width and height in cm of each prop that stands on the floor; its top is where a part can rest.
+PROP_SIZE: dict[str, tuple[float, float]] = {
+    "cushion": (44.0, 9.0), "block": (30.0, 12.0), "step": (36.0, 18.0), "chair": (44.0, 45.0),
+    "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PlacedProp:
+    """A prop standing on the floor at y=`floor`, its middle at x=`x`; `back` is the chair back's side."""
+
+    kind: str
+    x: float
+    floor: float
+    back: float = -1.0
+
+    def top(self, x: float) -> float | None:
+        """Return the y of the prop's top above `x`, or None when it is not under `x`."""
+        if self.kind not in PROP_SIZE or self.kind == "wall":
+            return None
+        width, height = PROP_SIZE[self.kind]
+        if abs(x - self.x) > width / 2:
+            return None
+        if self.kind == "towel-roll":
+            r = width / 2
+            return self.floor - r - math.sqrt(max(r * r - (x - self.x) ** 2, 0.0))
+        return self.floor - height
+
+    def shapes(self, top: float) -> list[tuple[Pt, ...]]:
+        """Return the closed outlines that draw the prop; `top` is how high a wall reaches."""
+        width, height = PROP_SIZE[self.kind]
+        x0, x1, base = self.x - width / 2, self.x + width / 2, self.floor
+
+        def box(a: float, b: float, y0: float, y1: float, r: float = 0.0) -> tuple[Pt, ...]:
+            if r <= 0:
+                return (Pt(a, y0), Pt(b, y0), Pt(b, y1), Pt(a, y1))
+            pts = []
+            for cx, cy, start in ((b - r, y1 + r, -90), (b - r, y0 - r, 0), (a + r, y0 - r, 90), (a + r, y1 + r, 180)):
+                for k in range(4):
+                    a = math.radians(start + k * 30)
+                    pts.append(Pt(cx + r * math.cos(a), cy + r * math.sin(a)))
+            return tuple(pts)
+
+        if self.kind == "towel-roll":
+            r = width / 2
+            return [tuple(Pt(self.x + r * math.cos(k / 20 * math.tau), base - r + r * math.sin(k / 20 * math.tau))
+                          for k in range(20))]
+        if self.kind == "wall":
+            return [box(x0, x1, base, top)]
+        if self.kind == "chair":
+            seat = base - height
+            back_x = x0 if self.back < 0 else x1 - 4
+            return [box(x0 + 2, x0 + 5, base, seat), box(x1 - 5, x1 - 2, base, seat),
+                    box(back_x, back_x + 4, seat, seat - 45), box(x0, x1, seat + 5, seat)]
+        return [box(x0, x1, base, base - height, 4.0 if self.kind == "cushion" else 0.0)]
+
+
+def place_props(props: Sequence[Prop], pelvis_x: float, facing: str, floor: float) -> list[PlacedProp]:
+    """Stand the figure's props on the floor, measured from the partner's pelvis in the way it faces."""
+    forward = 1.0 if facing == "right" else -1.0
+    return [PlacedProp(p.kind, pelvis_x + forward * p.at, floor, -forward) for p in props if p.kind != "strap"]
+
+
+def surface_at(x: float, floor: float, props: Sequence[PlacedProp]) -> float:
+    """Return the y of what a part above `x` would rest on: the highest prop top there, or the floor."""
+    tops = [t for t in (p.top(x) for p in props) if t is not None]
+    return min([floor, *tops])
+
+
 def joint_kind(name: str) -> str:
     """Return the kind of a joint name: `near_knee` -> `knee`, `far_hip_out` -> `hip_out`."""
     return name.split("_", 1)[-1]
@@ -602,13 +673,15 @@ class Placed:
     bottom: float
     label: str | None
     view: str
+    props: tuple[PlacedProp, ...] = ()
 
 
 HAND_REACH = HAND + 4.0  # a wrist this close to the floor, the forearm pointing down: the hand lies flat
 
 
-def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float) -> Body:
-    """Pose a frame's body and set it on the floor whose top is at y=`floor`.
+def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float,
+               props: Sequence[PlacedProp] = ()) -> Body:
+    """Pose a frame's body and set it down on the floor whose top is at y=`floor`, or on the props.
 
     A hand whose wrist comes down near the floor is laid flat on it, palm down, as a hand that takes
     weight does; then the body is set down again.
@@ -616,11 +689,11 @@ def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float) -
     joints = resolve_joints(frame, poses)
     flat: list[str] = []
     for _ in range(2):
-        body = pose_body(joints, frame.facing, flat)
+        body = pose_body(joints, frame.facing, flat).moved(frame.offset, 0.0)
         if frame.pelvis_height is not None:
-            body = body.moved(frame.offset, floor - frame.pelvis_height)
+            body = body.moved(0.0, floor - frame.pelvis_height)
         else:
-            body = body.moved(frame.offset, floor - body.lowest()[1])
+            body = body.moved(0.0, rest_drop(body, floor, props))
         found = [side for side in SIDES
                  if body.points[f"{side}_wrist"].y > floor - HAND_REACH and body.axes[f"{side}_hand_along"][1] > 0.5]
         if found == flat:
@@ -629,10 +702,21 @@ def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float) -
     return body
 
 
+def rest_drop(body: Body, floor: float, props: Sequence[PlacedProp]) -> float:
+    """Return how far to lower the body so its lowest part rests on the floor or a prop's top."""
+    return min(surface_at(p.x, floor, props) - (p.y + LINE) for part in body_parts(body, "side") for p in part.ring)
+
+
+def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
+    """Place a figure's props for one frame, from where the frame puts the pelvis."""
+    return place_props(figure.props, frame.offset, frame.facing, -MAT_H if figure.mat else 0.0)
+
+
 def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) -> Placed:
     """Place one frame's partner (on the mat) and helper (on the floor beside it)."""
     frame = figure.frames[index]
-    body = place_body(frame, poses, -MAT_H if figure.mat else 0.0)
+    props = frame_props(figure, frame) if frame.view == "side" else []
+    body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
     helper = None
     if figure.helper is not None and frame.view == "side":
         helper = place_body(figure.helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
@@ -643,13 +727,17 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
         _, _, _, bottom = body.bounds("top")
         body = body.moved(0.0, -bottom - MAT_TOP_MARGIN)
     boxes = [body.bounds(view)] + ([helper.bounds()] if helper else [])
+    for prop in props:
+        for ring in prop.shapes(boxes[0][1] + 20):
+            xs, ys = [q.x for q in ring], [q.y for q in ring]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
     left = min(b[0] for b in boxes) - PAD
     right = max(b[2] for b in boxes) + PAD
     spare = max(MIN_WIDTH - (right - left), 0.0) / 2
     left, right = left - spare, right + spare
     top = min(b[1] for b in boxes) - PAD
     bottom = max(b[3] for b in boxes)
-    return Placed(body, helper, left, top, right, bottom, frame.label, view)
+    return Placed(body, helper, left, top, right, bottom, frame.label, view, tuple(props))
 
 
 MAT_TOP_MARGIN = 8.0  # from above, the mat reaches this far beyond the body
@@ -761,25 +849,31 @@ CONTACTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def contact_gaps(body: Body, support: float) -> dict[str, float]:
-    """Return how far each part that can rest is above the support surface at y=`support`, in cm."""
-    bottoms = {part.name: max(p.y for p in part.ring) + LINE for part in body_parts(body, "side")}
+def contact_gaps(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> dict[str, float]:
+    """Return how far each part that can rest is above what it would rest on, in cm.
+
+    That is the floor whose top is at y=`support`, or the top of a prop under the part.
+    """
+    rings = {part.name: part.ring for part in body_parts(body, "side")}
     gaps = {}
     for name in CONTACTS:
         if name.endswith("_knee") and body.joints[name] < 45:
             continue  # a straight knee does not rest on its own: the calf and heel do
-        knee = name.endswith("_knee")
-        gaps[name] = support - (body.points[name].y + _profile(THIGH_R, 1.0) + LINE if knee else bottoms[name])
+        if name.endswith("_knee"):
+            knee = body.points[name]
+            gaps[name] = surface_at(knee.x, support, props) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
+        else:
+            gaps[name] = min(surface_at(p.x, support, props) - (p.y + LINE) for p in rings[name])
     return gaps
 
 
-def floating(body: Body, support: float) -> list[tuple[str, float]]:
+def floating(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> list[tuple[str, float]]:
     """Return the parts that hover just above the support: near enough to look meant to rest on it.
 
     A hand that lies on the body (on a thigh, on the shins) rests there, not in the air.
     """
     out = []
-    for name, gap in contact_gaps(body, support).items():
+    for name, gap in contact_gaps(body, support, props).items():
         if REST_GAP[0] < gap < REST_GAP[1] and not (name.endswith("_hand") and _on_body(body, name)):
             out.append((name, gap))
     return out
@@ -795,6 +889,20 @@ def _on_body(body: Body, name: str) -> bool:
             if inside(other.ring, q) or min(math.dist((q.x, q.y), (o.x, o.y)) for o in other.ring) < 2.5:
                 return True
     return False
+
+
+def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
+    """Return the kind of prop part `name` would rest on, or None for the floor or mat."""
+    if name.endswith("_knee"):
+        xs = [body.points[name].x]
+    else:
+        ring = next(p for p in body_parts(body, "side") if p.name == name).ring
+        xs = [min(ring, key=lambda q: surface_at(q.x, support, props) - q.y).x]
+    for prop in props:
+        top = prop.top(xs[0])
+        if top is not None and top < support and surface_at(xs[0], support, props) == top:
+            return prop.kind.replace("-", " ")
+    return None
 
 
 def side_words(body: Body, name: str) -> str:
@@ -918,11 +1026,14 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     """Check that resting parts touch what they rest on, and that the highlight stays in the body."""
     problems: list[Problem] = []
     surface = "mat" if figure.mat else "floor"
-    bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface)]
+    bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface, placed.props)]
     if placed.helper is not None and figure.helper is not None:
-        bodies.append((placed.helper, figure.helper, ("figure", "helper"), 0.0, "floor"))
-    for body, body_frame, body_loc, support, what in bodies:
-        for name, gap in floating(body, support):
+        bodies.append((placed.helper, figure.helper, ("figure", "helper"), 0.0, "floor", ()))
+    for body, body_frame, body_loc, support, what, props in bodies:
+        if min(contact_gaps(body, support, props).values()) < -0.5:
+            continue  # sunk below the floor: reported as such, and nothing rests as drawn
+        for name, gap in floating(body, support, props):
+            what = resting_on(body, name, support, props) or what
             joints = CONTACTS[name]
             blame = _blame(body_frame, body_loc, joints)
             line, col = where.at(blame)
@@ -1126,7 +1237,17 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             _, body_top, _, body_bottom = frame.body.bounds("top")
             mat = {"x": _num(body_left - 6 + dx), "y": _num(body_top - 4 + dy),
                    "width": _num(body_right - body_left + 12), "height": _num(body_bottom - body_top + 8)}
+        props = [{"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
+                 for prop in frame.props]
+        straps = []
+        if frame.view == "side":
+            for prop in figure.props:
+                if prop.kind == "strap" and prop.between:
+                    a, b = (frame.body.points[STRAP_POINTS[end]] for end in prop.between)
+                    straps.append(f"M{_num(a.x + dx)} {_num(a.y + dy)}L{_num(b.x + dx)} {_num(b.y + dy)}")
         frames.append({
+            "props": props,
+            "straps": straps,
             "x": _num(index * (width + GAP)),
             "view": frame.view,
             "view_box": f"0 0 {_num(width)} {_num(height)}",
@@ -1144,7 +1265,11 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
     return {"alt": alt, "view_box": f"0 0 {_num(total)} {_num(height)}", "frames": frames,
             "highlight": HIGHLIGHT, "hatch_colour": HATCH_COLOUR, "near_fill": NEAR_FILL, "far_fill": FAR_FILL,
             "helper_line": HELPER_LINE, "helper_far_fill": HELPER_FAR_FILL, "mat_fill": MAT_FILL,
+            "prop_fill": PROP_FILL,
             "line": _num(LINE), "outline": _num(2 * LINE), "stretch_id": stretch.id}
+
+
+STRAP_POINTS = {"near_hand": "near_hand", "far_hand": "far_hand", "near_foot": "near_toes", "far_foot": "far_toes"}
 
 
 def split_alt(alt: str, count: int) -> list[str]:

@@ -118,7 +118,9 @@ def test_default_figures_draw_inside_their_box_and_rest_on_the_floor(drawn: dict
         for frame in root.iter(f"{SVG}g"):
             if "sg-figure-frame" not in frame.attrib.get("class", "") or frame.find(f"{SVG}line") is None:
                 continue  # a view from above has no floor line
-            lines = [p for p in frame.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-line"]
+            lines = [p for g in frame.iter(f"{SVG}g") if "sg-fig-helper" not in g.attrib.get("class", "")
+                     for p in g.findall(f"{SVG}path") if p.attrib.get("class") == "sg-fig-line"]
+            assert lines, sid
             # The outline is drawn twice as wide as it shows: half of it is under the fill.
             lowest = max(y + float(p.attrib["stroke-width"]) / 2 for p in lines for _, y in path_points(p, shifts[p]))
             # The mat (4 cm) lies on the floor; the body rests on the mat.
@@ -184,13 +186,15 @@ def test_highlight_is_hatched_inside_the_body_and_above_the_floor(library: Libra
 
 def test_near_and_far_side_differ_by_fill_not_only_by_colour(drawn: dict[str, figures.Art]) -> None:
     root = ET.fromstring(drawn["kneeling-hip-flexor"].svg)
-    far = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-skin-far"]
-    near = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-skin-near"]
+    partner = [p for g in root.iter(f"{SVG}g") if g.attrib.get("class", "") in ("sg-fig-near", "sg-fig-far")
+               for p in g.findall(f"{SVG}path")]
+    far = [p for p in partner if p.attrib.get("class") == "sg-fig-skin-far"]
+    near = [p for p in partner if p.attrib.get("class") == "sg-fig-skin-near"]
     assert far and near
     assert {p.attrib["fill"] for p in far} == {figures.FAR_FILL}
     assert {p.attrib["fill"] for p in near} == {figures.NEAR_FILL}
     # Every limb, near or far, has a solid outline: a far limb is a limb, not a shadow.
-    outlined = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-line"]
+    outlined = [p for p in partner if p.attrib.get("class") == "sg-fig-line"]
     assert len(outlined) == len(far) + len(near)
     grey = int(figures.FAR_FILL[1:3], 16)
     assert 170 <= grey <= 225  # light enough to read as a tone in print, dark enough to tell from white
@@ -413,3 +417,58 @@ def test_highlight_check_catches_a_band_outside_the_body(library: Library, monke
     monkeypatch.setattr(figures, "highlight_marks", sunk)
     assert figures.check_highlight(placed, ["lower-back"], -figures.MAT_H) == [
         "the highlight on the torso dips below the floor", "the highlight on the torso leaves the body's outline"]
+
+
+def test_a_heel_on_a_step_rests_on_it_and_the_check_knows(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "seated-forward-bend.yml"
+    standing = ("figure:\n  mat: false\n  frames:\n    - pose: standing\n"
+                "      joints: {torso: 10, near_hip: 40, near_ankle: -20}\n")
+    set_figure(path, standing + "  props:\n    - kind: step\n      at: 65\n")
+    library, _ = load_checked(content_copy)
+    figure = library.stretches["seated-forward-bend"].figure
+    assert figure is not None
+    placed = figures.place_frame(figure, 0, library.poses)
+    (step,) = placed.props
+    gaps = figures.contact_gaps(placed.body, 0.0, placed.props)
+    assert abs(gaps["near_foot"]) < 0.5 and abs(gaps["far_foot"]) < 3  # heel on the step, other foot down
+    assert figures.contact_gaps(placed.body, 0.0)["near_foot"] > 10  # without the step, the heel is in the air
+    assert step.top(step.x) == -figures.PROP_SIZE["step"][1]
+    svg = figures.draw_figures(library, only="seated-forward-bend")["seated-forward-bend"].svg
+    assert 'class="sg-fig-prop sg-fig-prop--step"' in svg
+    assert_inside(svg)
+    # A cushion too low to reach leaves the heel hovering just above it: the check says so.
+    set_figure(path, standing + "  props:\n    - kind: cushion\n      at: 70\n")
+    (found,) = problems_of(content_copy)
+    assert "figure.frames[0].joints.near_ankle: the near (left) foot hovers 7 cm above the cushion" in found
+
+
+def test_a_strap_runs_between_the_body_points_it_names(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "seated-forward-bend.yml"
+    set_figure(path, "figure:\n  frames:\n    - pose: seated\n  props:\n    - kind: strap\n"
+               "      between: [near_hand, near_foot]\n")
+    library, _ = load_checked(content_copy)
+    svg = figures.draw_figures(library, only="seated-forward-bend")["seated-forward-bend"].svg
+    (strap,) = [p for p in ET.fromstring(svg).iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-strap"]
+    assert len(path_points(strap)) == 2
+    set_figure(path, "figure:\n  frames:\n    - pose: seated\n  props:\n    - kind: strap\n")
+    (found,) = problems_of(content_copy)
+    assert "a strap needs `between`" in found
+
+
+def test_the_helper_is_drawn_where_the_cues_put_them(library: Library, drawn: dict[str, figures.Art]) -> None:
+    assert "sg-fig-helper" in drawn["kneeling-hip-flexor"].svg
+    (placed,) = frame_bodies(library, "kneeling-hip-flexor")
+    assert placed.helper is not None
+    partner, helper = placed.body.points, placed.helper.points
+    # Kneeling on the floor facing the partner, a hand held out toward them.
+    assert helper["pelvis"].x > partner["far_ankle"].x
+    assert helper["near_hand"].x < helper["pelvis"].x - 30
+    assert figures.floating(placed.helper, 0.0) == []
+
+
+def test_every_default_pose_rests_on_the_floor_without_hovering(library: Library) -> None:
+    from stretchguide.models import Frame
+
+    for name in library.poses:
+        body = figures.place_body(Frame(pose=name), library.poses, -figures.MAT_H)
+        assert figures.floating(body, -figures.MAT_H) == [], name
