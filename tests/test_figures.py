@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -472,3 +473,18 @@ def test_every_default_pose_rests_on_the_floor_without_hovering(library: Library
     for name in library.poses:
         body = figures.place_body(Frame(pose=name), library.poses, -figures.MAT_H)
         assert figures.floating(body, -figures.MAT_H) == [], name
+
+
+def test_figure_four_crosses_an_ankle_over_the_other_knee(content_copy: Path) -> None:
+    source = Path(__file__).resolve().parent / "data" / "stretches" / "figure-four.yml"
+    (content_copy / "stretches" / "figure-four.yml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    library, _ = load_checked(content_copy)
+    side, above = frame_bodies(library, "figure-four")
+    p3 = side.body.p3
+    assert math.dist(p3["near_ankle"], p3["far_knee"]) < 12  # the ankle rests over the other knee
+    gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
+    assert abs(gaps["head"]) < 1 and abs(gaps["torso"]) < figures.REST_GAP[0]  # head on the cushion, back down
+    assert above.view == "top"
+    art = figures.draw_figures(library, only="figure-four")["figure-four"]
+    assert len(art.frames) == 2
+    assert_inside(art.svg)
