@@ -1,4 +1,4 @@
-"""Draw figures from pose data: a side-view pictogram body posed by joint angles, rendered to SVG.
+"""Draw figures from pose data: a line-art body posed by joint angles, rendered to SVG.
 
 Angle convention, in degrees, for a body seen from the side facing right (`facing: left` mirrors it;
 facing right, the near side is the body's left side). Every joint defaults to 0: standing upright,
@@ -12,10 +12,18 @@ arms hanging.
 - `*_knee`, `*_elbow`: bend, 0 straight; below 0 is bending backwards.
 - `*_ankle`: 0 foot at right angles to the shin, positive points the toes.
 - `*_shoulder`: arm from the torso line. 0 hanging by the side, 90 forward, 180 overhead.
+- `*_hip_out`, `*_shoulder_out`: the thigh or arm swung out to its own side (abduction).
+- `*_hip_turn`: the thigh turned out about its own axis (external rotation); with a bent knee it
+  swings the shin across in front of the body, as in pigeon and the figure-four.
 
 Why limbs hang off the torso line and not the curved spine: changing `back` (cat to cow) then
 leaves the hands and knees where they are. The pelvis is the root; the body is then lowered until
 its lowest point rests on the mat or floor, unless the frame gives `pelvis_height`.
+
+The body is posed in three dimensions (x forward, y down, z toward the viewer) so that the same pose
+can be drawn from the side or from above. Each body part is a closed outline with volume (a torso,
+tapered limbs, hands and feet, a head with a nose); parts are drawn far side first, each chain of parts
+(an arm, a leg, the torso with neck and head) as one shape with one outline.
 """
 
 from __future__ import annotations
@@ -23,43 +31,54 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 from . import __version__, cache, vocab
 from .loader import Loc, Positions
-from .models import Art, Figure, Frame, Library, Stretch
+from .models import Art, Figure, Frame, Library, Prop, Stretch
 from .problems import Problem, display_path, join_key
 from .templates import make_env
 
-# Segment lengths in cm of an adult of about 170 cm.
-TORSO = 52.0
+# Segment lengths in cm of an adult of about 170 cm, joint to joint.
+TORSO = 52.0  # hip joints to shoulder joints
 NECK = 9.0
-HEAD_R = 10.5
-UPPER_ARM = 29.0
-FOREARM = 27.0  # elbow to knuckles
+HEAD_R = 10.5  # half the head's height, roughly
+UPPER_ARM = 30.0
+FOREARM = 25.0  # elbow to wrist
+HAND = 18.0  # wrist to fingertips
 THIGH = 43.0
-SHIN = 43.0
-FOOT = 17.0
+SHIN = 43.0  # knee to ankle joint; the sole is ANKLE_H below it
+ANKLE_H = 7.0
+HIP_Z = 9.0  # hip joints either side of the midline
+SHOULDER_Z = 17.0
 
-# Stroke widths in cm: thick enough to stay solid on an A7 card.
-TORSO_W = 15.0
+# Compatibility names for the "does this rest on the floor" tests of the alt text: half-thicknesses.
 LIMB_W = 10.0
-NECK_W = 8.0
-HALO = 16.0  # extra width of the highlight band around a segment
-EDGE = 7.0  # extra width of the dashed edge around the band
+TORSO_W = 20.0
+
+LINE = 1.5  # outline width in cm: about 2 px on a phone, 0.3 mm on an A7 card
 MAT_H = 4.0
 PAD = 10.0
 GAP = 24.0  # between frames
 LABEL_H = 30.0
 MIN_WIDTH = 190.0  # narrow poses get room beside them, so standing is not drawn huge
 MAX_FRAME = (320.0, 260.0)  # the largest box one frame may fill, width and height in cm
+REST_GAP = (3.0, 9.0)  # a part this far above what it rests on looks as if it floats
+HATCH = 3.4  # spacing of the hatching on the highlighted area
 
-HIGHLIGHT = "#ffc043"
-FAR_OPACITY = "0.42"
-HELPER_OPACITY = "0.55"
+HIGHLIGHT = "#ffb52e"
+HATCH_COLOUR = "#8a4b00"
+NEAR_FILL = "#ffffff"
+FAR_FILL = "#c6ccd5"
+HELPER_LINE = "#6b7280"
+HELPER_FAR_FILL = "#e3e6ea"
+MAT_FILL = "#e9ebee"
+PROP_FILL = "#d9c7a7"
 
 JOINTS: tuple[str, ...] = Frame.JOINTS
+SIDES = ("far", "near")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +109,12 @@ LIMITS: dict[str, Limit] = {
                       "shoulders move between -60° (arm behind) and 200° (arm overhead)"),
     "elbow": Limit(0, 150, "elbow bent backwards", "elbow bent too far",
                    "elbows bend between 0° and 150°"),
+    "hip_out": Limit(-30, 80, "thigh drawn too far across", "thigh swung too far out",
+                     "the thigh swings between -30° (across the other leg) and 80° (out to the side)"),
+    "hip_turn": Limit(-45, 90, "thigh turned in too far", "thigh turned out too far",
+                      "the thigh turns between -45° (in) and 90° (out)"),
+    "shoulder_out": Limit(-20, 180, "arm drawn too far across", "arm swung too far out",
+                          "the arm swings between -20° (across the chest) and 180° (out and up)"),
 }
 
 
@@ -114,143 +139,516 @@ def heading(angle: float, length: float) -> Pt:
     return Pt(math.sin(rad) * length, -math.cos(rad) * length)
 
 
-@dataclasses.dataclass(frozen=True)
-class Stroke:
-    """One drawn segment: a line (2 points) or a quadratic curve (3 points)."""
+# --- three dimensions -----------------------------------------------------------------------------
 
-    name: str
-    points: tuple[Pt, ...]
-    width: float
+V3 = tuple[float, float, float]
+Mat = tuple[V3, V3, V3]  # rows
+UP: V3 = (0.0, -1.0, 0.0)
 
-    def at(self, t: float) -> Pt:
-        """Return the point a fraction `t` along the segment."""
-        if len(self.points) == 2:
-            a, b = self.points
-            return Pt(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)
-        a, c, b = self.points
-        u = 1 - t
-        return Pt(u * u * a.x + 2 * u * t * c.x + t * t * b.x, u * u * a.y + 2 * u * t * c.y + t * t * b.y)
 
-    def piece(self, t0: float, t1: float, width: float) -> Stroke:
-        """Return the part of this segment between fractions t0 and t1."""
-        if len(self.points) == 2:
-            return Stroke(self.name, (self.at(t0), self.at(t1)), width)
-        # The control point of a quadratic sub-curve is where its end tangents meet.
-        a, c, b = self.points
-        u0, u1 = 1 - t0, 1 - t1
-        ctrl = Pt(u0 * u1 * a.x + (u0 * t1 + t0 * u1) * c.x + t0 * t1 * b.x,
-                  u0 * u1 * a.y + (u0 * t1 + t0 * u1) * c.y + t0 * t1 * b.y)
-        return Stroke(self.name, (self.at(t0), ctrl, self.at(t1)), width)
+def _add(a: V3, b: V3) -> V3:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
-    def outline(self) -> list[Pt]:
-        """Return points along the centre line, enough to bound the stroke."""
-        steps = 1 if len(self.points) == 2 else 16
-        return [self.at(i / steps) for i in range(steps + 1)]
 
-    def moved(self, dx: float, dy: float) -> Stroke:
-        """Return this stroke shifted by (dx, dy)."""
-        return Stroke(self.name, tuple(Pt(p.x + dx, p.y + dy) for p in self.points), self.width)
+def _mul(a: V3, k: float) -> V3:
+    return (a[0] * k, a[1] * k, a[2] * k)
+
+
+def _apply(m: Mat, v: V3) -> V3:
+    return (m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+            m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+            m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2])
+
+
+def _compose(a: Mat, b: Mat) -> Mat:
+    cols = [_apply(a, (b[0][k], b[1][k], b[2][k])) for k in range(3)]
+    return ((cols[0][0], cols[1][0], cols[2][0]), (cols[0][1], cols[1][1], cols[2][1]),
+            (cols[0][2], cols[1][2], cols[2][2]))
+
+
+def _rot(axis: str, angle: float) -> Mat:
+    """Rotation by `angle` degrees; about z it turns straight up clockwise on screen, like `heading`."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    if axis == "z":
+        return ((c, -s, 0.0), (s, c, 0.0), (0.0, 0.0, 1.0))
+    if axis == "x":
+        return ((1.0, 0.0, 0.0), (0.0, c, -s), (0.0, s, c))
+    return ((c, 0.0, s), (0.0, 1.0, 0.0), (-s, 0.0, c))
 
 
 @dataclasses.dataclass(frozen=True)
 class Body:
-    """A posed body: named strokes (far side first), the head, and named points."""
+    """A posed body, facing right with the pelvis at the origin, and where it is placed.
 
-    strokes: tuple[Stroke, ...]
-    head: Pt
-    points: dict[str, Pt]
+    `p3` holds joint positions in 3D; `axes` the direction vectors hands and feet are drawn along.
+    `dx`, `dy` move it into place and `facing: left` mirrors it, both only when projected.
+    """
+
+    p3: dict[str, V3]
+    axes: dict[str, V3]
+    spine_ctrl: V3
     joints: dict[str, float]
     facing: str
+    dx: float = 0.0
+    dy: float = 0.0
 
     def moved(self, dx: float, dy: float) -> Body:
         """Return the body shifted by (dx, dy)."""
-        return Body(tuple(s.moved(dx, dy) for s in self.strokes), Pt(self.head.x + dx, self.head.y + dy),
-                    {k: Pt(p.x + dx, p.y + dy) for k, p in self.points.items()}, self.joints, self.facing)
+        return dataclasses.replace(self, dx=self.dx + dx, dy=self.dy + dy)
 
-    def stroke(self, name: str) -> Stroke:
-        """Return the stroke called `name`."""
-        return next(s for s in self.strokes if s.name == name)
+    def to_screen(self, x: float, y: float) -> Pt:
+        """Place a point of the facing-right side view: mirror it when facing left, then move it."""
+        return Pt((x if self.facing == "right" else -x) + self.dx, y + self.dy)
 
-    def bounds(self) -> tuple[float, float, float, float]:
-        """Return (left, top, right, bottom) of everything drawn, stroke widths included."""
-        xs: list[float] = [self.head.x - HEAD_R, self.head.x + HEAD_R]
-        ys: list[float] = [self.head.y - HEAD_R, self.head.y + HEAD_R]
-        for stroke in self.strokes:
-            half = stroke.width / 2
-            for p in stroke.outline():
-                xs += [p.x - half, p.x + half]
-                ys += [p.y - half, p.y + half]
-        return min(xs), min(ys), max(xs), max(ys)
+    @property
+    def points(self) -> dict[str, Pt]:
+        """Named points as seen from the side, placed."""
+        return {name: self.to_screen(p[0], p[1]) for name, p in self.p3.items()}
+
+    @property
+    def head(self) -> Pt:
+        """Centre of the head, placed."""
+        return self.points["head"]
+
+    def bounds(self, view: str = "side") -> tuple[float, float, float, float]:
+        """Return (left, top, right, bottom) of everything drawn."""
+        xs, ys = [], []
+        for part in body_parts(self, view):
+            xs += [p.x for p in part.ring]
+            ys += [p.y for p in part.ring]
+        return min(xs) - LINE, min(ys) - LINE, max(xs) + LINE, max(ys) + LINE
 
     def lowest(self) -> tuple[str, float]:
-        """Return the name of the lowest drawn point and the y of its lower edge."""
-        best = ("head", self.head.y + HEAD_R)
-        for stroke in self.strokes:
-            for index, p in enumerate(stroke.outline()):
-                bottom = p.y + stroke.width / 2
-                if bottom > best[1] + 1e-9:
-                    ends = stroke.outline()
-                    name = _point_name(stroke.name, index == len(ends) - 1)
-                    best = (name, bottom)
+        """Return the name of the lowest drawn part and the y of its lower edge, outline included."""
+        best = ("head", -math.inf)
+        for part in body_parts(self, "side"):
+            bottom = max(p.y for p in part.ring) + LINE
+            if bottom > best[1] + 1e-9:
+                best = (part.name, bottom)
         return best
 
-
-def _point_name(stroke: str, at_end: bool) -> str:
-    """Name the body point at one end of a stroke, for messages: the near shin's end is the near ankle."""
-    ends = {"thigh": ("hip", "knee"), "shin": ("knee", "ankle"), "foot": ("ankle", "toes"),
-            "upper_arm": ("shoulder", "elbow"), "forearm": ("elbow", "hand")}
-    side, _, part = stroke.partition("_")
-    if part in ends:
-        return f"{side}_{ends[part][1 if at_end else 0]}"
-    return {"torso": "shoulders" if at_end else "pelvis", "neck": "head"}.get(stroke, stroke)
+    def part_bottom(self, name: str) -> float:
+        """Return the y of the lower edge of one named part."""
+        part = next(p for p in body_parts(self, "side") if p.name == name)
+        return max(p.y for p in part.ring) + LINE
 
 
-def pose_body(joints: dict[str, float], facing: str = "right") -> Body:
-    """Pose a body from joint angles by forward kinematics from the pelvis at (0, 0)."""
+def _side_sign(side: str) -> float:
+    return 1.0 if side == "near" else -1.0
+
+
+def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Iterable[str] = ()) -> Body:
+    """Pose a body from joint angles by forward kinematics from the pelvis at (0, 0, 0).
+
+    `flat_hands` names the sides whose hand lies flat, palm down, pointing away from the body: a
+    hand that takes weight on the floor.
+    """
     j = {name: float(joints.get(name, 0.0)) for name in JOINTS}
-    pelvis = Pt(0.0, 0.0)
     lean, bend = j["torso"], j["back"]
-    shoulders = pelvis + heading(lean, TORSO)
-    # A quadratic curve whose end tangents turn by `back` in total: positive bulges the back out.
-    bulge = TORSO / 2 * math.tan(math.radians(bend / 2))
-    middle = Pt((pelvis.x + shoulders.x) / 2, (pelvis.y + shoulders.y) / 2)
-    ctrl = middle + heading(lean - 90, bulge)
-    top_tangent = lean + bend / 2
-    neck_end = shoulders + heading(top_tangent + j["neck"], NECK)
-    head = neck_end + heading(top_tangent + j["neck"], HEAD_R * 0.8)
-    points = {"pelvis": pelvis, "shoulders": shoulders, "head": head}
-    strokes: dict[str, Stroke] = {
-        "torso": Stroke("torso", (pelvis, ctrl, shoulders), TORSO_W),
-        "neck": Stroke("neck", (shoulders, neck_end), NECK_W),
-    }
-    for side in ("far", "near"):
-        thigh_dir = lean + 180 - j[f"{side}_hip"]
-        knee = pelvis + heading(thigh_dir, THIGH)
-        shin_dir = thigh_dir + j[f"{side}_knee"]
-        ankle = knee + heading(shin_dir, SHIN)
-        toes = ankle + heading(shin_dir - 90 + j[f"{side}_ankle"], FOOT)
-        arm_dir = lean + 180 - j[f"{side}_shoulder"]
-        elbow = shoulders + heading(arm_dir, UPPER_ARM)
-        hand = elbow + heading(arm_dir - j[f"{side}_elbow"], FOREARM)
-        points.update({f"{side}_knee": knee, f"{side}_ankle": ankle, f"{side}_toes": toes,
-                       f"{side}_elbow": elbow, f"{side}_hand": hand})
-        for name, a, b in (("thigh", pelvis, knee), ("shin", knee, ankle), ("foot", ankle, toes),
-                           ("upper_arm", shoulders, elbow), ("forearm", elbow, hand)):
-            strokes[f"{side}_{name}"] = Stroke(f"{side}_{name}", (a, b), LIMB_W)
-    order = [f"far_{n}" for n in ("upper_arm", "forearm", "thigh", "shin", "foot")] + ["torso", "neck"] + [
-        f"near_{n}" for n in ("thigh", "shin", "foot", "upper_arm", "forearm")]
-    body = Body(tuple(strokes[n] for n in order), head, points, j, facing)
-    return _mirrored(body) if facing == "left" else body
+    pelvis_r = _rot("z", lean)
+    shoulders = _mul(_apply(pelvis_r, UP), TORSO)
+    # A quadratic curve that bulges out (positive `back`) or sags (negative). Why 1.7: with the end
+    # tangents turning by exactly `back`, the middle of a back moves only 10 cm from cat to cow.
+    bulge = 1.7 * TORSO / 2 * math.tan(math.radians(bend / 2))
+    back_dir = heading(lean - 90, 1.0)
+    spine_ctrl = (shoulders[0] / 2 + back_dir.x * bulge, shoulders[1] / 2 + back_dir.y * bulge, 0.0)
+    neck_r = _rot("z", lean + bend / 2 + j["neck"])
+    neck_end = _add(shoulders, _mul(_apply(neck_r, UP), NECK))
+    head = _add(neck_end, _mul(_apply(neck_r, UP), HEAD_R * 0.85))
+    p3: dict[str, V3] = {"pelvis": (0.0, 0.0, 0.0), "shoulders": shoulders, "neck": neck_end, "head": head}
+    axes: dict[str, V3] = {"head_up": _apply(neck_r, UP), "head_front": _apply(neck_r, (1.0, 0.0, 0.0))}
+    for side in SIDES:
+        sign = _side_sign(side)
+        hip = (0.0, 0.0, sign * HIP_Z)
+        thigh_r = _compose(_compose(_compose(pelvis_r, _rot("z", 180 - j[f"{side}_hip"])),
+                                    _rot("x", -sign * j[f"{side}_hip_out"])), _rot("y", sign * j[f"{side}_hip_turn"]))
+        knee = _add(hip, _mul(_apply(thigh_r, UP), THIGH))
+        shin_r = _compose(thigh_r, _rot("z", j[f"{side}_knee"]))
+        ankle = _add(knee, _mul(_apply(shin_r, UP), SHIN))
+        foot_r = _compose(shin_r, _rot("z", j[f"{side}_ankle"]))
+        sole = _apply(_compose(foot_r, _rot("z", -90)), UP)  # heel to toes
+        top = _apply(foot_r, (0.0, 1.0, 0.0))  # toward the shin: the top of the foot
+        shoulder = _add(shoulders, (0.0, 0.0, sign * SHOULDER_Z * 0.55))
+        arm_r = _compose(_compose(pelvis_r, _rot("z", 180 - j[f"{side}_shoulder"])),
+                         _rot("x", -sign * j[f"{side}_shoulder_out"]))
+        elbow = _add(shoulder, _mul(_apply(arm_r, UP), UPPER_ARM))
+        fore_r = _compose(arm_r, _rot("z", -j[f"{side}_elbow"]))
+        wrist = _add(elbow, _mul(_apply(fore_r, UP), FOREARM))
+        along = _apply(fore_r, UP)
+        back_of_hand = _apply(fore_r, (-1.0, 0.0, 0.0))
+        if side in flat_hands:
+            ahead = 1.0 if wrist[0] >= -5 else -1.0
+            along, back_of_hand = (ahead, 0.0, 0.0), (0.0, -1.0, 0.0)
+        fingertips = _add(wrist, _mul(along, HAND))
+        p3.update({f"{side}_hip": hip, f"{side}_knee": knee, f"{side}_ankle": ankle,
+                   f"{side}_toes": _add(_add(ankle, _mul(sole, 19.0)), _mul(top, -ANKLE_H + 2)),
+                   f"{side}_heel": _add(_add(ankle, _mul(sole, -5.0)), _mul(top, -ANKLE_H + 1)),
+                   f"{side}_shoulder": shoulder, f"{side}_elbow": elbow, f"{side}_wrist": wrist,
+                   f"{side}_hand": _add(wrist, _mul(along, HAND * 0.45)), f"{side}_fingertips": fingertips})
+        axes.update({f"{side}_sole": sole, f"{side}_foot_top": top, f"{side}_hand_along": along,
+                     f"{side}_hand_back": back_of_hand})
+    return Body(p3, axes, spine_ctrl, j, facing)
 
 
-def _mirrored(body: Body) -> Body:
-    flip = [Stroke(s.name, tuple(Pt(-p.x, p.y) for p in s.points), s.width) for s in body.strokes]
-    return Body(tuple(flip), Pt(-body.head.x, body.head.y), {k: Pt(-p.x, p.y) for k, p in body.points.items()},
-                body.joints, body.facing)
+# --- shapes -----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One body part's closed outline as drawn, and what it belongs to.
+
+    `chain` groups parts drawn as one shape (an arm, a leg, the core); `side` is near, far or mid.
+    """
+
+    name: str
+    chain: str
+    side: str
+    ring: tuple[Pt, ...]
+    depth: float  # larger is nearer the viewer: drawn later
+
+
+@dataclasses.dataclass(frozen=True)
+class Tube:
+    """A tapered tube along a centre line, with its radius on either side at fractions along it."""
+
+    centre: tuple[tuple[float, float], ...]
+    left: tuple[tuple[float, float], ...]  # (t, radius) on the +normal side
+    right: tuple[tuple[float, float], ...]  # (t, radius) on the -normal side
+
+
+def _profile(table: Sequence[tuple[float, float]], t: float) -> float:
+    for (t0, r0), (t1, r1) in pairwise(table):
+        if t0 <= t <= t1:
+            u = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+            u = u * u * (3 - 2 * u)  # smooth between the listed radii
+            return r0 + (r1 - r0) * u
+    return table[-1][1] if t > table[-1][0] else table[0][1]
+
+
+def _sample(points: Sequence[tuple[float, float]], n: int) -> list[tuple[float, float]]:
+    """Sample a 2- or 3-point (quadratic) centre line at n+1 even steps."""
+    out = []
+    for i in range(n + 1):
+        t = i / n
+        if len(points) == 2:
+            (ax, ay), (bx, by) = points
+            out.append((ax + (bx - ax) * t, ay + (by - ay) * t))
+        else:
+            (ax, ay), (cx, cy), (bx, by) = points
+            u = 1 - t
+            out.append((u * u * ax + 2 * u * t * cx + t * t * bx, u * u * ay + 2 * u * t * cy + t * t * by))
+    return out
+
+
+def tube_ring(tube: Tube, t0: float = 0.0, t1: float = 1.0, s0: float = -1.0, s1: float = 1.0,
+              caps: bool = True, inset: float = 0.0) -> list[Pt]:
+    """Return the outline of a tube, or of the piece of it between fractions t0..t1 along and s0..s1 across.
+
+    Across runs from -1 (the right-hand edge) to 1 (the left-hand edge); caps round the ends of a whole tube.
+    """
+    steps = 14
+    centre = _sample(tube.centre, 40)
+    length = sum(math.dist(a, b) for a, b in pairwise(centre))
+    if length < 1e-6:  # seen end on: a disc
+        (cx, cy), r = centre[0], max(_profile(tube.left, 0.5), _profile(tube.right, 0.5)) - inset
+        return [Pt(cx + r * math.cos(k / 16 * math.tau), cy + r * math.sin(k / 16 * math.tau)) for k in range(16)]
+
+    def at(t: float) -> tuple[float, float, float, float]:
+        pos = t * 40
+        i = min(int(pos), 39)
+        f = pos - i
+        (ax, ay), (bx, by) = centre[i], centre[i + 1]
+        dxv, dyv = bx - ax, by - ay
+        norm = math.hypot(dxv, dyv) or 1.0
+        # For a nearly end-on tube the local direction is unreliable: use the whole tube's direction.
+        if norm < length / 400:
+            dxv, dyv = centre[-1][0] - centre[0][0], centre[-1][1] - centre[0][1]
+            norm = math.hypot(dxv, dyv) or 1.0
+        return ax + dxv * f, ay + dyv * f, dxv / norm, dyv / norm
+
+    def edge(t: float, s: float) -> Pt:
+        x, y, ux, uy = at(t)
+        nx, ny = -uy, ux
+        r = (_profile(tube.left, t) if s > 0 else _profile(tube.right, t)) - inset
+        return Pt(x + nx * r * s, y + ny * r * s)
+
+    ts = [t0 + (t1 - t0) * i / steps for i in range(steps + 1)]
+    ring = [edge(t, s0) for t in ts]
+    if caps and t1 >= 1.0 and s0 <= -1 and s1 >= 1:
+        x, y, ux, uy = at(1.0)
+        r_left, r_right = _profile(tube.left, 1.0) - inset, _profile(tube.right, 1.0) - inset
+        for k in range(1, 10):
+            a = -math.pi / 2 + math.pi * k / 10
+            r = r_right + (r_left - r_right) * k / 10
+            ring.append(Pt(x + (ux * math.cos(a) - uy * math.sin(a)) * r,
+                           y + (uy * math.cos(a) + ux * math.sin(a)) * r))
+    elif s0 != s1:
+        ring += [edge(t1, s0 + (s1 - s0) * k / 4) for k in range(1, 4)]
+    ring += [edge(t, s1) for t in reversed(ts)]
+    if caps and t0 <= 0.0 and s0 <= -1 and s1 >= 1:
+        x, y, ux, uy = at(0.0)
+        r_left, r_right = _profile(tube.left, 0.0) - inset, _profile(tube.right, 0.0) - inset
+        for k in range(1, 10):
+            a = math.pi / 2 + math.pi * k / 10
+            r = r_left + (r_right - r_left) * k / 10
+            ring.append(Pt(x + (ux * math.cos(a) - uy * math.sin(a)) * r,
+                           y + (uy * math.cos(a) + ux * math.sin(a)) * r))
+    elif s0 != s1:
+        ring += [edge(t0, s1 + (s0 - s1) * k / 4) for k in range(1, 4)]
+    return ring
+
+
+# Radii in cm along each part, on its two sides. For the torso, left (+normal) is the front (belly)
+# and right the back; for limbs, left is the back of the limb (calf, hamstring, back of the arm).
+TORSO_FRONT = ((0.0, 9.5), (0.25, 10.8), (0.5, 10.2), (0.8, 12.2), (1.0, 8.0))
+TORSO_BACK = ((0.0, 10.0), (0.12, 11.0), (0.42, 8.6), (0.72, 10.6), (1.0, 8.0))
+THIGH_R = ((0.0, 7.6), (0.5, 6.3), (1.0, 4.9))
+THIGH_BACK = ((0.0, 7.8), (0.35, 6.8), (1.0, 4.9))
+SHIN_FRONT = ((0.0, 4.9), (0.5, 3.6), (1.0, 3.0))
+SHIN_BACK = ((0.0, 4.9), (0.3, 5.6), (0.7, 3.9), (1.0, 3.1))
+UPPER_ARM_R = ((0.0, 5.2), (0.4, 4.6), (1.0, 3.7))
+FOREARM_R = ((0.0, 3.8), (0.35, 3.9), (1.0, 2.7))
+NECK_R = ((0.0, 5.2), (1.0, 5.0))
+
+
+def _part_tubes(body: Body, view: str) -> dict[str, tuple[Tube, str, str]]:
+    """Return each tube-shaped part: its tube, chain and side, in the facing-right frame of `view`."""
+    p = body.p3
+
+    def flat(name: str) -> tuple[float, float]:
+        x, y, z = p[name]
+        return (x, y) if view == "side" else (x, z)
+
+    out: dict[str, tuple[Tube, str, str]] = {}
+    for side in SIDES:
+        leg = f"{side}_leg"
+        out[f"{side}_thigh"] = (Tube((flat(f"{side}_hip"), flat(f"{side}_knee")), THIGH_BACK, THIGH_R), leg, side)
+        out[f"{side}_shin"] = (Tube((flat(f"{side}_knee"), flat(f"{side}_ankle")), SHIN_BACK, SHIN_FRONT), leg, side)
+        out[f"{side}_upper_arm"] = (Tube((flat(f"{side}_shoulder"), flat(f"{side}_elbow")), UPPER_ARM_R, UPPER_ARM_R),
+                                    f"{side}_arm", side)
+        out[f"{side}_forearm"] = (Tube((flat(f"{side}_elbow"), flat(f"{side}_wrist")), FOREARM_R, FOREARM_R),
+                                  f"{side}_arm", side)
+    if view == "side":
+        ctrl = (body.spine_ctrl[0], body.spine_ctrl[1])
+        out["torso"] = (Tube((flat("pelvis"), ctrl, flat("shoulders")), TORSO_FRONT, TORSO_BACK), "core", "mid")
+    out["neck"] = (Tube((flat("shoulders"), flat("head")), NECK_R, NECK_R), "core", "mid")
+    return out
+
+
+def _local(origin: V3, u: V3, v: V3, shape: Sequence[tuple[float, float]], view: str) -> list[tuple[float, float]]:
+    """Map a shape drawn in a part's own (u, v) axes into the view."""
+    out = []
+    for a, b in shape:
+        x, y, z = _add(origin, _add(_mul(u, a), _mul(v, b)))
+        out.append((x, y) if view == "side" else (x, z))
+    return out
+
+
+# A foot seen from its inner side: u from heel to toes along the sole, v up toward the shin; the ankle
+# joint at (0, 0). A hand seen from the thumb side: u from wrist to fingertips, v toward its back.
+FOOT_SHAPE = ((-3.2, 3.0), (-5.6, -2.0), (-6.0, -5.2), (-4.4, -6.9), (2.0, -7.0), (12.5, -6.9),
+              (17.5, -6.3), (19.8, -5.0), (19.6, -3.6), (17.0, -3.1), (11.0, -1.9), (5.5, 0.4), (3.6, 3.0))
+HAND_SHAPE = ((0.0, 2.6), (4.5, 3.0), (9.5, 2.8), (14.5, 2.0), (17.6, 1.0), (18.2, -0.4), (17.0, -1.5),
+              (13.0, -2.1), (9.0, -2.6), (7.5, -4.4), (5.0, -4.9), (3.0, -3.9), (0.0, -2.8))
+FOOT_TOP = ((-5.0, -4.0), (19.0, -4.0))  # the centre line of a foot seen from above
+HAND_TOP = ((0.0, 0.0), (16.0, 0.0))
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 24) -> list[tuple[float, float]]:
+    return [(cx + rx * math.cos(k / n * math.tau), cy + ry * math.sin(k / n * math.tau)) for k in range(n)]
+
+
+def _hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Return the convex hull of points, anticlockwise (Andrew's monotone chain)."""
+    pts = sorted(set(points))
+    if len(pts) < 3:
+        return pts
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    for q in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], q) <= 0:
+            lower.pop()
+        lower.append(q)
+    upper: list[tuple[float, float]] = []
+    for q in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], q) <= 0:
+            upper.pop()
+        upper.append(q)
+    return lower[:-1] + upper[:-1]
+
+
+def _head_shape(body: Body, view: str) -> list[tuple[float, float]]:
+    """The head: an egg with a nose on the face side, so it shows which way the figure looks."""
+    up, front = body.axes["head_up"], body.axes["head_front"]
+    centre = body.p3["head"]
+    shape = []
+    for k in range(36):
+        a = k / 36 * math.tau  # 0 at the face, anticlockwise toward the crown
+        f, u = 8.6 * math.cos(a), 10.8 * math.sin(a) + (1.0 if math.sin(a) > 0 else 0.0)
+        nose = 2.4 * math.exp(-(((a + 0.18 + math.pi) % math.tau - math.pi) / 0.16) ** 2)
+        chin = -1.6 * math.exp(-(((a + 0.95 + math.pi) % math.tau - math.pi) / 0.3) ** 2)
+        shape.append((f + nose + chin, u))
+    if view == "top":
+        # From above: a round skull, the nose showing the face.
+        return _local(centre, front, (0.0, 0.0, 1.0), [(f * 1.0, u * 0.8) for f, u in shape], "top")
+    return _local(centre, front, _mul(up, -1.0), [(f, -u) for f, u in shape], view)
+
+
+def _torso_top(body: Body) -> list[tuple[float, float]]:
+    """The torso from above: the hull of its cross-sections, hips to shoulders."""
+    pts: list[tuple[float, float]] = []
+    (px, _, _), (sx, _, _) = body.p3["pelvis"], body.p3["shoulders"]
+    cx = body.spine_ctrl[0]
+    lean = math.radians(body.joints["torso"])
+    depth = abs(math.cos(lean))  # how much of the torso's front-to-back depth shows from above
+    for t, width, thick in ((0.0, 16.5, 10.0), (0.4, 14.0, 9.0), (0.75, 16.0, 11.0), (1.0, 18.5, 8.0)):
+        u = 1 - t
+        x = u * u * px + 2 * u * t * cx + t * t * sx
+        pts += _ellipse(x, 0.0, max(thick * depth, 4.0), width, 20)
+    return _hull(pts)
+
+
+def body_parts(body: Body, view: str = "side") -> list[Part]:
+    """Return the outlines of every body part in drawing order (far first), placed."""
+    parts: list[Part] = []
+    tubes = _part_tubes(body, view)
+
+    def depth(*names: str) -> float:
+        """Nearness to the viewer: z from the side, height from above."""
+        index = 2 if view == "side" else 1
+        sign = 1.0 if view == "side" else -1.0
+        return sum(body.p3[n][index] * sign for n in names) / len(names)
+
+    for name, (tube, chain, side) in tubes.items():
+        ring = [(p.x, p.y) for p in tube_ring(tube)]
+        ends = {"thigh": ("hip", "knee"), "shin": ("knee", "ankle"), "upper_arm": ("shoulder", "elbow"),
+                "forearm": ("elbow", "wrist")}
+        kind = name.split("_", 1)[-1]
+        keys = [f"{side}_{e}" for e in ends[kind]] if kind in ends else ["pelvis", "shoulders"]
+        parts.append(Part(name, chain, side, tuple(Pt(*q) for q in ring), depth(*keys)))
+    if view == "top":
+        parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body)),
+                          depth("pelvis", "shoulders")))
+    for side in SIDES:
+        p = body.p3
+        foot = FOOT_SHAPE if view == "side" else None
+        if foot is not None:
+            ring = _local(p[f"{side}_ankle"], body.axes[f"{side}_sole"], body.axes[f"{side}_foot_top"], foot, view)
+        else:
+            centre = _local(p[f"{side}_ankle"], body.axes[f"{side}_sole"], body.axes[f"{side}_foot_top"],
+                            FOOT_TOP, view)
+            ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 4.0), (0.7, 4.6), (1, 3.6)),
+                                                      ((0, 4.0), (0.7, 4.6), (1, 3.6))))]
+        parts.append(Part(f"{side}_foot", f"{side}_leg", side, tuple(Pt(*q) for q in ring), depth(f"{side}_ankle")))
+        if view == "side":
+            ring = _local(p[f"{side}_wrist"], body.axes[f"{side}_hand_along"], body.axes[f"{side}_hand_back"],
+                          HAND_SHAPE, view)
+        else:
+            centre = _local(p[f"{side}_wrist"], body.axes[f"{side}_hand_along"], body.axes[f"{side}_hand_back"],
+                            HAND_TOP, view)
+            ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 2.8), (0.6, 4.2), (1, 2.6)),
+                                                      ((0, 2.8), (0.6, 4.2), (1, 2.6))))]
+        parts.append(Part(f"{side}_hand", f"{side}_arm", side, tuple(Pt(*q) for q in ring), depth(f"{side}_wrist")))
+    # From above the head is seen on its own, over or beside the shoulders.
+    head = tuple(Pt(*q) for q in _head_shape(body, view))
+    parts.append(Part("head", "core" if view == "side" else "head", "mid", head, depth("head")))
+    placed = []
+    for part in parts:
+        where = tuple(body.to_screen(q.x, q.y) for q in part.ring)
+        placed.append(dataclasses.replace(part, ring=where))
+    return placed
+
+
+def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
+    """Group a body's parts into chains drawn as one shape each, in drawing order."""
+    parts = body_parts(body, view)
+    grouped: dict[str, list[Part]] = {}
+    for part in parts:
+        grouped.setdefault(part.chain, []).append(part)
+    if view == "side":
+        order = ["far_arm", "far_leg", "core", "near_leg", "near_arm"]
+    else:
+        # From above, lower chains first; the core goes by its mean height.
+        order = sorted(grouped, key=lambda c: (sum(p.depth for p in grouped[c]) / len(grouped[c]), c))
+    return [(name, grouped[name]) for name in order if name in grouped]
+
+
+# --- props ------------------------------------------------------------------------------------------
+
+# Width and height in cm of each prop that stands on the floor; its top is where a part can rest.
+PROP_SIZE: dict[str, tuple[float, float]] = {
+    "cushion": (44.0, 9.0), "block": (30.0, 12.0), "step": (36.0, 18.0), "chair": (44.0, 45.0),
+    "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PlacedProp:
+    """A prop standing on the floor at y=`floor`, its middle at x=`x`; `back` is the chair back's side."""
+
+    kind: str
+    x: float
+    floor: float
+    back: float = -1.0
+
+    def top(self, x: float) -> float | None:
+        """Return the y of the prop's top above `x`, or None when it is not under `x`."""
+        if self.kind not in PROP_SIZE or self.kind == "wall":
+            return None
+        width, height = PROP_SIZE[self.kind]
+        if abs(x - self.x) > width / 2:
+            return None
+        if self.kind == "towel-roll":
+            r = width / 2
+            return self.floor - r - math.sqrt(max(r * r - (x - self.x) ** 2, 0.0))
+        return self.floor - height
+
+    def shapes(self, top: float) -> list[tuple[Pt, ...]]:
+        """Return the closed outlines that draw the prop; `top` is how high a wall reaches."""
+        width, height = PROP_SIZE[self.kind]
+        x0, x1, base = self.x - width / 2, self.x + width / 2, self.floor
+
+        def box(a: float, b: float, y0: float, y1: float, r: float = 0.0) -> tuple[Pt, ...]:
+            if r <= 0:
+                return (Pt(a, y0), Pt(b, y0), Pt(b, y1), Pt(a, y1))
+            pts = []
+            for cx, cy, start in ((b - r, y1 + r, -90), (b - r, y0 - r, 0), (a + r, y0 - r, 90), (a + r, y1 + r, 180)):
+                for k in range(4):
+                    a = math.radians(start + k * 30)
+                    pts.append(Pt(cx + r * math.cos(a), cy + r * math.sin(a)))
+            return tuple(pts)
+
+        if self.kind == "towel-roll":
+            r = width / 2
+            return [tuple(Pt(self.x + r * math.cos(k / 20 * math.tau), base - r + r * math.sin(k / 20 * math.tau))
+                          for k in range(20))]
+        if self.kind == "wall":
+            return [box(x0, x1, base, top)]
+        if self.kind == "chair":
+            seat = base - height
+            back_x = x0 if self.back < 0 else x1 - 4
+            return [box(x0 + 2, x0 + 5, base, seat), box(x1 - 5, x1 - 2, base, seat),
+                    box(back_x, back_x + 4, seat, seat - 45), box(x0, x1, seat + 5, seat)]
+        return [box(x0, x1, base, base - height, 4.0 if self.kind == "cushion" else 0.0)]
+
+
+def place_props(props: Sequence[Prop], pelvis_x: float, facing: str, floor: float) -> list[PlacedProp]:
+    """Stand the figure's props on the floor, measured from the partner's pelvis in the way it faces."""
+    forward = 1.0 if facing == "right" else -1.0
+    return [PlacedProp(p.kind, pelvis_x + forward * p.at, floor, -forward) for p in props if p.kind != "strap"]
+
+
+def surface_at(x: float, floor: float, props: Sequence[PlacedProp]) -> float:
+    """Return the y of what a part above `x` would rest on: the highest prop top there, or the floor."""
+    tops = [t for t in (p.top(x) for p in props) if t is not None]
+    return min([floor, *tops])
 
 
 def joint_kind(name: str) -> str:
-    """Return the kind of a joint name: `near_knee` -> `knee`."""
+    """Return the kind of a joint name: `near_knee` -> `knee`, `far_hip_out` -> `hip_out`."""
     return name.split("_", 1)[-1]
 
 
@@ -272,32 +670,281 @@ class Placed:
     left: float
     top: float
     right: float
+    bottom: float
     label: str | None
+    view: str
+    props: tuple[PlacedProp, ...] = ()
 
 
-def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float) -> Body:
-    """Pose a frame's body and set it on the floor whose top is at y=`floor`."""
-    body = pose_body(resolve_joints(frame, poses), frame.facing)
-    if frame.pelvis_height is not None:
-        return body.moved(frame.offset, floor - frame.pelvis_height)
-    _, bottom = body.lowest()
-    return body.moved(frame.offset, floor - bottom)
+HAND_REACH = HAND + 4.0  # a wrist this close to the floor, the forearm pointing down: the hand lies flat
+
+
+def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float,
+               props: Sequence[PlacedProp] = ()) -> Body:
+    """Pose a frame's body and set it down on the floor whose top is at y=`floor`, or on the props.
+
+    A hand whose wrist comes down near the floor is laid flat on it, palm down, as a hand that takes
+    weight does; then the body is set down again.
+    """
+    joints = resolve_joints(frame, poses)
+    flat: list[str] = []
+    for _ in range(2):
+        body = pose_body(joints, frame.facing, flat).moved(frame.offset, 0.0)
+        if frame.pelvis_height is not None:
+            body = body.moved(0.0, floor - frame.pelvis_height)
+        else:
+            body = body.moved(0.0, rest_drop(body, floor, props))
+        found = [side for side in SIDES
+                 if body.points[f"{side}_wrist"].y > floor - HAND_REACH and body.axes[f"{side}_hand_along"][1] > 0.5]
+        if found == flat:
+            break
+        flat = found
+    return body
+
+
+def rest_drop(body: Body, floor: float, props: Sequence[PlacedProp]) -> float:
+    """Return how far to lower the body so its lowest part rests on the floor or a prop's top."""
+    return min(surface_at(p.x, floor, props) - (p.y + LINE) for part in body_parts(body, "side") for p in part.ring)
+
+
+def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
+    """Place a figure's props for one frame, from where the frame puts the pelvis."""
+    return place_props(figure.props, frame.offset, frame.facing, -MAT_H if figure.mat else 0.0)
 
 
 def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) -> Placed:
     """Place one frame's partner (on the mat) and helper (on the floor beside it)."""
     frame = figure.frames[index]
-    body = place_body(frame, poses, -MAT_H if figure.mat else 0.0)
+    props = frame_props(figure, frame) if frame.view == "side" else []
+    body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
     helper = None
-    if figure.helper is not None:
+    if figure.helper is not None and frame.view == "side":
         helper = place_body(figure.helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
-    boxes = [body.bounds()] + ([helper.bounds()] if helper else [])
+    view = frame.view
+    if view == "top":
+        # From above, the body's own floor position does not matter: set its lowest edge on y=0.
+        body = body.moved(0.0, -body.dy)
+        _, _, _, bottom = body.bounds("top")
+        body = body.moved(0.0, -bottom - MAT_TOP_MARGIN)
+    boxes = [body.bounds(view)] + ([helper.bounds()] if helper else [])
+    for prop in props:
+        for ring in prop.shapes(boxes[0][1] + 20):
+            xs, ys = [q.x for q in ring], [q.y for q in ring]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
     left = min(b[0] for b in boxes) - PAD
     right = max(b[2] for b in boxes) + PAD
     spare = max(MIN_WIDTH - (right - left), 0.0) / 2
     left, right = left - spare, right + spare
     top = min(b[1] for b in boxes) - PAD
-    return Placed(body, helper, left, top, right, frame.label)
+    bottom = max(b[3] for b in boxes)
+    return Placed(body, helper, left, top, right, bottom, frame.label, view, tuple(props))
+
+
+MAT_TOP_MARGIN = 8.0  # from above, the mat reaches this far beyond the body
+
+
+# --- highlight --------------------------------------------------------------------------------------
+
+# Where each target area is drawn: (part, along from, along to, across from, across to). Across runs
+# from -1 to 1; on the torso 1 is the front, on a limb 1 is its back (calf, hamstring).
+Piece = tuple[str, float, float, float, float]
+
+
+def highlight_table(body: Body) -> dict[str, list[Piece]]:
+    """Map each target area onto pieces of the body's parts."""
+    j = body.joints
+
+    def pick(score: dict[str, float]) -> str:
+        return max(SIDES, key=lambda s: (score[s], s == "near"))
+
+    opened = pick({s: -j[f"{s}_hip"] for s in SIDES})  # the leg reaching furthest back
+    folded = pick({s: j[f"{s}_hip"] for s in SIDES})  # the leg drawn furthest forward
+    long_leg = pick({s: j[f"{s}_hip"] - j[f"{s}_knee"] for s in SIDES})
+    bent_knee = pick({s: j[f"{s}_knee"] - j[f"{s}_hip"] for s in SIDES})  # hip back, knee bent
+    return {
+        "lower-back": [("torso", 0.1, 0.5, -1.0, -0.1)],
+        "upper-back": [("torso", 0.5, 0.92, -1.0, -0.1)],
+        "spine": [("torso", 0.06, 0.94, -1.0, -0.4)],
+        "chest": [("torso", 0.55, 0.92, 0.15, 1.0)],
+        "neck": [("neck", 0.0, 0.7, -1.0, 1.0)],
+        "hips": [("torso", 0.0, 0.22, -1.0, 0.3), (f"{folded}_thigh", 0.0, 0.4, -1.0, 1.0)],
+        "glutes": [("torso", 0.0, 0.26, -1.0, -0.05), (f"{folded}_thigh", 0.0, 0.35, 0.0, 1.0)],
+        "hip-flexors": [(f"{opened}_thigh", 0.0, 0.5, -1.0, 0.1), ("torso", 0.0, 0.16, 0.1, 1.0)],
+        "hamstrings": [(f"{long_leg}_thigh", 0.1, 0.95, -0.1, 1.0)],
+        "quadriceps": [(f"{bent_knee}_thigh", 0.1, 0.95, -1.0, 0.1)],
+        "groin": [("near_thigh", 0.0, 0.45, -1.0, 1.0)],
+        "calves": [("near_shin", 0.1, 0.65, 0.0, 1.0)],
+        "shoulders": [("near_upper_arm", 0.0, 0.4, -1.0, 1.0)],
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    """A highlighted piece of a part: its outline and the hatching inside it, placed."""
+
+    part: str
+    ring: tuple[Pt, ...]
+    hatch: tuple[tuple[Pt, Pt], ...]
+
+
+def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> list[Mark]:
+    """Return the highlighted pieces for `areas`, inside the body's outline."""
+    tubes = _part_tubes(body, view)
+    table = highlight_table(body)
+    marks: list[Mark] = []
+    seen: set[Piece] = set()
+    for area in sorted(set(areas)):
+        for piece in table.get(area, []):
+            name, t0, t1, s0, s1 = piece
+            if name not in tubes or piece in seen:
+                continue  # from above the torso is not a tube; its limbs carry the highlight
+            seen.add(piece)
+            if view == "top":
+                s0, s1 = -1.0, 1.0
+            ring = tube_ring(tubes[name][0], t0, t1, s0, s1, caps=t0 <= 0 and t1 >= 1, inset=LINE)
+            placed = tuple(body.to_screen(p.x, p.y) for p in ring)
+            marks.append(Mark(name, placed, tuple(hatch_lines(placed, HATCH))))
+    return marks
+
+
+def hatch_lines(ring: Sequence[Pt], spacing: float) -> list[tuple[Pt, Pt]]:
+    """Return diagonal lines `spacing` apart, clipped to the inside of a closed outline (even-odd)."""
+    c, s = math.cos(math.pi / 4), math.sin(math.pi / 4)
+    rotated = [(p.x * c + p.y * s, -p.x * s + p.y * c) for p in ring]  # hatch lines are horizontal here
+    ys = [q[1] for q in rotated]
+    lines: list[tuple[Pt, Pt]] = []
+    k = math.floor(min(ys) / spacing) + 1
+    while k * spacing < max(ys):
+        y = k * spacing
+        xs = []
+        for (ax, ay), (bx, by) in zip(rotated, rotated[1:] + rotated[:1], strict=True):
+            if (ay <= y < by) or (by <= y < ay):
+                xs.append(ax + (y - ay) * (bx - ax) / (by - ay))
+        xs.sort()
+        for x0, x1 in zip(xs[::2], xs[1::2], strict=False):
+            if x1 - x0 > 0.3:
+                lines.append((Pt(x0 * c - y * s, x0 * s + y * c), Pt(x1 * c - y * s, x1 * s + y * c)))
+        k += 1
+    return lines
+
+
+def inside(ring: Sequence[Pt], p: Pt) -> bool:
+    """Return whether point `p` is inside the closed outline `ring` (even-odd rule)."""
+    hit = False
+    for a, b in zip(ring, [*ring[1:], ring[0]], strict=True):
+        if (a.y > p.y) != (b.y > p.y) and p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y):
+            hit = not hit
+    return hit
+
+
+# --- contact ----------------------------------------------------------------------------------------
+
+# The parts that rest on the floor in a stretch, and the joints that move each of them.
+CONTACTS: dict[str, tuple[str, ...]] = {
+    "near_foot": ("near_knee", "near_ankle", "near_hip", "torso"),
+    "far_foot": ("far_knee", "far_ankle", "far_hip", "torso"),
+    "near_knee": ("near_hip", "near_knee", "torso"), "far_knee": ("far_hip", "far_knee", "torso"),
+    "near_hand": ("near_shoulder", "near_elbow", "torso"), "far_hand": ("far_shoulder", "far_elbow", "torso"),
+    "torso": ("torso", "back"), "head": ("neck", "torso"),
+}
+
+
+def contact_gaps(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> dict[str, float]:
+    """Return how far each part that can rest is above what it would rest on, in cm.
+
+    That is the floor whose top is at y=`support`, or the top of a prop under the part.
+    """
+    rings = {part.name: part.ring for part in body_parts(body, "side")}
+    gaps = {}
+    for name in CONTACTS:
+        if name.endswith("_knee") and body.joints[name] < 45:
+            continue  # a straight knee does not rest on its own: the calf and heel do
+        if name.endswith("_knee"):
+            knee = body.points[name]
+            gaps[name] = surface_at(knee.x, support, props) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
+        else:
+            gaps[name] = min(surface_at(p.x, support, props) - (p.y + LINE) for p in rings[name])
+    return gaps
+
+
+def floating(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> list[tuple[str, float]]:
+    """Return the parts that hover just above the support: near enough to look meant to rest on it.
+
+    A hand that lies on the body (on a thigh, on the shins) rests there, not in the air.
+    """
+    out = []
+    for name, gap in contact_gaps(body, support, props).items():
+        if REST_GAP[0] < gap < REST_GAP[1] and not (name.endswith("_hand") and _on_body(body, name)):
+            out.append((name, gap))
+    return out
+
+
+def _on_body(body: Body, name: str) -> bool:
+    """Return whether part `name` touches another chain of the same body, within 2.5 cm."""
+    parts = body_parts(body, "side")
+    own = next(p for p in parts if p.name == name)
+    others = [p for p in parts if p.chain != own.chain]
+    for q in own.ring:
+        for other in others:
+            if inside(other.ring, q) or min(math.dist((q.x, q.y), (o.x, o.y)) for o in other.ring) < 2.5:
+                return True
+    return False
+
+
+def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
+    """Return the kind of prop part `name` would rest on, or None for the floor or mat."""
+    if name.endswith("_knee"):
+        xs = [body.points[name].x]
+    else:
+        ring = next(p for p in body_parts(body, "side") if p.name == name).ring
+        xs = [min(ring, key=lambda q: surface_at(q.x, support, props) - q.y).x]
+    for prop in props:
+        top = prop.top(xs[0])
+        if top is not None and top < support and surface_at(xs[0], support, props) == top:
+            return prop.kind.replace("-", " ")
+    return None
+
+
+def side_words(body: Body, name: str) -> str:
+    """Name a part for people: `near_hand` facing right is the near (left) hand."""
+    side, _, part = name.partition("_")
+    if side not in SIDES:
+        return name.replace("_", " ")
+    left = (side == "near") == (body.facing == "right")
+    return f"{side} ({'left' if left else 'right'}) {part.replace('_', ' ')}"
+
+
+# --- movement ---------------------------------------------------------------------------------------
+
+
+def back_point(body: Body) -> Pt:
+    """Return the middle of the back's surface, placed, and where its outside points."""
+    tube = _part_tubes(body, "side")["torso"][0]
+    ring = tube_ring(tube, 0.45, 0.55, -1.0, -1.0, caps=False)
+    mid = ring[len(ring) // 2]
+    return body.to_screen(mid.x, mid.y)
+
+
+def movement_arrow(body: Body, other: Body) -> tuple[Pt, Pt] | None:
+    """Return an arrow (tail, head) showing how `body` moved from `other`, beside the back, or None."""
+    here, there = back_point(body), back_point(other)
+    dx, dy = here.x - there.x, here.y - there.y
+    length = math.hypot(dx, dy)
+    if length < 5.0:
+        return None
+    ux, uy = dx / length, dy / length
+    # Outward from the back: away from the middle of the torso line.
+    mid = Pt((body.points["pelvis"].x + body.points["shoulders"].x) / 2,
+             (body.points["pelvis"].y + body.points["shoulders"].y) / 2)
+    ox, oy = here.x - mid.x, here.y - mid.y
+    norm = math.hypot(ox, oy) or 1.0
+    ox, oy = ox / norm, oy / norm
+    size = 18.0
+    if ux * ox + uy * oy > 0:
+        tail = Pt(here.x + ox * 6, here.y + oy * 6)
+        return tail, Pt(tail.x + ux * size, tail.y + uy * size)
+    head = Pt(here.x + ox * 6, here.y + oy * 6)
+    return Pt(head.x - ux * size, head.y - uy * size), head
 
 
 # --- checks -----------------------------------------------------------------------------------------
@@ -316,11 +963,13 @@ def check_figures(library: Library, positions: dict[Path, Positions]) -> list[Pr
             continue
         path = library.source_paths[sid]
         where = positions.get(path, Positions())
-        problems += _check_figure(stretch.figure, library, path, where)
+        areas = stretch.figure.highlight if stretch.figure.highlight is not None else stretch.target_areas
+        problems += _check_figure(stretch.figure, library, path, where, areas)
     return problems
 
 
-def _check_figure(figure: Figure, library: Library, path: Path, where: Positions) -> list[Problem]:
+def _check_figure(figure: Figure, library: Library, path: Path, where: Positions,
+                  areas: Sequence[str] = ()) -> list[Problem]:
     problems: list[Problem] = []
     framed: list[tuple[Loc, Frame]] = [(("figure", "frames", i), f) for i, f in enumerate(figure.frames)]
     if figure.helper is not None:
@@ -346,7 +995,14 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                 problems.append(Problem(path, line, col, join_key((*body_loc, "pelvis_height")),
                                         f"the {part.replace('_', ' ')} is {bottom - ground:.0f} cm below the floor; "
                                         "raise `pelvis_height`, or remove it so the body rests on the floor"))
-        width, height = placed.right - placed.left, -placed.top
+        if frame.view == "side":
+            problems += _check_contact(placed, figure, frame, path, where, loc)
+        for message in check_highlight(placed, areas, floor):
+            spot: Loc = ("figure", "highlight") if figure.highlight is not None else loc
+            line, col = where.at(spot)
+            problems.append(Problem(path, line, col, join_key(spot),
+                                    f"{message}; change the pose so that part shows, or highlight other areas"))
+        width, height = placed.right - placed.left, placed.bottom - placed.top
         if width > MAX_FRAME[0] or height > MAX_FRAME[1]:
             blame = ("figure", "helper", "offset") if figure.helper is not None else loc
             line, col = where.at(blame)
@@ -355,6 +1011,51 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                     f"{MAX_FRAME[0]:.0f} × {MAX_FRAME[1]:.0f} cm a frame holds; "
                                     "bring the helper closer or fold the pose"))
     return problems
+
+
+def _blame(frame: Frame, loc: Loc, joints: Sequence[str]) -> Loc:
+    """Return where to point at for a change of `joints`: the first one the frame sets, else its pose."""
+    for joint in joints:
+        if frame.joints and joint in frame.joints:
+            return (*loc, "joints", joint)
+    return (*loc, "pose") if frame.pose is not None else (*loc, "joints")
+
+
+def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, where: Positions,
+                   loc: Loc) -> list[Problem]:
+    """Check that resting parts touch what they rest on, and that the highlight stays in the body."""
+    problems: list[Problem] = []
+    surface = "mat" if figure.mat else "floor"
+    bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface, placed.props)]
+    if placed.helper is not None and figure.helper is not None:
+        bodies.append((placed.helper, figure.helper, ("figure", "helper"), 0.0, "floor", ()))
+    for body, body_frame, body_loc, support, what, props in bodies:
+        if min(contact_gaps(body, support, props).values()) < -0.5:
+            continue  # sunk below the floor: reported as such, and nothing rests as drawn
+        for name, gap in floating(body, support, props):
+            what = resting_on(body, name, support, props) or what
+            joints = CONTACTS[name]
+            blame = _blame(body_frame, body_loc, joints)
+            line, col = where.at(blame)
+            others = " or ".join(f"`{j}`" for j in joints)
+            problems.append(Problem(path, line, col, join_key(blame),
+                                    f"the {side_words(body, name)} hovers {gap:.0f} cm above the {what}, as if it "
+                                    f"should rest there; change {others} until it touches, or lift it clear "
+                                    f"(more than {REST_GAP[1]:.0f} cm)"))
+    return problems
+
+
+def check_highlight(placed: Placed, areas: Iterable[str], floor: float) -> list[str]:
+    """Return what is wrong with a frame's highlight: outside the body's outline, or below the floor."""
+    found = []
+    parts = {p.name: p for p in body_parts(placed.body, placed.view)}
+    for mark in highlight_marks(placed.body, areas, placed.view):
+        ring = parts[mark.part].ring
+        if any(not inside(ring, q) for q in mark.ring):
+            found.append(f"the highlight on the {side_words(placed.body, mark.part)} leaves the body's outline")
+        if placed.view == "side" and max(q.y for q in mark.ring) > floor + 0.5:
+            found.append(f"the highlight on the {side_words(placed.body, mark.part)} dips below the floor")
+    return sorted(set(found))
 
 
 def _check_frame(frame: Frame, library: Library, path: Path, where: Positions, loc: Loc) -> list[Problem]:
@@ -406,6 +1107,8 @@ def limit_problem(name: str, value: float) -> str | None:
     return f"{what} ({value:g}°); {limit.span}"
 
 
+
+
 # --- drawing ----------------------------------------------------------------------------------------
 
 
@@ -413,7 +1116,7 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
     """Draw every stretch's figure (or just `only`); a stretch without one gets its position's pose.
 
     With a `store`, a figure drawn before from the same stretch, poses, code and template is
-    read back instead (drawing 1,000 figures takes about 2 s).
+    read back instead.
     """
     env = make_env()
     template = env.get_template("figures/figure.svg")
@@ -427,13 +1130,21 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
         key = cache.digest(shared, stretch.model_dump_json()) if store else ""
         hit = store.get(key) if store else None
         if hit is not None:
-            out[sid] = Art(**json.loads(hit[0]))
+            stored = json.loads(hit[0])
+            out[sid] = Art(svg=stored["svg"], alt=stored["alt"], frames=tuple(stored["frames"]))
             continue
         figure = figure_of(stretch, library)
         alt = figure.alt or describe_figure(figure, library.poses)
-        out[sid] = Art(svg=template.render(svg_data(stretch, figure, library.poses, alt)), alt=alt)
+        data = svg_data(stretch, figure, library.poses, alt)
+        svg = template.render(data)
+        frames: tuple[str, ...] = ()
+        if len(figure.frames) > 1:
+            # One picture per frame as well, so a narrow screen can stack them instead of shrinking them.
+            frames = tuple(template.render(dict(data, frames=[dict(f, x="0")], view_box=f["view_box"], alt=f["alt"]))
+                           for f in data["frames"])  # type: ignore[attr-defined]
+        out[sid] = Art(svg=svg, alt=alt, frames=frames)
         if store:
-            store.put(key, json.dumps({"svg": out[sid].svg, "alt": alt}).encode("utf-8"), {})
+            store.put(key, json.dumps({"svg": svg, "alt": alt, "frames": list(frames)}).encode("utf-8"), {})
     return out
 
 
@@ -445,134 +1156,127 @@ def figure_of(stretch: Stretch, library: Library) -> Figure:
     return Figure(frames=[frame])
 
 
-def highlight_pieces(body: Body, areas: Iterable[str]) -> list[Stroke]:
-    """Map target areas onto the parts of the body's segments that show them."""
-    j = body.joints
-    sides = ("near", "far")
-
-    def pick(score: dict[str, float]) -> str:
-        return max(sides, key=lambda s: (score[s], s == "near"))
-
-    opened = pick({s: -j[f"{s}_hip"] for s in sides})  # the leg reaching furthest back
-    folded = pick({s: j[f"{s}_hip"] for s in sides})  # the leg drawn furthest forward
-    long_leg = pick({s: j[f"{s}_hip"] - j[f"{s}_knee"] for s in sides})
-    bent_knee = pick({s: j[f"{s}_knee"] - j[f"{s}_hip"] for s in sides})  # hip back, knee bent
-    table: dict[str, list[tuple[str, float, float]]] = {
-        "lower-back": [("torso", 0.0, 0.5)],
-        "upper-back": [("torso", 0.5, 1.0)],
-        "spine": [("torso", 0.0, 1.0)],
-        "chest": [("torso", 0.55, 1.0)],
-        "neck": [("neck", 0.0, 1.0)],
-        "hips": [(f"{folded}_thigh", 0.0, 0.4), ("seat", 0.0, 1.0)],
-        "hip-flexors": [(f"{opened}_thigh", 0.0, 0.6), ("torso", 0.0, 0.12)],
-        "glutes": [(f"{folded}_thigh", 0.0, 0.3), ("seat", 0.0, 1.0)],
-        "hamstrings": [(f"{long_leg}_thigh", 0.12, 0.95)],
-        "quadriceps": [(f"{bent_knee}_thigh", 0.12, 0.95)],
-        "groin": [("near_thigh", 0.0, 0.5)],
-        "calves": [("near_shin", 0.1, 0.9)],
-        "shoulders": [("near_upper_arm", 0.0, 0.4)],
-    }
-    # The buttock is not a drawn segment: it sits behind and below the pelvis.
-    pelvis = body.points["pelvis"]
-    behind = heading(j["torso"] + 225, 8.0)
-    seat = Stroke("seat", (pelvis, Pt(pelvis.x + (behind.x if body.facing == "right" else -behind.x),
-                                      pelvis.y + behind.y)), LIMB_W)
-    pieces: list[Stroke] = []
-    for area in sorted(set(areas)):
-        for name, t0, t1 in table.get(area, []):
-            stroke = seat if name == "seat" else body.stroke(name)
-            pieces.append(stroke.piece(t0, t1, stroke.width + HALO))
-    return pieces
-
-
 def _num(value: float) -> str:
     text = f"{round(value, 1) + 0.0:.1f}"
     text = "0.0" if text == "-0.0" else text
     return text[:-2] if text.endswith(".0") else text
 
 
-def _segment(stroke: Stroke, dx: float, dy: float) -> dict[str, object]:
-    pts = [f"{_num(p.x + dx)} {_num(p.y + dy)}" for p in stroke.points]
-    return {"name": stroke.name, "points": pts, "width": _num(stroke.width)}
+def _d(ring: Sequence[Pt], dx: float, dy: float) -> str:
+    return "M" + " ".join(f"{_num(p.x + dx)} {_num(p.y + dy)}" for p in ring) + "Z"
 
 
-def outline(stroke: Stroke, radius: float) -> list[Pt]:
-    """Return the outline of a round-capped stroke of `radius` around `stroke`'s centre line, as a polygon.
-
-    Why a polygon and not a wide stroke: a dashed line can then run all round it, caps included.
-    """
-    centre = stroke.outline() if len(stroke.points) == 3 else [stroke.at(i / 4) for i in range(5)]
-    angles = []
-    for i in range(len(centre)):
-        a, b = centre[max(i - 1, 0)], centre[min(i + 1, len(centre) - 1)]
-        angles.append(math.atan2(b.y - a.y, b.x - a.x) if (a.x, a.y) != (b.x, b.y) else 0.0)
-
-    def at(p: Pt, angle: float) -> Pt:
-        return Pt(p.x + radius * math.cos(angle), p.y + radius * math.sin(angle))
-
-    cap = [k / 8 * math.pi for k in range(1, 8)]
-    ring = [at(c, a - math.pi / 2) for c, a in zip(centre, angles, strict=True)]
-    ring += [at(centre[-1], angles[-1] - math.pi / 2 + t) for t in cap]
-    ring += [at(c, a + math.pi / 2) for c, a in reversed(list(zip(centre, angles, strict=True)))]
-    ring += [at(centre[0], angles[0] + math.pi / 2 + t) for t in cap]
-    return ring
+def _hatch_d(lines: Sequence[tuple[Pt, Pt]], dx: float, dy: float) -> str:
+    return "".join(f"M{_num(a.x + dx)} {_num(a.y + dy)}L{_num(b.x + dx)} {_num(b.y + dy)}" for a, b in lines)
 
 
-def _ring(points: list[Pt], dx: float, dy: float) -> list[str]:
-    return [f"{_num(p.x + dx)} {_num(p.y + dy)}" for p in points]
+def _groups(body: Body, view: str, marks: list[Mark], dx: float, dy: float, helper: bool) -> list[dict[str, object]]:
+    """The chains of one body as the template draws them: outline pass, fill pass, then highlights."""
+    out: list[dict[str, object]] = []
+    for name, parts in chains(body, view):
+        side = "far" if name.startswith("far_") else "near"
+        names = {p.name for p in parts}
+        out.append({
+            "chain": name,
+            "side": side,
+            "helper": helper,
+            "paths": [_d(p.ring, dx, dy) for p in parts],
+            "marks": [{"d": _d(m.ring, dx, dy), "hatch": _hatch_d(m.hatch, dx, dy)} for m in marks if m.part in names],
+        })
+    return out
 
 
-def _body_data(body: Body, dx: float, dy: float, halos: list[Stroke]) -> dict[str, object]:
-    far = [_segment(s, dx, dy) for s in body.strokes if s.name.startswith("far_")]
-    near = [_segment(s, dx, dy) for s in body.strokes if not s.name.startswith("far_")]
-    return {"far": far, "near": near,
-            "halos": [_ring(outline(s, s.width / 2), dx, dy) for s in halos],
-            "halo_edges": [_ring(outline(s, s.width / 2 + EDGE / 4), dx, dy) for s in halos],
-            "edge_width": _num(EDGE / 2),
-            "head": {"x": _num(body.head.x + dx), "y": _num(body.head.y + dy), "r": _num(HEAD_R)}}
+def _arrow(tail: Pt, head: Pt, dx: float, dy: float) -> dict[str, str]:
+    ux, uy = head.x - tail.x, head.y - tail.y
+    norm = math.hypot(ux, uy) or 1.0
+    ux, uy = ux / norm, uy / norm
+    base = Pt(head.x - ux * 7, head.y - uy * 7)
+    wing = (-uy * 4.5, ux * 4.5)
+    tip = f"{_num(head.x + dx)} {_num(head.y + dy)}"
+    left = f"{_num(base.x + wing[0] + dx)} {_num(base.y + wing[1] + dy)}"
+    right = f"{_num(base.x - wing[0] + dx)} {_num(base.y - wing[1] + dy)}"
+    return {"line": f"M{_num(tail.x + dx)} {_num(tail.y + dy)}L{_num(base.x + dx)} {_num(base.y + dy)}",
+            "head": f"M{tip} L{left} L{right}Z"}
 
 
 def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]], alt: str) -> dict[str, object]:
     """Compute everything the SVG template draws, in whole viewBox coordinates."""
     placed = [place_frame(figure, i, poses) for i in range(len(figure.frames))]
     areas = figure.highlight if figure.highlight is not None else stretch.target_areas
-    halos = [highlight_pieces(frame.body, areas) for frame in placed]
-    # The box takes in the highlight bands too: their dashed edges reach past the body's strokes.
+    marks = [highlight_marks(frame.body, areas, frame.view) for frame in placed]
+    arrows: list[tuple[Pt, Pt] | None] = [None] * len(placed)
+    sides = [i for i, f in enumerate(placed) if f.view == "side"]
+    if len(sides) > 1:
+        for k, i in enumerate(sides):
+            other = sides[k - 1] if k > 0 else sides[1]
+            arrows[i] = movement_arrow(placed[i].body, placed[other].body)
+    # Every frame gets the same box, so frames drawn apart (stacked on a phone) keep one scale.
     boxes = []
-    bottom = PAD  # below the floor line, which is at y=0
-    for frame, pieces in zip(placed, halos, strict=True):
+    for frame, arrow in zip(placed, arrows, strict=True):
         left, top, right = frame.left, frame.top, frame.right
-        for piece in pieces:
-            reach = (piece.width + EDGE) / 2 + 2
-            for pt in piece.outline():
-                left, top, right = min(left, pt.x - reach), min(top, pt.y - reach), max(right, pt.x + reach)
-                bottom = max(bottom, pt.y + reach)
+        if arrow is not None:
+            for p in arrow:
+                left, top, right = min(left, p.x - 8), min(top, p.y - 8), max(right, p.x + 8)
         boxes.append((left, top, right))
+    width = max(right - left for left, _, right in boxes)
     top = min(box[1] for box in boxes)
+    bottom = max(PAD, max(f.bottom for f in placed) + 4)
     labelled = any(p.label for p in placed)
-    label_y = max(LABEL_H - 6, bottom + 14)
-    height = -top + (label_y + 6 if labelled else bottom)
-    frames = []
-    cursor = 0.0
-    for frame, pieces, (left, _, right) in zip(placed, halos, boxes, strict=True):
-        dx, dy = cursor - left, -top
-        width = right - left
-        mat_left, _, mat_right, _ = frame.body.bounds()
+    label_y = max(LABEL_H - 8, bottom + 13)
+    height = -top + (label_y + 7 if labelled else bottom)
+    frames: list[dict[str, object]] = []
+    texts = split_alt(alt, len(placed))
+    for index, (frame, pieces, (left, _, right), arrow) in enumerate(zip(placed, marks, boxes, arrows, strict=True)):
+        dx, dy = (width - (right - left)) / 2 - left, -top
+        body_left, _, body_right, _ = frame.body.bounds(frame.view)
+        mat = None
+        if figure.mat and frame.view == "side":
+            mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
+                   "height": _num(MAT_H)}
+        elif figure.mat:
+            _, body_top, _, body_bottom = frame.body.bounds("top")
+            mat = {"x": _num(body_left - 6 + dx), "y": _num(body_top - 4 + dy),
+                   "width": _num(body_right - body_left + 12), "height": _num(body_bottom - body_top + 8)}
+        props = [{"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
+                 for prop in frame.props]
+        straps = []
+        if frame.view == "side":
+            for prop in figure.props:
+                if prop.kind == "strap" and prop.between:
+                    a, b = (frame.body.points[STRAP_POINTS[end]] for end in prop.between)
+                    straps.append(f"M{_num(a.x + dx)} {_num(a.y + dy)}L{_num(b.x + dx)} {_num(b.y + dy)}")
         frames.append({
-            "partner": _body_data(frame.body, dx, dy, pieces),
-            "helper": _body_data(frame.helper, dx, dy, []) if frame.helper else None,
-            "mat": {"x": _num(mat_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(mat_right - mat_left + 12),
-                    "height": _num(MAT_H)} if figure.mat else None,
-            "floor": {"x1": _num(cursor), "x2": _num(cursor + width), "y": _num(dy)},
+            "props": props,
+            "straps": straps,
+            "x": _num(index * (width + GAP)),
+            "view": frame.view,
+            "view_box": f"0 0 {_num(width)} {_num(height)}",
+            "alt": texts[index],
+            "partner": _groups(frame.body, frame.view, pieces, dx, dy, helper=False),
+            "helper": _groups(frame.helper, "side", [], dx, dy, helper=True) if frame.helper else [],
+            "mat": mat,
+            "floor": {"x1": "0", "x2": _num(width), "y": _num(dy)} if frame.view == "side" else None,
+            "arrow": _arrow(*arrow, dx, dy) if arrow else None,
             "label": frame.label,
-            "label_x": _num(cursor + width / 2),
+            "label_x": _num(width / 2),
             "label_y": _num(dy + label_y),
         })
-        cursor += width + GAP
-    total = cursor - GAP
+    total = len(placed) * (width + GAP) - GAP
     return {"alt": alt, "view_box": f"0 0 {_num(total)} {_num(height)}", "frames": frames,
-            "highlight": HIGHLIGHT, "far_opacity": FAR_OPACITY, "helper_opacity": HELPER_OPACITY,
-            "stretch_id": stretch.id}
+            "highlight": HIGHLIGHT, "hatch_colour": HATCH_COLOUR, "near_fill": NEAR_FILL, "far_fill": FAR_FILL,
+            "helper_line": HELPER_LINE, "helper_far_fill": HELPER_FAR_FILL, "mat_fill": MAT_FILL,
+            "prop_fill": PROP_FILL,
+            "line": _num(LINE), "outline": _num(2 * LINE), "stretch_id": stretch.id}
+
+
+STRAP_POINTS = {"near_hand": "near_hand", "far_hand": "far_hand", "near_foot": "near_toes", "far_foot": "far_toes"}
+
+
+def split_alt(alt: str, count: int) -> list[str]:
+    """Return the words for each frame drawn on its own: the whole alt text for each, numbered."""
+    if count == 1:
+        return [alt]
+    return [f"{alt} (picture {i + 1} of {count})" for i in range(count)]
 
 
 # --- alt text ---------------------------------------------------------------------------------------

@@ -386,6 +386,7 @@ class Frame(Strict):
         "torso", "back", "neck",
         "near_hip", "near_knee", "near_ankle", "near_shoulder", "near_elbow",
         "far_hip", "far_knee", "far_ankle", "far_shoulder", "far_elbow",
+        "near_hip_out", "far_hip_out", "near_hip_turn", "far_hip_turn", "near_shoulder_out", "far_shoulder_out",
     )
 
     pose: str | None = Field(default=None, description="Name of a pose in `content/poses/` (the file name "
@@ -406,11 +407,38 @@ class Frame(Strict):
         default=None, ge=-50, le=250,
         description="Height of the pelvis above the floor in cm; when left out, the body is lowered "
         "until its lowest point rests on the floor.")
+    view: Literal["side", "top"] = Field(
+        default="side", description="Where the frame is seen from: `side` (the usual view) or `top` "
+        "(from above, for a position the side view cannot show, such as a shin across in front).")
 
     @model_validator(mode="after")
     def _one_source(self) -> Frame:
         if self.pose is None and self.joints is None:
             raise ValueError("give `pose` (a pose name), `joints` (angles), or both (a pose with changes)")
+        return self
+
+
+PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "strap"]
+StrapEnd = Literal["near_hand", "far_hand", "near_foot", "far_foot"]
+
+
+class Prop(Strict):
+    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll), a wall, a strap."""
+
+    kind: PropKind = Field(description="What it is. A cushion (9 cm), block (12 cm), step (18 cm), chair seat "
+                           "(45 cm) or towel roll (12 cm) is something a part can rest on; a wall stands upright; a "
+                           "strap runs between two body points.", examples=["cushion"])
+    at: float = Field(default=0, ge=-250, le=250, description="Where its middle stands, in cm in front of the "
+                      "partner's pelvis (negative: behind); 0 puts it under the pelvis. Not used by a strap.")
+    between: Annotated[list[StrapEnd], Field(min_length=2, max_length=2)] | None = Field(
+        default=None, description="For a strap: the two body points it runs between.",
+        examples=[["near_hand", "near_foot"]])
+
+    @model_validator(mode="after")
+    def _strap_ends(self) -> Prop:
+        if (self.kind == "strap") != (self.between is not None):
+            raise ValueError("a strap needs `between` (two body points, such as [near_hand, near_foot]), "
+                             "and only a strap takes it")
         return self
 
 
@@ -424,6 +452,8 @@ class Figure(Strict):
     highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
                                                "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
+    props: list[Prop] = Field(default_factory=list, description="Props drawn in every side view; the body rests "
+                              "on a prop's top as on the floor.", examples=[[{"kind": "cushion", "at": 0}]])
     alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
 
 
@@ -586,6 +616,7 @@ class Art:
 
     svg: str
     alt: str
+    frames: tuple[str, ...] = ()  # one SVG per frame of a figure with several, drawn to one scale
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -41,34 +42,41 @@ def view_box(root: ET.Element) -> tuple[float, float, float, float]:
     return x, y, w, h
 
 
+def frame_shift(root: ET.Element) -> dict[ET.Element, float]:
+    """Map every element to the x shift of the frame it sits in."""
+    shifts: dict[ET.Element, float] = {}
+    for group in root.iter(f"{SVG}g"):
+        match = re.match(r"translate\((-?[\d.]+) 0\)", group.attrib.get("transform", ""))
+        if match:
+            for element in group.iter():
+                shifts[element] = float(match.group(1))
+    return shifts
+
+
+def path_points(path: ET.Element, dx: float = 0.0) -> list[tuple[float, float]]:
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.attrib["d"])]
+    return [(x + dx, y) for x, y in zip(numbers[::2], numbers[1::2], strict=True)]
+
+
 def drawn_extents(root: ET.Element, body_only: bool = False) -> list[tuple[float, float, float]]:
-    """Return (x, y, half stroke width) for points along every path and the edge of every circle."""
+    """Return (x, y, half stroke width) for points along every path, in whole-figure coordinates."""
+    shifts = frame_shift(root)
     out = []
     for path in root.iter(f"{SVG}path"):
-        if body_only and is_highlight(path):
-            continue  # the highlight band is a halo around the body, not a part of it
-        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.attrib["d"])]
+        if body_only and (is_highlight(path) or "sg-fig-arrow" in path.attrib.get("class", "")):
+            continue
         half = float(path.attrib.get("stroke-width", 0)) / 2
-        if "Q" in path.attrib["d"]:
-            (ax, ay, cx, cy, bx, by) = numbers
-            for i in range(17):
-                t = i / 16
-                u = 1 - t
-                out.append((u * u * ax + 2 * u * t * cx + t * t * bx, u * u * ay + 2 * u * t * cy + t * t * by, half))
-        else:
-            out += [(x, y, half) for x, y in zip(numbers[::2], numbers[1::2], strict=True)]
-    for circle in root.iter(f"{SVG}circle"):
-        out.append((float(circle.attrib["cx"]), float(circle.attrib["cy"]), float(circle.attrib["r"])))
+        out += [(x, y, half) for x, y in path_points(path, shifts.get(path, 0.0))]
     return out
 
 
 def is_highlight(path: ET.Element) -> bool:
-    return path.attrib.get("fill") == figures.HIGHLIGHT or "stroke-dasharray" in path.attrib
+    return path.attrib.get("class", "") in ("sg-fig-target", "sg-fig-hatch")
 
 
 def box_of(path: ET.Element) -> tuple[float, float, float, float]:
-    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.attrib["d"])]
-    xs, ys = numbers[::2], numbers[1::2]
+    points = path_points(path)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
     return min(xs), min(ys), max(xs), max(ys)
 
 
@@ -103,33 +111,94 @@ def test_default_figures_are_valid_accessible_svg(drawn: dict[str, figures.Art])
 
 
 def test_default_figures_draw_inside_their_box_and_rest_on_the_floor(drawn: dict[str, figures.Art]) -> None:
-    for art in drawn.values():
+    for sid, art in drawn.items():
         assert_inside(art.svg)
         root = ET.fromstring(art.svg)
         floor = max(floor_ys(root))
-        lowest = max(y + half for x, y, half in drawn_extents(root, body_only=True))
-        # The mat (4 cm) lies on the floor; the body rests on the mat.
-        assert lowest == pytest.approx(floor - figures.MAT_H, abs=0.2)
+        shifts = frame_shift(root)
+        for frame in root.iter(f"{SVG}g"):
+            if "sg-figure-frame" not in frame.attrib.get("class", "") or frame.find(f"{SVG}line") is None:
+                continue  # a view from above has no floor line
+            lines = [p for g in frame.iter(f"{SVG}g") if "sg-fig-helper" not in g.attrib.get("class", "")
+                     for p in g.findall(f"{SVG}path") if p.attrib.get("class") == "sg-fig-line"]
+            assert lines, sid
+            # The outline is drawn twice as wide as it shows: half of it is under the fill.
+            lowest = max(y + float(p.attrib["stroke-width"]) / 2 for p in lines for _, y in path_points(p, shifts[p]))
+            # The mat (4 cm) lies on the floor; the body rests on the mat.
+            assert lowest == pytest.approx(floor - figures.MAT_H, abs=0.2), sid
 
 
-def test_cat_cow_shows_two_labelled_frames(library: Library, drawn: dict[str, figures.Art]) -> None:
+def frame_bodies(library: Library, sid: str) -> list[figures.Placed]:
+    stretch = library.stretches[sid]
+    figure = figures.figure_of(stretch, library)
+    return [figures.place_frame(figure, i, library.poses) for i in range(len(figure.frames))]
+
+
+def test_cat_cow_shows_a_round_back_and_a_real_arch_with_arrows(library: Library,
+                                                                drawn: dict[str, figures.Art]) -> None:
     root = ET.fromstring(drawn["cat-cow"].svg)
     assert [t.text for t in root.iter(f"{SVG}text")] == ["Cat", "Cow"]
     cat, cow = (figures.resolve_joints(f, library.poses) for f in library.stretches["cat-cow"].figure.frames)
     assert cat["back"] > 20 and cat["neck"] > 0  # cat rounds the back up, chin tucked
     assert cow["back"] < 0 and cow["neck"] < 0  # cow lets the back arch and lifts the gaze
+    cat_frame, cow_frame = frame_bodies(library, "cat-cow")
+    # The middle of the back: well up in the cat, well down in the cow, against the same hands and knees.
+    drop = figures.back_point(cow_frame.body).y - figures.back_point(cat_frame.body).y
+    assert drop > 15, drop
+    arrows = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-arrow"]
+    assert len(arrows) == 4  # a shaft and a head in each frame
+    up, down = (figures.movement_arrow(a.body, b.body) for a, b in ((cat_frame, cow_frame), (cow_frame, cat_frame)))
+    assert up is not None and up[1].y < up[0].y  # cat: the back goes up
+    assert down is not None and down[1].y > down[0].y  # cow: the back sinks
 
 
-def test_highlight_does_not_rely_on_colour(drawn: dict[str, figures.Art]) -> None:
+def test_frames_of_a_move_are_also_drawn_one_by_one_to_one_scale(drawn: dict[str, figures.Art]) -> None:
+    art = drawn["cat-cow"]
+    assert len(art.frames) == 2
+    boxes = {ET.fromstring(svg).attrib["viewBox"] for svg in art.frames}
+    assert len(boxes) == 1  # stacked on a phone, both keep one size
+    for svg in art.frames:
+        assert_inside(svg)
+    assert drawn["childs-pose"].frames == ()
+
+
+def test_highlight_is_hatched_inside_the_body_and_above_the_floor(library: Library,
+                                                                  drawn: dict[str, figures.Art]) -> None:
     for sid, art in drawn.items():
         root = ET.fromstring(art.svg)
-        bands = [p for p in root.iter(f"{SVG}path") if p.attrib.get("fill") == figures.HIGHLIGHT]
-        edges = [p for p in root.iter(f"{SVG}path") if "stroke-dasharray" in p.attrib]
-        assert bands and len(edges) == len(bands), sid
-        # Each band has a dashed outline all round it, so it shows in black and white too.
-        for edge, band in zip(edges, bands, strict=True):
-            (ex0, ey0, ex1, ey1), (bx0, by0, bx1, by1) = box_of(edge), box_of(band)
-            assert ex0 < bx0 and ey0 < by0 and ex1 > bx1 and ey1 > by1, sid
+        bands = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-target"]
+        hatches = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-hatch"]
+        assert bands and len(hatches) == len(bands), sid
+        assert all(b.attrib["fill"] == figures.HIGHLIGHT for b in bands)
+        # Hatching inside each band, so it shows in black and white too.
+        for hatch, band in zip(hatches, bands, strict=True):
+            (hx0, hy0, hx1, hy1), (bx0, by0, bx1, by1) = box_of(hatch), box_of(band)
+            assert hx0 >= bx0 - 0.2 and hy0 >= by0 - 0.2 and hx1 <= bx1 + 0.2 and hy1 <= by1 + 0.2, sid
+        for placed in frame_bodies(library, sid):
+            stretch = library.stretches[sid]
+            parts = figures.body_parts(placed.body, placed.view)
+            for mark in figures.highlight_marks(placed.body, stretch.target_areas, placed.view):
+                part = next(p for p in parts if p.name == mark.part)
+                outside = [q for q in mark.ring if not figures.inside(part.ring, q)]
+                assert not outside, (sid, mark.part, outside[:3])
+                if placed.view == "side":
+                    assert max(q.y for q in mark.ring) < -figures.MAT_H, (sid, mark.part)
+
+
+def test_near_and_far_side_differ_by_fill_not_only_by_colour(drawn: dict[str, figures.Art]) -> None:
+    root = ET.fromstring(drawn["kneeling-hip-flexor"].svg)
+    partner = [p for g in root.iter(f"{SVG}g") if g.attrib.get("class", "") in ("sg-fig-near", "sg-fig-far")
+               for p in g.findall(f"{SVG}path")]
+    far = [p for p in partner if p.attrib.get("class") == "sg-fig-skin-far"]
+    near = [p for p in partner if p.attrib.get("class") == "sg-fig-skin-near"]
+    assert far and near
+    assert {p.attrib["fill"] for p in far} == {figures.FAR_FILL}
+    assert {p.attrib["fill"] for p in near} == {figures.NEAR_FILL}
+    # Every limb, near or far, has a solid outline: a far limb is a limb, not a shadow.
+    outlined = [p for p in partner if p.attrib.get("class") == "sg-fig-line"]
+    assert len(outlined) == len(far) + len(near)
+    grey = int(figures.FAR_FILL[1:3], 16)
+    assert 170 <= grey <= 225  # light enough to read as a tone in print, dark enough to tell from white
 
 
 def test_drawing_is_deterministic(library: Library, drawn: dict[str, figures.Art]) -> None:
@@ -160,6 +229,9 @@ def test_any_pose_within_limits_is_drawn_inside_its_box(joints: dict[str, float]
     assert_inside(svg)
     root = ET.fromstring(svg)
     assert max(y + half for x, y, half in drawn_extents(root, body_only=True)) <= max(floor_ys(root)) + 0.11
+    # Whatever the pose, lying or folded, the highlight stays inside the body and above the floor.
+    placed = figures.place_frame(figure, 0, {})
+    assert figures.check_highlight(placed, ["lower-back", "hamstrings", "neck", "glutes"], 0.0) == []
 
 
 def test_generated_alt_text_describes_the_pose(library: Library) -> None:
@@ -259,7 +331,7 @@ def test_helper_is_drawn_and_must_fit_the_box(content_copy: Path) -> None:
                "    facing: left\n    offset: 70\n")
     library, _ = load_checked(content_copy)
     svg = figures.draw_figures(library, only="kneeling-hip-flexor")["kneeling-hip-flexor"].svg
-    assert 'class="sg-figure-helper"' in svg
+    assert 'sg-fig-helper' in svg
     assert "The helper: kneeling, torso upright." in svg
     assert_inside(svg)
     set_figure(path, "figure:\n  frames:\n    - pose: half-kneeling\n  helper:\n    pose: kneeling\n"
@@ -293,3 +365,127 @@ def test_new_stretch_starts_with_a_valid_pose(content_copy: Path) -> None:
     art = figures.draw_figures(library, only="knee-hug")["knee-hug"]
     assert_inside(art.svg)
     assert art.alt.startswith("Lying on the back")
+
+
+def test_a_resting_part_that_hovers_is_named_with_the_joints_to_change(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "cat-cow.yml"
+    set_figure(path, "figure:\n  frames:\n    - pose: hands-and-knees\n      joints:\n        torso: 70\n")
+    line, col = position_of(path, "torso: 70")
+    col += len("torso: ")
+    where = f"content/stretches/cat-cow.yml:{line}:{col}: figure.frames[0].joints.torso: "
+    assert problems_of(content_copy) == [
+        where + f"the {side} knee hovers {gap} cm above the mat, as if it should rest there; change `{name}_hip` or "
+        f"`{name}_knee` or `torso` until it touches, or lift it clear (more than 9 cm)"
+        for side, name, gap in (("far (right)", "far", 6), ("near (left)", "near", 5))]
+
+
+def test_hands_resting_on_the_body_and_parts_held_clear_are_not_floating(library: Library) -> None:
+    for sid in DEFAULTS:
+        for placed in frame_bodies(library, sid):
+            if placed.view == "side":
+                assert figures.floating(placed.body, -figures.MAT_H) == [], sid
+    hip_flexor, = frame_bodies(library, "kneeling-hip-flexor")
+    gaps = figures.contact_gaps(hip_flexor.body, -figures.MAT_H)
+    assert gaps["near_hand"] > 20 and gaps["far_hand"] > 20  # hands on the front thigh, not on the floor
+    assert abs(gaps["near_knee"]) < 1 and abs(gaps["near_foot"]) < 1 and abs(gaps["far_foot"]) < 1
+
+
+def test_default_positions_match_their_steps(library: Library) -> None:
+    child, = frame_bodies(library, "childs-pose")
+    p = child.body.points
+    assert abs(p["pelvis"].x - p["near_ankle"].x) < 10  # seat back over the heels
+    gaps = figures.contact_gaps(child.body, -figures.MAT_H)
+    assert all(abs(gaps[k]) < 1 for k in ("near_knee", "far_knee", "near_hand", "far_hand", "head", "near_foot"))
+    seated, = frame_bodies(library, "seated-forward-bend")
+    gaps = figures.contact_gaps(seated.body, -figures.MAT_H)
+    assert abs(gaps["torso"]) < 1 and abs(gaps["near_foot"]) < 1  # sitting, heels on the mat
+    assert seated.body.joints["near_ankle"] < 0  # a flexed foot, toes up
+    side, above = frame_bodies(library, "pigeon")
+    assert (side.view, above.view) == ("side", "top")
+    z = {k: v[2] for k, v in side.body.p3.items()}
+    assert z["near_knee"] > 0 > z["near_ankle"]  # the front shin runs across, toward the other hip
+    assert side.body.p3["far_ankle"][0] < -80  # the back leg long behind
+
+
+def test_highlight_check_catches_a_band_outside_the_body(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    placed, = frame_bodies(library, "childs-pose")
+    real = figures.highlight_marks
+
+    def sunk(body: figures.Body, areas: list[str], view: str = "side") -> list[figures.Mark]:
+        return [figures.Mark(m.part, tuple(figures.Pt(q.x, q.y + 30) for q in m.ring), m.hatch)
+                for m in real(body, areas, view)]
+
+    assert figures.check_highlight(placed, ["lower-back"], -figures.MAT_H) == []
+    monkeypatch.setattr(figures, "highlight_marks", sunk)
+    assert figures.check_highlight(placed, ["lower-back"], -figures.MAT_H) == [
+        "the highlight on the torso dips below the floor", "the highlight on the torso leaves the body's outline"]
+
+
+def test_a_heel_on_a_step_rests_on_it_and_the_check_knows(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "seated-forward-bend.yml"
+    standing = ("figure:\n  mat: false\n  frames:\n    - pose: standing\n"
+                "      joints: {torso: 10, near_hip: 40, near_ankle: -20}\n")
+    set_figure(path, standing + "  props:\n    - kind: step\n      at: 65\n")
+    library, _ = load_checked(content_copy)
+    figure = library.stretches["seated-forward-bend"].figure
+    assert figure is not None
+    placed = figures.place_frame(figure, 0, library.poses)
+    (step,) = placed.props
+    gaps = figures.contact_gaps(placed.body, 0.0, placed.props)
+    assert abs(gaps["near_foot"]) < 0.5 and abs(gaps["far_foot"]) < 3  # heel on the step, other foot down
+    assert figures.contact_gaps(placed.body, 0.0)["near_foot"] > 10  # without the step, the heel is in the air
+    assert step.top(step.x) == -figures.PROP_SIZE["step"][1]
+    svg = figures.draw_figures(library, only="seated-forward-bend")["seated-forward-bend"].svg
+    assert 'class="sg-fig-prop sg-fig-prop--step"' in svg
+    assert_inside(svg)
+    # A cushion too low to reach leaves the heel hovering just above it: the check says so.
+    set_figure(path, standing + "  props:\n    - kind: cushion\n      at: 70\n")
+    (found,) = problems_of(content_copy)
+    assert "figure.frames[0].joints.near_ankle: the near (left) foot hovers 7 cm above the cushion" in found
+
+
+def test_a_strap_runs_between_the_body_points_it_names(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "seated-forward-bend.yml"
+    set_figure(path, "figure:\n  frames:\n    - pose: seated\n  props:\n    - kind: strap\n"
+               "      between: [near_hand, near_foot]\n")
+    library, _ = load_checked(content_copy)
+    svg = figures.draw_figures(library, only="seated-forward-bend")["seated-forward-bend"].svg
+    (strap,) = [p for p in ET.fromstring(svg).iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-strap"]
+    assert len(path_points(strap)) == 2
+    set_figure(path, "figure:\n  frames:\n    - pose: seated\n  props:\n    - kind: strap\n")
+    (found,) = problems_of(content_copy)
+    assert "a strap needs `between`" in found
+
+
+def test_the_helper_is_drawn_where_the_cues_put_them(library: Library, drawn: dict[str, figures.Art]) -> None:
+    assert "sg-fig-helper" in drawn["kneeling-hip-flexor"].svg
+    (placed,) = frame_bodies(library, "kneeling-hip-flexor")
+    assert placed.helper is not None
+    partner, helper = placed.body.points, placed.helper.points
+    # Kneeling on the floor facing the partner, a hand held out toward them.
+    assert helper["pelvis"].x > partner["far_ankle"].x
+    assert helper["near_hand"].x < helper["pelvis"].x - 30
+    assert figures.floating(placed.helper, 0.0) == []
+
+
+def test_every_default_pose_rests_on_the_floor_without_hovering(library: Library) -> None:
+    from stretchguide.models import Frame
+
+    for name in library.poses:
+        body = figures.place_body(Frame(pose=name), library.poses, -figures.MAT_H)
+        assert figures.floating(body, -figures.MAT_H) == [], name
+
+
+def test_figure_four_crosses_an_ankle_over_the_other_knee(content_copy: Path) -> None:
+    source = Path(__file__).resolve().parent / "data" / "stretches" / "figure-four.yml"
+    (content_copy / "stretches" / "figure-four.yml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    library, _ = load_checked(content_copy)
+    side, above = frame_bodies(library, "figure-four")
+    p3 = side.body.p3
+    assert math.dist(p3["near_ankle"], p3["far_knee"]) < 12  # the ankle rests over the other knee
+    gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
+    assert abs(gaps["head"]) < 1 and abs(gaps["torso"]) < figures.REST_GAP[0]  # head on the cushion, back down
+    assert above.view == "top"
+    art = figures.draw_figures(library, only="figure-four")["figure-four"]
+    assert len(art.frames) == 2
+    assert_inside(art.svg)

@@ -97,7 +97,10 @@ def test_every_stretch_and_routine_page_shows_title_dose_steps_and_safety(
         steps = page.locator("ol.sg-steps").nth(1).locator("li")
         assert steps.count() == len(stretch.steps) and steps.first.is_visible()
         assert page.locator(".sg-safety--stop").is_visible()
-        assert page.locator("figure.sg-figure svg[role=img]").is_visible()
+        pictures = page.locator("figure.sg-figure svg[role=img]")
+        assert pictures.count() == (len(stretch.figure.frames) if stretch.figure else 1), sid  # one per position
+        assert all(pictures.nth(i).is_visible() for i in range(pictures.count())), sid
+        assert page.locator("figure.sg-figure .sg-legend").is_visible(), sid
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), sid
     for rid, routine in sorted(library.routines.items()):
         page.goto(f"{base_url}routines/{rid}/")
@@ -180,3 +183,19 @@ def test_home_links_to_routines_stretches_and_cards(open_page: Callable[..., Any
     box = first.bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"]
     assert page.get_by_role("heading", name="Start here").is_visible()
+
+
+def test_a_moves_positions_stack_on_a_phone_and_the_dark_palette_has_no_white_box(
+        open_page: Callable[..., Any], base_url: str) -> None:
+    page = open_page("phone")
+    page.goto(f"{base_url}stretches/cat-cow/")
+    cat, cow = (page.locator("figure.sg-figure svg[role=img]").nth(i).bounding_box() for i in range(2))
+    assert cat is not None and cow is not None
+    width = page.evaluate("document.querySelector('figure.sg-figure').clientWidth")
+    assert cow["y"] >= cat["y"] + cat["height"] - 1  # one below the other
+    assert cat["width"] > 0.85 * width and cow["width"] > 0.85 * width  # each as wide as the figure
+    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+    background = page.evaluate("getComputedStyle(document.querySelector('figure.sg-figure')).backgroundColor")
+    outline = page.evaluate("getComputedStyle(document.querySelector('.sg-figure-art')).color")
+    assert background != "rgb(255, 255, 255)"
+    assert outline not in ("rgb(28, 28, 28)", "rgb(0, 0, 0)")  # light outlines on the dark page
