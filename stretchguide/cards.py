@@ -39,7 +39,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import __version__, cache, impose
+from . import __version__, cache, i18n, impose
 from .models import Library, RenderContext, Routine, Stretch
 from .problems import ContentError, Problem
 from .progress import progress
@@ -291,7 +291,7 @@ class CardRenderer:
     def html(self, template: str, **values: Any) -> str:
         """Render a template of theme/cards/ with the values every document shares."""
         return str(self.context.env.get_template(f"cards/{template}").render(
-            guide=self.guide, stamp=self.stamp, library=self.library, **values))
+            guide=self.guide, stamp=self.stamp, library=self.library, page_counter=page_counter(), **values))
 
     def page_values(self, page: PageBox) -> dict[str, Any]:
         """Return the template values describing a page box."""
@@ -317,6 +317,8 @@ class CardRenderer:
         return {
             **self.page_values(page),
             "stretch": stretch,
+            # The language the stretch's text is in when it is not translated yet, else None.
+            "src": self.context.source_lang if self.context.untranslated("stretch", stretch.id) else None,
             "figure_src": figure_src(art.svg) if art else None,
             "figure_alt": art.alt if art else "",
             "red_flags_short": short_url(before) if before else None,
@@ -325,20 +327,22 @@ class CardRenderer:
             if stretch.alternative else None,
             "page_url": page_url,
             "short_url": short_url(page_url) if page_url else None,
-            "qr_svg": qr_svg(page_url, f"QR code: the page of {stretch.title} online", self.qr_store)
+            "qr_svg": qr_svg(page_url, i18n.gettext("QR code: the page of {title} online").format(
+                title=stretch.title), self.qr_store)
             if page_url else None,
         }
 
     def cover_values(self, page: PageBox) -> dict[str, Any]:
         """Return the template values of the cover card."""
-        home = self.context.site_url
+        home = self.context.absolute_url("home")
         logo = self.guide.branding.logo
         logo_path = (self.library.content_dir / logo).resolve() if logo else None
         return {
             **self.page_values(page),
             "page_url": home,
             "short_url": short_url(home) if home else None,
-            "qr_svg": qr_svg(home, f"QR code: {self.guide.title} online", self.qr_store) if home else None,
+            "qr_svg": qr_svg(home, i18n.gettext("QR code: {title} online").format(title=self.guide.title),
+                             self.qr_store) if home else None,
             "logo_src": logo_path.as_uri() if logo_path and logo_path.is_file() else None,
         }
 
@@ -747,7 +751,8 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     deck = impose.join_tagged([rendered["card", card_id].pdf for card_id in card_ids], titles)
     save("deck", "", deck)
     save("deck-large-print", "", impose.enlarge(deck, LARGE_PRINT[0] * impose.MM, LARGE_PRINT[1] * impose.MM,
-                                                f"{guide.title} (large print)"))
+                                                i18n.gettext("{title} (large print)").format(
+                                                    title=guide.title)))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
     # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.
@@ -773,13 +778,21 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     return renderer.warnings
 
 
+def page_counter() -> str:
+    """Return the CSS `content` of a page footer, "Page 2 of 3", in the current language."""
+    parts = re.split(r"\{(page|pages)\}", i18n.gettext("Page {page} of {pages}").replace('"', "'"))
+    return " ".join(f"counter({part})" if odd else f'"{part}"'
+                    for odd, part in ((i % 2 == 1, part) for i, part in enumerate(parts)) if odd or part)
+
+
 def sheet_label(sheet: str) -> str:
     """Return the paper name printed on sheets."""
-    return {"a4": "A4", "letter": "US Letter"}[sheet]
+    return {"a4": "A4", "letter": i18n.gettext("US Letter")}[sheet]
 
 
 def sheet_meta(context: RenderContext, sheet: str) -> impose.Meta:
     """Return the document metadata of imposed sheets."""
     guide = context.library.guide
-    return impose.Meta(title=f"{guide.title}: cards on {sheet_label(sheet)} sheets",
-                       author=guide.branding.clinic_name, language=guide.language, date=build_stamp())
+    title = i18n.gettext("{title}: cards on {paper} sheets").format(title=guide.title, paper=sheet_label(sheet))
+    return impose.Meta(title=title, author=guide.branding.clinic_name, language=i18n.current().tag,
+                       date=build_stamp())

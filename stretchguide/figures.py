@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
 
-from . import __version__, cache, vocab
+from . import __version__, cache, i18n, vocab
 from .loader import Loc, Positions
 from .models import Art, Figure, Frame, Library, Prop, Stretch
 from .problems import Problem, display_path, join_key
@@ -1121,7 +1121,7 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
     env = make_env()
     template = env.get_template("figures/figure.svg")
     source, _, _ = env.loader.get_source(env, "figures/figure.svg") if env.loader else ("", None, None)
-    shared = cache.digest(__version__, Path(__file__).read_bytes(), source,
+    shared = cache.digest(__version__, i18n.current().tag, Path(__file__).read_bytes(), source,
                           json.dumps(library.poses, sort_keys=True)) if store else ""
     out: dict[str, Art] = {}
     for sid, stretch in sorted(library.stretches.items()):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import cache, figures, resources
+from . import cache, figures, i18n, resources
 from .checks import check_library, page_clashes
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
@@ -56,8 +56,40 @@ def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
         raise ContentError(sorted(set(exc.problems + clashes))) from None
     if clashes:
         raise ContentError(clashes)
-    drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
-    return RenderContext(library, drawn, options, make_env(options.theme_dir, options.draft)), warnings
+    tags = tuple(guide_languages(library))
+    with i18n.activate(i18n.load_language(options.theme_dir, tags[0])):
+        drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
+    env = make_env(options.theme_dir, options.draft)
+    return RenderContext(library, drawn, options, env, languages=tags), warnings
+
+
+def guide_languages(library: Library) -> list[str]:
+    """Return every language of the guide, its own first, then each translation's."""
+    try:
+        from . import translations  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # content translations are not part of this engine yet
+        return [library.guide.language]
+    return list(translations.languages(library))
+
+
+def language_contexts(context: RenderContext) -> list[tuple[i18n.Language, RenderContext]]:
+    """Return each language's catalogue and render context, the default language first.
+
+    A translated library keeps the default text where a part is not translated yet; its
+    figures are drawn again, so that their alt text is in its language too.
+    """
+    options = context.options
+    tags = context.languages or (context.library.guide.language,)
+    out = [(i18n.load_language(options.theme_dir, tags[0]), context)]
+    for tag in tags[1:]:
+        from . import translations  # type: ignore[attr-defined,unused-ignore]
+
+        language = i18n.load_language(options.theme_dir, tag)
+        library = translations.localise(context.library, tag)
+        with i18n.activate(language):
+            drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
+        out.append((language, dataclasses.replace(context, library=library, figures=drawn, language=tag)))
+    return out
 
 
 def check(options: BuildOptions) -> list[Problem]:
@@ -71,7 +103,9 @@ def check(options: BuildOptions) -> list[Problem]:
     options = with_theme(options)
     try:
         context, warnings = prepare(options)
-        warnings += cards.fit_problems(context)
+        for language, localised in language_contexts(context):
+            with i18n.activate(language):
+                warnings += cards.fit_problems(localised)
     except jinja2.TemplateError as exc:
         raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
     fatal = errors_of(warnings, options.strict)
@@ -104,14 +138,18 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
 
     # Then render every output into a stage beside the target, and swap it in when complete.
     from . import cards, embeds, site  # imported here: `check` should not pay for them
+    contexts = language_contexts(context)
     with staged_output(options.out_dir) as stage:
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds)):
             step = time.perf_counter()
-            if name in reuse and (options.out_dir / name).is_dir():
-                shutil.copytree(options.out_dir / name, stage / name)
-                continue
-            warnings += render(context, stage)
+            for language, localised in contexts:
+                folder = localised.prefix + name
+                if name in reuse and (options.out_dir / folder).is_dir():
+                    shutil.copytree(options.out_dir / folder, stage / folder)
+                    continue
+                with i18n.activate(language):
+                    warnings += render(localised, stage)
             log.info("%s stage: %.2f s", name, time.perf_counter() - step)
         fatal = errors_of(warnings, options.strict)
         if fatal:
