@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from . import vocab
-from .models import TRANSLATE, Library
-from .problems import Problem, display_path, join_key
+from .models import TRANSLATE, Library, Routine
+from .problems import ContentError, Problem, display_path, join_key
 
 Loc = tuple[str | int, ...]
 
@@ -33,7 +36,7 @@ FOLDER = "translations"
 TAG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?"
                          r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$")
 #: Statuses of one file in one language, as the `translations` table shows them.
-DONE, OUT_OF_DATE, MISSING, INVALID = "done", "out of date", "missing", "invalid"
+DONE, STARTED, OUT_OF_DATE, MISSING, INVALID = "done", "started", "out of date", "missing", "invalid"
 
 
 @dataclasses.dataclass
@@ -44,7 +47,7 @@ class Translation:
     folder: Path
     #: Translated models by part ("guide", "stretch:<id>", "routine:<id>"); only parts that can be shown.
     parts: dict[str, BaseModel] = dataclasses.field(default_factory=dict)
-    #: DONE, OUT_OF_DATE, MISSING or INVALID for every part of the library.
+    #: DONE, STARTED (placeholders left), OUT_OF_DATE, MISSING or INVALID for every part of the library.
     status: dict[str, str] = dataclasses.field(default_factory=dict)
     #: For each out-of-date part: the top-level source keys whose text changed since it was translated.
     changed: dict[str, list[str]] = dataclasses.field(default_factory=dict)
@@ -104,7 +107,14 @@ def relative_path(part: str) -> str:
 # The translatable keys, read from the models' TRANSLATE marks.
 
 def _marked(field: Any) -> bool:
-    return any(isinstance(meta, type(TRANSLATE)) for meta in field.metadata)
+    """Return whether a field is marked TRANSLATE, on itself or on the type inside `... | None`."""
+    def inside(annotation: Any) -> bool:
+        if typing.get_origin(annotation) is typing.Annotated:
+            return any(meta is TRANSLATE for meta in annotation.__metadata__)
+        return any(inside(arg) for arg in typing.get_args(annotation)
+                   if typing.get_origin(annotation) in (typing.Union, types.UnionType))
+
+    return any(meta is TRANSLATE for meta in field.metadata) or inside(field.annotation)
 
 
 def _submodel(annotation: Any) -> type[BaseModel] | None:
@@ -294,7 +304,7 @@ def _load_part(translation: Translation, part: str, path: Path, library: Library
         return sorted({_problem_from_error(type(source), error, path, where)
                        for error in exc.errors(include_url=False)})
     translation.parts[part] = translated
-    translation.status[part] = OUT_OF_DATE if changed else DONE
+    translation.status[part] = OUT_OF_DATE if changed else STARTED if where.placeholders else DONE
     return []
 
 
@@ -404,7 +414,8 @@ def status_problems(library: Library, positions: dict[Path, Any]) -> list[Proble
                     else "readers still see the older translation"
                 out.append(Problem(path, line, col, "source", f"out of date: {changed} changed in {source} since "
                                    f"this was translated; {shown}. Update the translation, then run "
-                                   f"`build.py translations --refresh {tag}` to record the new source", "W013"))
+                                   f"`build.py translations --refresh {display_path(path)}` to record the new "
+                                   "source", "W013"))
     return out
 
 
@@ -414,3 +425,143 @@ def status_table(library: Library) -> tuple[list[str], list[tuple[str, list[str]
     rows = [(relative_path(part), [library.translations[tag].status.get(part, MISSING) for tag in tags])
             for part in library_parts(library)]
     return tags, rows
+
+
+# Schemas, scaffolds and refreshing fingerprints.
+
+def translation_model(model: type[BaseModel]) -> type[BaseModel]:
+    """Return the model of a translation file of `model`: its translatable keys only, each optional."""
+    from .models import Strict
+
+    fields: dict[str, Any] = {}
+    for name, sub in translatable_keys(model).items():
+        field = model.model_fields[name]
+        if sub is None:
+            annotation: Any = field.annotation
+            fields[name] = (annotation | None, Field(default=None, description=field.description))
+        else:
+            inner = translation_model(sub)
+            shape: Any = list[inner] if _is_list(field.annotation) else inner  # type: ignore[valid-type]
+            fields[name] = (shape | None, Field(default=None, description=field.description))
+    return create_model(f"{model.__name__}Translation", __base__=Strict,
+                        __doc__=f"The translatable text of a {model.__name__.lower()}, in another language.",
+                        **fields)
+
+
+def translation_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the JSON Schema of a translation file of `model`, `source:` fingerprints included."""
+    schema = translation_model(model).model_json_schema()
+    schema.setdefault("properties", {})["source"] = {
+        "type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{8}$"},
+        "description": "Fingerprints of the source text this translation was made from; written by "
+        "`build.py new translation` and `build.py translations --refresh`, not by hand."}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _schema_line(part: str) -> str:
+    kind = "guide" if part == "guide" else part.partition(":")[0]
+    up = "../../" if part == "guide" else "../../../"
+    return f"# yaml-language-server: $schema={up}schema/translation-{kind}.schema.json\n"
+
+
+def _dump(data: Any) -> str:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def new_translation(library: Library, tag: str) -> list[Path]:
+    """Write a translation file for every part `tag` lacks, holding the source text to replace; return them."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from .loader import PLACEHOLDER
+
+    why = check_tag(tag)
+    if why:
+        raise ContentError([Problem(library.content_dir / FOLDER / tag, 1, 1, "", why)])
+    if tag == library.guide.language:
+        raise ContentError([Problem(library.content_dir / "guide.yml", 1, 1, "language", (
+            f"`{tag}` is the guide's own language; name another language, such as `es`"))])
+    folder = library.content_dir / FOLDER / tag
+
+    def marked(value: Any) -> Any:
+        if isinstance(value, str):
+            return f"{PLACEHOLDER} {value}"
+        if isinstance(value, list):
+            return CommentedSeq(marked(item) for item in value)
+        return CommentedMap((key, marked(item)) for key, item in value.items())
+
+    written = []
+    for part in library_parts(library):
+        path = folder / relative_path(part)
+        source = _source_of(library, part)
+        if path.exists() or source is None:
+            continue
+        text = source_text(source)
+        data = marked(text)
+        if isinstance(source, Routine) and "items" in data:  # name each item's stretch: most have no text
+            for index, item in enumerate(source.items):
+                data["items"].yaml_add_eol_comment(item.stretch, index)
+        data["source"] = CommentedMap(fingerprints(text))
+        header = (_schema_line(part) + f"# The `{tag}` translation of {relative_path(part)}.\n# Translate each "
+                  f"text after `{PLACEHOLDER}` and remove those words; keep every key\n# and list item, in the "
+                  "same order. `source:` records the text it was made from: leave it.\n")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + _dump(data), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def refresh(library: Library, paths: list[Path]) -> list[Path]:
+    """Record the current source text as the one each translation file (or language folder) was made from."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    targets: list[Path] = []
+    problems: list[Problem] = []
+    for given in paths:
+        if given.is_dir():
+            targets += sorted(p for p in given.rglob("*.yml") if p.is_file())
+        elif given.is_file():
+            targets.append(given)
+        else:
+            problems.append(Problem(given, 1, 1, "", "no such translation file or language folder"))
+    root = (library.content_dir / FOLDER).resolve()
+    done = []
+    for path in targets:
+        try:
+            tag, *rest = path.resolve().relative_to(root).parts
+        except ValueError:
+            problems.append(Problem(path, 1, 1, "", f"not inside {display_path(library.content_dir / FOLDER)}/; "
+                                    "name a translation file or a language folder"))
+            continue
+        parts = {relative_path(p): p for p in library_parts(library)}
+        part = parts.get("/".join(rest))
+        translation = library.translations.get(tag)
+        if part is None or not isinstance(translation, Translation):
+            continue  # `check` reports stray files
+        if part in translation.reshaped:
+            problems.append(Problem(path, 1, 1, "", f"cannot refresh: {translation.reshaped[part]}; make the "
+                                    "translation match its source first"))
+            continue
+        if translation.status.get(part) != OUT_OF_DATE:
+            continue
+        source = _source_of(library, part)
+        assert source is not None
+        yaml = YAML(typ="rt", pure=True)
+        yaml.width = 100
+        yaml.indent(mapping=2, sequence=4, offset=2)
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        data["source"] = CommentedMap(fingerprints(source_text(source)))
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        done.append(path)
+    if problems:
+        raise ContentError(problems)
+    return done
