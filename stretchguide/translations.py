@@ -51,6 +51,8 @@ class Translation:
     status: dict[str, str] = dataclasses.field(default_factory=dict)
     #: For each out-of-date part: the top-level source keys whose text changed since it was translated.
     changed: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    #: Parts whose translation file records no `source:` fingerprints.
+    unrecorded: set[str] = dataclasses.field(default_factory=set)
     #: Out-of-date parts whose source changed shape (a step added, say): they are shown in the default language.
     reshaped: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -292,6 +294,8 @@ def _load_part(translation: Translation, part: str, path: Path, library: Library
         return problems
     if changed:
         translation.changed[part] = changed
+    if not recorded:
+        translation.unrecorded.add(part)
     if shape:
         translation.status[part] = OUT_OF_DATE
         translation.reshaped[part] = shape[0].message
@@ -407,15 +411,19 @@ def status_problems(library: Library, positions: dict[Path, Any]) -> list[Proble
                                    f"guide see it in `{library.guide.language}`; run `build.py new translation "
                                    f"{tag}` to start one", "W012"))
             elif state == OUT_OF_DATE:
-                changed = ", ".join(f"`{key}`" for key in translation.changed.get(part, [])) or "its text"
                 line, col = positions.get(path, Positions()).at(("source",), key=True)
+                if part in translation.unrecorded:
+                    why = (f"out of date: it records no `source:` fingerprints, so nothing says which text of "
+                           f"{source} it was made from")
+                else:
+                    changed = ", ".join(f"`{key}`" for key in translation.changed.get(part, []))
+                    why = f"out of date: {changed} changed in {source} since this was translated"
                 shown = (f"its shape no longer matches ({translation.reshaped[part]}), so readers see the "
                          f"`{library.guide.language}` text until it is updated") if part in translation.reshaped \
-                    else "readers still see the older translation"
-                out.append(Problem(path, line, col, "source", f"out of date: {changed} changed in {source} since "
-                                   f"this was translated; {shown}. Update the translation, then run "
-                                   f"`build.py translations --refresh {display_path(path)}` to record the new "
-                                   "source", "W013"))
+                    else "readers still see this translation"
+                out.append(Problem(path, line, col, "source", f"{why}; {shown}. Bring the translation in line with "
+                                   f"its source, then run `build.py translations --refresh {display_path(path)}` "
+                                   "to record the source it now matches", "W013"))
     return out
 
 
@@ -517,11 +525,24 @@ def new_translation(library: Library, tag: str) -> list[Path]:
     return written
 
 
+#: The top-level `source:` block of a translation file: its line and the indented lines under it.
+_SOURCE_BLOCK = re.compile(r"^source:.*\n(?:(?:[ \t]+.*|[ \t]*)(?:\n|$))*", re.MULTILINE)
+
+
+def with_fingerprints(text: str, prints: dict[str, str]) -> str:
+    """Return a translation file's text with its `source:` block replaced (or added) and nothing else changed.
+
+    Why by hand: a YAML round trip re-wraps and re-quotes the translator's text; only the
+    block written here may change.
+    """
+    block = _dump({"source": dict(prints)})
+    if _SOURCE_BLOCK.search(text):
+        return _SOURCE_BLOCK.sub(lambda _: block, text, count=1)
+    return text.rstrip("\n") + "\n" + block
+
+
 def refresh(library: Library, paths: list[Path]) -> list[Path]:
     """Record the current source text as the one each translation file (or language folder) was made from."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-
     targets: list[Path] = []
     problems: list[Problem] = []
     for given in paths:
@@ -532,7 +553,7 @@ def refresh(library: Library, paths: list[Path]) -> list[Path]:
         else:
             problems.append(Problem(given, 1, 1, "", "no such translation file or language folder"))
     root = (library.content_dir / FOLDER).resolve()
-    done = []
+    done: list[tuple[Path, str]] = []
     for path in targets:
         try:
             tag, *rest = path.resolve().relative_to(root).parts
@@ -553,15 +574,9 @@ def refresh(library: Library, paths: list[Path]) -> list[Path]:
             continue
         source = _source_of(library, part)
         assert source is not None
-        yaml = YAML(typ="rt", pure=True)
-        yaml.width = 100
-        yaml.indent(mapping=2, sequence=4, offset=2)
-        data = yaml.load(path.read_text(encoding="utf-8"))
-        data["source"] = CommentedMap(fingerprints(source_text(source)))
-        buffer = io.StringIO()
-        yaml.dump(data, buffer)
-        path.write_text(buffer.getvalue(), encoding="utf-8")
-        done.append(path)
-    if problems:
+        done.append((path, with_fingerprints(path.read_text(encoding="utf-8"), fingerprints(source_text(source)))))
+    if problems:  # nothing is written unless every file named can be refreshed
         raise ContentError(problems)
-    return done
+    for path, text in done:
+        path.write_text(text, encoding="utf-8")
+    return [path for path, _ in done]
