@@ -505,6 +505,14 @@ class Job:
         """Return the tighter variant's HTML, or None when the job has none."""
         return self.html.replace(*self.compact, 1) if self.compact else None
 
+    @property
+    def tight_html(self) -> str | None:
+        """Return the tightest variant's HTML (the compact one, also "tight"), or None."""
+        if not self.compact:
+            return None
+        old, new = self.compact
+        return self.html.replace(old, new.replace(' compact"', ' compact tight"'), 1)
+
 
 @dataclasses.dataclass(frozen=True)
 class Output:
@@ -516,7 +524,8 @@ class Output:
 
 
 def layout_job(job: Job, options: RenderOptions, cache: LayoutCache) -> tuple[Rendered, dict[str, int]]:
-    """Lay out one job, again in its compact variant when a face runs over; return pages per face.
+    """Lay out one job, again in its compact, then its tight variant while a face runs over;
+    return pages per face.
 
     Why: most cards fit with comfortable spacing; a crowded one gets tighter spacing
     (never smaller text) before the build gives up on it.
@@ -524,9 +533,10 @@ def layout_job(job: Job, options: RenderOptions, cache: LayoutCache) -> tuple[Re
     rendered = layout_html(job.html, options, cache)
     warnings = [f"{job.what}: {message}" for message in rendered.warnings]
     pages = face_page_counts(rendered.document, job.anchors)
-    compact = job.compact_html
-    if compact is not None and any(n != 1 for n in pages.values()):
-        rendered = layout_html(compact, options, cache)
+    for variant in (job.compact_html, job.tight_html):
+        if variant is None or all(n == 1 for n in pages.values()):
+            break
+        rendered = layout_html(variant, options, cache)
         warnings += [f"{job.what}: {message}" for message in rendered.warnings]
         pages = face_page_counts(rendered.document, job.anchors)
     return Rendered(rendered.document, warnings), pages
@@ -725,11 +735,12 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     guide = library.guide
     size = context.card_size
     page = CARD_PAGES[size]
-    (dest / "cards").mkdir(parents=True, exist_ok=True)
+    (dest / context.prefix / "cards").mkdir(parents=True, exist_ok=True)
 
     def save(kind: str, item_id: str, data: bytes) -> None:
-        # Every file is named by context.url, so the site's links and the files never drift.
-        (dest / context.url(kind, item_id)).write_bytes(data)
+        # Every file is named by context.url (in this language's tree), so the site's links and the
+        # files never drift.
+        (dest / context.root_url(kind, item_id)).write_bytes(data)
 
     # Every document is a job, described by its HTML, rendered in workers or taken from the cache.
     card_ids = [COVER_ID, *library.stretches]

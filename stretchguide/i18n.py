@@ -161,4 +161,7 @@ def language_name(tag: str) -> str:
 
 def long_date(day: datetime.date) -> str:
     """Format a date in full as the current language writes it: "30 November 2026"."""
-    return format_date(day, format="long", locale=_current.get().locale)
+    # Translators: a date pattern in Unicode (CLDR) notation: d day, MMMM month name, y year;
+    # text in 'single quotes' is kept as it is, as in "d 'de' MMMM 'de' y".
+    pattern = gettext("d MMMM y")
+    return format_date(day, format=pattern, locale=_current.get().locale)

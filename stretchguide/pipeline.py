@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import cache, figures, i18n, resources
+from . import cache, figures, i18n, resources, translations
 from .checks import check_library, page_clashes
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
@@ -56,20 +56,11 @@ def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
         raise ContentError(sorted(set(exc.problems + clashes))) from None
     if clashes:
         raise ContentError(clashes)
-    tags = tuple(guide_languages(library))
+    tags = tuple(translations.languages(library))
     with i18n.activate(i18n.load_language(options.theme_dir, tags[0])):
         drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
     env = make_env(options.theme_dir, options.draft)
     return RenderContext(library, drawn, options, env, languages=tags), warnings
-
-
-def guide_languages(library: Library) -> list[str]:
-    """Return every language of the guide, its own first, then each translation's."""
-    try:
-        from . import translations  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # content translations are not part of this engine yet
-        return [library.guide.language]
-    return list(translations.languages(library))
 
 
 def language_contexts(context: RenderContext) -> list[tuple[i18n.Language, RenderContext]]:
@@ -82,8 +73,6 @@ def language_contexts(context: RenderContext) -> list[tuple[i18n.Language, Rende
     tags = context.languages or (context.library.guide.language,)
     out = [(i18n.load_language(options.theme_dir, tags[0]), context)]
     for tag in tags[1:]:
-        from . import translations  # type: ignore[attr-defined,unused-ignore]
-
         language = i18n.load_language(options.theme_dir, tag)
         library = translations.localise(context.library, tag)
         with i18n.activate(language):

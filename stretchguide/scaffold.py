@@ -33,9 +33,15 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def schema_texts() -> dict[str, str]:
-    """Return each schema file's name and text."""
-    return {f"{name}.schema.json": json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
-            for name, model in SCHEMAS.items()}
+    """Return each schema file's name and text: the content files', then their translations'."""
+    from .translations import translation_schema
+
+    texts = {f"{name}.schema.json": json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
+             for name, model in SCHEMAS.items()}
+    texts.update({f"translation-{name}.schema.json": json.dumps(translation_schema(model), indent=2,
+                                                                ensure_ascii=False) + "\n"
+                  for name, model in SCHEMAS.items()})
+    return texts
 
 
 def write_schemas(content_dir: Path) -> list[Path]:
