@@ -351,9 +351,18 @@ class CardRenderer:
         return self.library.content_dir / "guide.yml"
 
     def source_of(self, item_id: str) -> Path:
-        """Return the file a card's problems are reported on."""
-        return self.guide_path() if item_id == COVER_ID else self.library.source_paths.get(
+        """Return the file a card's problems are reported on: in another language, its translation."""
+        path = self.guide_path() if item_id == COVER_ID else self.library.source_paths.get(
             item_id, self.guide_path())
+        part = "guide" if item_id == COVER_ID else f"stretch:{item_id}"
+        if self.context.language and part not in self.library.untranslated:
+            content = self.library.content_dir.resolve()
+            if path.resolve().is_relative_to(content):
+                translated = (content / "translations" / self.context.language
+                              / path.resolve().relative_to(content))
+                if translated.is_file():
+                    return translated
+        return path
 
     def card_job(self, template: str, values: dict[str, Any], page: PageBox, item_id: str,
                  what: str) -> Job:

@@ -18,6 +18,7 @@ import datetime
 import functools
 import gettext as _gettext
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,9 +86,10 @@ def _compile(path: Path, _mtime: int, _size: int) -> _gettext.NullTranslations:
         with path.open("rb") as handle:
             catalogue = read_po(handle, abort_invalid=True)
     except PoFileError as exc:
-        line = getattr(exc, "lineno", 1) or 1
-        raise ContentError([Problem(path, int(line), 1, "", f"catalogue: {exc}; fix the .po file "
-                                    "(pybabel compile --check shows every problem)")]) from None
+        line = int(getattr(exc, "lineno", 0) or 0) + 1  # Babel counts lines from 0
+        what = re.sub(r" on \d+$", "", str(exc))
+        raise ContentError([Problem(path, line, 1, "", f"catalogue: {what}; write each message as "
+                                    '`msgid "..."` then `msgstr "..."`, quoted')]) from None
     data = io.BytesIO()
     write_mo(data, catalogue, use_fuzzy=False)  # only finished translations; the rest stay English
     data.seek(0)
