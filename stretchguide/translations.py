@@ -142,6 +142,19 @@ def translatable_keys(model: type[BaseModel]) -> dict[str, type[BaseModel] | Non
     return keys
 
 
+def translatable_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Return the dotted path of every translatable text key of a file: `title`, `red_flags[].signs`."""
+    paths = []
+    for name, sub in translatable_keys(model).items():
+        path = f"{prefix}{name}"
+        if sub is None:
+            paths.append(path)
+        else:
+            many = _is_list(model.model_fields[name].annotation)
+            paths += translatable_paths(sub, f"{path}{'[]' if many else ''}.")
+    return paths
+
+
 def source_text(obj: BaseModel) -> dict[str, Any]:
     """Return the translatable text of a model, shaped as its translation file: empty values left out."""
     out: dict[str, Any] = {}
