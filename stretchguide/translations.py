@@ -409,7 +409,7 @@ def _what(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
-        return "a mapping"
+        return "a mapping (a colon and a space inside text start one: put the text in quotes)"
     return "nothing" if value is None else f"`{value}` (put text in quotes to keep it as text)"
 
 
