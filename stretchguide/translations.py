@@ -13,6 +13,7 @@ was made from; when the source text changes, the translation is out of date (war
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -129,8 +130,12 @@ def _is_list(annotation: Any) -> bool:
     return "list[" in str(annotation)
 
 
+@functools.cache
 def translatable_keys(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
-    """Return the keys of `model` a translation gives: text keys map to None, keys holding models to the model."""
+    """Return the keys of `model` a translation gives: text keys map to None, keys holding models to the model.
+
+    Cached: it reads only the class, and a library asks it for every item of every file.
+    """
     keys: dict[str, type[BaseModel] | None] = {}
     for name, field in model.model_fields.items():
         if _marked(field):
