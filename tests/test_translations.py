@@ -129,6 +129,17 @@ def test_a_changed_source_step_makes_the_translation_out_of_date(content_copy: P
     assert codes(loaded(content_copy)[1], "W013") == []
 
 
+def test_a_translation_that_records_no_source_is_out_of_date(content_copy: Path) -> None:
+    path = content_copy / ES / "routines" / "lower-back-basics.yml"
+    path.write_text(path.read_text(encoding="utf-8").split("\nsource:")[0] + "\n", encoding="utf-8")
+    library, problems = loaded(content_copy)
+    assert [p.message.split(";")[0] for p in problems if p.code == "W013"] == [
+        "out of date: it records no `source:` fingerprints, so nothing says which text of "
+        "content/routines/lower-back-basics.yml it was made from"]
+    assert translations.refresh(library, [path.parent.parent]) == [path]
+    assert codes(loaded(content_copy)[1], "W013") == []
+
+
 def test_a_source_with_a_new_step_shows_the_default_text_until_translated(content_copy: Path) -> None:
     edit(content_copy / "stretches" / "pigeon.yml", "  - Start on hands and knees.\n",
          "  - Start on hands and knees.\n  - Put a cushion within reach.\n")
