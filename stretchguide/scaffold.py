@@ -142,9 +142,13 @@ def content_format_doc() -> str:
                     ("difficulty", vocab.DIFFICULTIES), ("print.card_size", vocab.CARD_SIZES)]
     env = make_env(THEME_DIR)
     env.autoescape = False
+    from .translations import translatable_paths
+
+    translatable = [(f"{name}.yml" if name == "guide" else f"{name} files", translatable_paths(model))
+                    for name, model in SCHEMAS.items()]
     return env.get_template("manual/content-format.md").render(
         sections=sections, vocabularies=vocabularies, transition=TRANSITION_SECONDS,
-        switch=SWITCH_SECONDS)
+        switch=SWITCH_SECONDS, translatable=translatable)
 
 
 def write_manual() -> Path:

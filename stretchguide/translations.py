@@ -13,6 +13,7 @@ was made from; when the source text changes, the translation is out of date (war
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -129,8 +130,12 @@ def _is_list(annotation: Any) -> bool:
     return "list[" in str(annotation)
 
 
+@functools.cache
 def translatable_keys(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
-    """Return the keys of `model` a translation gives: text keys map to None, keys holding models to the model."""
+    """Return the keys of `model` a translation gives: text keys map to None, keys holding models to the model.
+
+    Cached: it reads only the class, and a library asks it for every item of every file.
+    """
     keys: dict[str, type[BaseModel] | None] = {}
     for name, field in model.model_fields.items():
         if _marked(field):
@@ -140,6 +145,19 @@ def translatable_keys(model: type[BaseModel]) -> dict[str, type[BaseModel] | Non
         if sub is not None and sub is not model and translatable_keys(sub):
             keys[name] = sub
     return keys
+
+
+def translatable_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Return the dotted path of every translatable text key of a file: `title`, `red_flags[].signs`."""
+    paths = []
+    for name, sub in translatable_keys(model).items():
+        path = f"{prefix}{name}"
+        if sub is None:
+            paths.append(path)
+        else:
+            many = _is_list(model.model_fields[name].annotation)
+            paths += translatable_paths(sub, f"{path}{'[]' if many else ''}.")
+    return paths
 
 
 def source_text(obj: BaseModel) -> dict[str, Any]:
@@ -220,9 +238,10 @@ def _load_language(translation: Translation, library: Library, guide_loaded: boo
                    positions: dict[Path, Any]) -> list[Problem]:
     """Load one language folder into `translation`; return its problems."""
     problems: list[Problem] = []
-    expected = {relative_path(part): part for part in library_parts(library)}
-    if not guide_loaded:
-        expected.pop("guide.yml")
+    # Every source file counts, loaded or not: a translation of a file with errors waits for its fix.
+    expected = {relative_path(part): part for part in ["guide", *(
+        f"{'stretch' if path.parent.name == 'stretches' else 'routine'}:{item_id}"
+        for item_id, path in sorted(library.source_paths.items()))]}
     seen: set[str] = set()
     for path in sorted(translation.folder.rglob("*")):
         if path.is_dir() or path.name.startswith("."):
@@ -233,7 +252,7 @@ def _load_language(translation: Translation, library: Library, guide_loaded: boo
             problems.append(_stray(path, rel, library, translation.folder))
             continue
         seen.add(rel)
-        problems += _load_part(translation, part, path, library, positions)
+        problems += _load_part(translation, part, path, library, guide_loaded, positions)
     for rel, part in expected.items():
         if rel not in seen:
             translation.status[part] = MISSING
@@ -261,12 +280,12 @@ def _source_of(library: Library, part: str) -> BaseModel | None:
     return (library.stretches if kind == "stretch" else library.routines).get(item_id)
 
 
-def _load_part(translation: Translation, part: str, path: Path, library: Library,
+def _load_part(translation: Translation, part: str, path: Path, library: Library, guide_loaded: bool,
                positions: dict[Path, Any]) -> list[Problem]:
     """Load one translation file, compare it with its source, and record what it can show."""
     from .loader import PLACEHOLDER, _problem_from_error, _texts, read_yaml
 
-    source = _source_of(library, part)
+    source = _source_of(library, part) if part != "guide" or guide_loaded else None
     if source is None:  # the source file itself does not load; its problems are reported there
         translation.status[part] = INVALID
         return []
@@ -346,10 +365,13 @@ def _compare(model: type[BaseModel], source: Any, data: Any, loc: Loc, path: Pat
         if name not in keys:
             hint = vocab.suggest(name, sorted(keys))
             allowed = ", ".join(sorted(keys)) + (", source" if not loc else "")
-            reason = ("is not translated: it stays in the source file" if name in model.model_fields
-                      else "is not a key of this file")
-            report(errors, (*loc, name), f"`{name}` {reason}" + (f"; did you mean `{hint}`?" if hint and hint
-                   != name else "") + f"; translatable keys here: {allowed}", key=True)
+            if name in model.model_fields:
+                message = f"`{name}` is not translated: it stays in {source_rel}, so remove it here"
+            elif hint:
+                message = f"unknown key `{name}`; did you mean `{hint}`?"
+            else:
+                message = f"unknown key `{name}`; expected one of: {allowed}"
+            report(errors, (*loc, name), message, key=True)
     for name, sub in keys.items():
         at = (*loc, name)
         if name not in data:
@@ -377,14 +399,23 @@ def _compare(model: type[BaseModel], source: Any, data: Any, loc: Loc, path: Pat
                     errors += more_errors
                     shape += more_shape
                 elif not isinstance(got, str):
-                    report(errors, (*at, index), "expected text; put the text in quotes")
+                    report(errors, (*at, index), f"expected text, as in {source_rel}; got {_what(got)}")
         elif sub is not None:
             more_errors, more_shape = _compare(sub, expected, given, at, path, where, source_rel)
             errors += more_errors
             shape += more_shape
         elif not isinstance(given, str):
-            report(errors, at, "expected text; put the text in quotes")
+            report(errors, at, f"expected text, as in {source_rel}; got {_what(given)}")
     return errors, shape
+
+
+def _what(value: Any) -> str:
+    """Name what a value is, in words: `a list`, `a mapping`, `a number`."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping (a colon and a space inside text start one: put the text in quotes)"
+    return "nothing" if value is None else f"`{value}` (put text in quotes to keep it as text)"
 
 
 def _overlay(base: Any, text: Any) -> Any:
