@@ -285,12 +285,18 @@ def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: l
         "routines": routines, "pages": page_names, "iso_duration": iso_duration, "figure_file": figure_file,
     }
 
+    up = "../" * context.prefix.count("/")
+
     def render(template: str, src_uri: str, page_url: str, **extra: Any) -> None:
         def rel(target: str) -> str:
             """Link from this page to a site-relative path."""
             return relative_url(page_url, target)
 
-        text = env.get_template(template).render(**base, rel=rel, page_url=page_url, **extra)
+        def shared(target: str) -> str:
+            """Link from this page to a file every language shares (the embed scripts in embed/)."""
+            return relative_url(page_url, up + target)
+
+        text = env.get_template(template).render(**base, rel=rel, shared=shared, page_url=page_url, **extra)
         files[src_uri] = text.encode("utf-8")
 
     return render
