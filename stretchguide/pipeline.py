@@ -132,13 +132,19 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds)):
             step = time.perf_counter()
+            refused: list[Problem] = []  # every language's, so a build reports what `check` does
             for language, localised in contexts:
                 folder = localised.prefix + name
                 if name in reuse and (options.out_dir / folder).is_dir():
                     shutil.copytree(options.out_dir / folder, stage / folder)
                     continue
                 with i18n.activate(language):
-                    warnings += render(localised, stage)
+                    try:
+                        warnings += render(localised, stage)
+                    except ContentError as exc:
+                        refused += exc.problems
+            if refused:
+                raise ContentError(sorted(set(refused)))
             log.info("%s stage: %.2f s", name, time.perf_counter() - step)
         fatal = errors_of(warnings, options.strict)
         if fatal:
