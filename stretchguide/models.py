@@ -600,8 +600,9 @@ class Library:
     source_paths: dict[str, Path] = dataclasses.field(default_factory=dict)
 
     def credits(self, stretch_ids: Sequence[str] | None = None) -> list[Credited]:
-        """Return the credits of the figures of `stretch_ids` (all stretches when None), then the typeface."""
-        ids = sorted(self.stretches) if stretch_ids is None else list(dict.fromkeys(stretch_ids))
+        """Return the credits of the figures of `stretch_ids` (all stretches by title when None), then the typeface."""
+        ids = list(dict.fromkeys(stretch_ids)) if stretch_ids is not None else sorted(
+            self.stretches, key=lambda sid: (self.stretches[sid].title.casefold(), sid))
         out = []
         for stretch_id in ids:
             stretch = self.stretches[stretch_id]

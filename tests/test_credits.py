@@ -47,6 +47,8 @@ def test_figures_are_credited_to_their_author_or_to_the_guide(credited: Path) ->
     assert entries[None].credit.title == "Atkinson Hyperlegible (typeface)"
     assert entries[None].credit.licence == "SIL Open Font License 1.1"
     assert [entry.stretch_id for entry in library.credits(["pigeon", "cat-cow"])] == ["pigeon", "cat-cow", None]
+    assert [entry.stretch_id for entry in library.credits()] == [  # by title, as the site lists stretches
+        "cat-cow", "childs-pose", "kneeling-hip-flexor", "pigeon", "figure-four", "seated-forward-bend", None]
 
 
 def test_a_credit_without_author_or_with_a_bad_source_is_an_error(content_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,6 +70,7 @@ def test_credits_page_lists_every_figure_and_the_font_for_clinics(credited: Path
            "Licence: CC BY 4.0." in page
     assert "<strong>Figure: Child&#39;s pose</strong>. Drawn by the guide from pose data. Licence: CC BY-SA 4.0." in page
     assert "Atkinson Hyperlegible" in page and "SIL Open Font License 1.1" in page
+    assert page.count("Credits") == 1  # the page's title, not a second heading
     assert "\nsearch: {\"exclude\": true}\n" in page  # out of the patients' search results
     nav = site.site_nav(context, files)
     clinics = next(entry["For clinics"] for entry in nav if "For clinics" in entry)
