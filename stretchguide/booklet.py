@@ -27,7 +27,7 @@ import markupsafe
 import segno
 import weasyprint
 
-from . import impose
+from . import __version__, cache, impose
 from .models import RenderContext
 from .problems import Problem
 
@@ -129,13 +129,33 @@ def booklet_html(context: RenderContext, booklet_id: str) -> str:
 
 
 def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str]]:
-    """Lay out the booklet of one page size; return its tagged PDF and WeasyPrint's warnings."""
+    """Lay out the booklet of one page size, or take it from the cache; return its tagged PDF and warnings.
+
+    Why a cache: laying out both booklets takes about as long as all the cards of the default
+    guide; a build that changed no text of the guide should not pay for it again.
+    """
     theme = context.options.theme_dir.resolve()
     roots = (theme, context.library.content_dir.resolve())
+    text = booklet_html(context, booklet_id)
+    logo = context.library.guide.branding.logo
+    key = cache.digest(__version__, weasyprint.__version__, PDF_VARIANT, booklet_id, text, str(theme),
+                       cache.files_digest(sorted(path for folder in ("booklet", "fonts")
+                                                 for path in (theme / folder).rglob("*") if path.is_file())
+                                          + ([context.library.content_dir / logo] if logo else [])))
+    store = cache.Store(context.options.cache_dir, "booklet")
+    hit = store.get(key)
+    if hit is not None:
+        return hit[0], list(hit[1]["warnings"])
+    data, messages = _layout(context, text, booklet_id, roots)
+    store.put(key, data, {"warnings": messages})
+    return data, messages
+
+
+def _layout(context: RenderContext, text: str, booklet_id: str, roots: tuple[Path, ...]) -> tuple[bytes, list[str]]:
+    theme = roots[0]
     fetcher = _ThemeFetcher(roots)
     with _weasyprint_messages() as messages:
-        html = weasyprint.HTML(string=booklet_html(context, booklet_id), base_url=(theme / "booklet").as_uri() + "/",
-                               url_fetcher=fetcher)
+        html = weasyprint.HTML(string=text, base_url=(theme / "booklet").as_uri() + "/", url_fetcher=fetcher)
         style = weasyprint.CSS(url=(theme / "booklet" / "booklet.css").as_uri(), url_fetcher=fetcher)
         identifier = hashlib.sha256(f"{context.library.guide.title}/booklet-{booklet_id}".encode()).hexdigest()[:32]
         data = html.write_pdf(stylesheets=[style], pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode())

@@ -172,3 +172,20 @@ def test_a_draft_booklet_says_so_on_every_page(tmp_path: Path) -> None:
 def test_a_final_booklet_carries_no_draft_mark(built: Path) -> None:
     reader = PdfReader(built / "booklet-a5.pdf")
     assert not any(DRAFT_MARK in page.extract_text() for page in reader.pages)
+
+
+def test_an_unchanged_booklet_comes_from_the_cache(tmp_path: Path, content_copy: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = str(tmp_path / "cache")
+    first, _ = booklet.render_pdf(make_context(content_copy, tmp_path / "out", "--cache-dir", cache_dir), "a5")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("laid out again")
+
+    monkeypatch.setattr(booklet, "_layout", refuse)
+    again, _ = booklet.render_pdf(make_context(content_copy, tmp_path / "out", "--cache-dir", cache_dir), "a5")
+    assert again == first
+    guide = content_copy / "guide.yml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "2.0"', 1), encoding="utf-8")
+    with pytest.raises(AssertionError, match="laid out again"):
+        booklet.render_pdf(make_context(content_copy, tmp_path / "out", "--cache-dir", cache_dir), "a5")

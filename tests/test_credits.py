@@ -51,11 +51,12 @@ def test_figures_are_credited_to_their_author_or_to_the_guide(credited: Path) ->
         "cat-cow", "childs-pose", "kneeling-hip-flexor", "pigeon", "figure-four", "seated-forward-bend", None]
 
 
-def test_a_credit_without_author_or_with_a_bad_source_is_an_error(content_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_credit_without_author_or_with_a_bad_source_is_an_error(content_copy: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     path = content_copy / "stretches" / "cat-cow.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("figure:\n", "figure:\n  credit:\n    licence: CC BY 4.0\n    source: example.org\n", 1),
-                    encoding="utf-8")
+    bad = "figure:\n  credit:\n    licence: CC BY 4.0\n    source: example.org\n"
+    path.write_text(text.replace("figure:\n", bad, 1), encoding="utf-8")
     assert main(["check", "--content", str(content_copy), "-q"]) == 1
     err = capsys.readouterr().err
     assert "cat-cow.yml:58:" in err and "figure.credit.author" in err
@@ -66,9 +67,10 @@ def test_credits_page_lists_every_figure_and_the_font_for_clinics(credited: Path
     context = make_context(credited, tmp_path / "out")
     files = site.page_files(context)
     page = files["credits.md"].decode("utf-8")
-    assert '<a href="https://example.org/drawings/cat-cow" rel="noopener">Cat and cow, drawn by hand</a>. Jane Drawer. ' \
-           "Licence: CC BY 4.0." in page
-    assert "<strong>Figure: Child&#39;s pose</strong>. Drawn by the guide from pose data. Licence: CC BY-SA 4.0." in page
+    assert ('<a href="https://example.org/drawings/cat-cow" rel="noopener">Cat and cow, drawn by hand</a>. '
+            "Jane Drawer. Licence: CC BY 4.0.") in page
+    assert ("<strong>Figure: Child&#39;s pose</strong>. Drawn by the guide from pose data. "
+            "Licence: CC BY-SA 4.0.") in page
     assert "Atkinson Hyperlegible" in page and "SIL Open Font License 1.1" in page
     assert page.count("Credits") == 1  # the page's title, not a second heading
     assert "\nsearch: {\"exclude\": true}\n" in page  # out of the patients' search results
@@ -105,8 +107,8 @@ def test_booklet_credits_every_figure(credited: Path, tmp_path: Path) -> None:
 def test_json_data_carries_the_credits(credited: Path, tmp_path: Path) -> None:
     context = make_context(credited, tmp_path / "out")
     data = embeds.stretch_data(context, context.library.stretches["cat-cow"])
-    assert data["credits"][0] == {"what": "Figure: Cat-cow", "stretch": "cat-cow", "title": "Cat and cow, drawn by hand",
-                                  "author": "Jane Drawer", "source": "https://example.org/drawings/cat-cow",
+    assert data["credits"][0] == {"what": "Figure: Cat-cow", "stretch": "cat-cow",
+                                  "title": "Cat and cow, drawn by hand", "author": "Jane Drawer", "source": "https://example.org/drawings/cat-cow",
                                   "licence": "CC BY 4.0"}
     assert data["credits"][-1]["title"] == "Atkinson Hyperlegible (typeface)"
     routine = embeds.routine_data(context, context.library.routines["lower-back-basics"])
