@@ -102,6 +102,15 @@ def _weasyprint_messages() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
+def font_faces(theme_dir: Path) -> list[dict[str, str]]:
+    """Return the typeface's files in theme/fonts/ (named `<family>-<weight>-<style>.woff2`) as @font-face values."""
+    faces = []
+    for path in sorted((theme_dir / "fonts").glob("*.woff2")):
+        weight, style = path.stem.rsplit("-", 2)[1:]
+        faces.append({"url": path.resolve().as_uri(), "weight": weight, "style": style})
+    return faces
+
+
 def booklet_html(context: RenderContext, booklet_id: str) -> str:
     """Return the booklet's HTML for one page size, from theme/booklet/booklet.html."""
     library = context.library
@@ -119,8 +128,9 @@ def booklet_html(context: RenderContext, booklet_id: str) -> str:
             scale=1, border=0, omitsize=True, title=f"QR code: {guide.title} online", dark="#000"))
     template = context.env.get_template("booklet/booklet.html")
     return str(template.render(
-        guide=guide, library=library, stamp=build_stamp(),
-        page={"width": width, "height": height, "margin": PAGE_MARGIN},
+        guide=guide, library=library, stamp=build_stamp(), html_class="booklet",
+        page={"width": width, "height": height, "margin": PAGE_MARGIN, "figure": 0, "qr": 0},
+        fonts=font_faces(context.options.theme_dir),
         stretches=sorted(library.stretches.values(), key=lambda s: (s.title.casefold(), s.id)),
         routines=sorted(library.routines.values(), key=lambda r: (r.title.casefold(), r.id)),
         figures=figures, logo_src=logo_path.as_uri() if logo_path and logo_path.is_file() else None,
