@@ -582,10 +582,12 @@ class Credited:
     what: str
     credit: Credit
     stretch_id: str | None  # the stretch whose figure it is
+    name: str = ""  # what it is, in a list of the same kind: the stretch's title
 
     def as_data(self) -> dict[str, Any]:
         """Return the entry as JSON-ready data."""
-        return {"what": self.what, "stretch": self.stretch_id, **self.credit.model_dump(mode="json")}
+        return {"what": self.what, "name": self.name, "stretch": self.stretch_id,
+                **self.credit.model_dump(mode="json")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -609,8 +611,8 @@ class Library:
             if stretch.figure is None:
                 continue
             credit = stretch.figure.credit or Credit(author=DRAWN_BY_GUIDE, licence=self.guide.licence)
-            out.append(Credited(f"Figure: {stretch.title}", credit, stretch_id))
-        out.append(Credited("Typeface", FONT_CREDIT, None))
+            out.append(Credited(f"Figure: {stretch.title}", credit, stretch_id, stretch.title))
+        out.append(Credited("Typeface", FONT_CREDIT, None, "Typeface"))
         return out
 
     def steps(self, routine: Routine) -> list[Step]:
