@@ -111,6 +111,9 @@ def test_reading_order_booklet_is_tagged_with_language_title_and_page_size(built
             assert str(pdf.Root.Lang) == "en"
             assert str(pdf.docinfo.Title) == "Partner stretches for the lower back: booklet"
             assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+            fonts = {str(font.BaseFont).split("+")[-1] for page in pdf.pages
+                     for font in page.Resources.get("/Font", {}).values()}
+            assert fonts and all(name.startswith("Atkinson-Hyperlegible") for name in fonts), fonts
             box = pdf.pages[0].mediabox
             assert (round(float(box[2]) / MM, 1), round(float(box[3]) / MM, 1)) == size
         with pikepdf.open(built / name.replace("booklet-a5", "booklet-saddle-stitch-a4").replace(
