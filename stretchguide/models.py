@@ -11,6 +11,7 @@ import datetime
 import math
 import os
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -442,6 +443,29 @@ class Prop(Strict):
         return self
 
 
+class Credit(Strict):
+    """Who made a figure or image, where it comes from and under which licence."""
+
+    title: ShortText | None = Field(default=None, description="Title of the work.",
+                                    examples=["Kneeling hip flexor stretch"])
+    author: ShortText = Field(description="Who made it: a person, a studio or the clinic.",
+                              examples=["Jane Doe"])
+    source: str | None = Field(default=None, description="Address where the original can be found (http or "
+                               "https).", examples=["https://example.org/drawings/hip-flexor"])
+    licence: ShortText = Field(description="Licence it is used under, or \"used with permission\".",
+                               examples=["CC BY 4.0"])
+
+    _url = field_validator("source")(classmethod(lambda cls, v: _check_web_url(v)))
+
+
+#: Who draws a figure that carries no `credit`: the guide itself, from its pose data.
+DRAWN_BY_GUIDE = "Drawn by the guide from pose data"
+#: The typeface of every output, and its licence (theme/fonts/OFL.txt).
+FONT_CREDIT = Credit(title="Atkinson Hyperlegible (typeface)", author="Braille Institute of America",
+                     source="https://www.brailleinstitute.org/freefont/",
+                     licence="SIL Open Font License 1.1")
+
+
 class Figure(Strict):
     """The illustration of a stretch, drawn from pose data."""
 
@@ -455,6 +479,9 @@ class Figure(Strict):
     props: list[Prop] = Field(default_factory=list, description="Props drawn in every side view; the body rests "
                               "on a prop's top as on the floor.", examples=[[{"kind": "cushion", "at": 0}]])
     alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
+    credit: Credit | None = Field(
+        default=None, description="Who made the figure, where it comes from and its licence; when left out, "
+        "the figure is credited as drawn by the guide from pose data, under the guide's `licence`.")
 
 
 Kind = Literal["hold", "reps"]
@@ -549,6 +576,21 @@ class Step:
 
 
 @dataclasses.dataclass(frozen=True)
+class Credited:
+    """One entry of a credits list: what it is (a stretch's figure, the typeface) and its credit."""
+
+    what: str
+    credit: Credit
+    stretch_id: str | None  # the stretch whose figure it is
+    name: str = ""  # what it is, in a list of the same kind: the stretch's title
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the entry as JSON-ready data."""
+        return {"what": self.what, "name": self.name, "stretch": self.stretch_id,
+                **self.credit.model_dump(mode="json")}
+
+
+@dataclasses.dataclass(frozen=True)
 class Library:
     """The whole validated content: what every renderer receives."""
 
@@ -558,6 +600,20 @@ class Library:
     routines: dict[str, Routine]
     poses: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     source_paths: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+    def credits(self, stretch_ids: Sequence[str] | None = None) -> list[Credited]:
+        """Return the credits of the figures of `stretch_ids` (all stretches by title when None), then the typeface."""
+        ids = list(dict.fromkeys(stretch_ids)) if stretch_ids is not None else sorted(
+            self.stretches, key=lambda sid: (self.stretches[sid].title.casefold(), sid))
+        out = []
+        for stretch_id in ids:
+            stretch = self.stretches[stretch_id]
+            if stretch.figure is None:
+                continue
+            credit = stretch.figure.credit or Credit(author=DRAWN_BY_GUIDE, licence=self.guide.licence)
+            out.append(Credited(f"Figure: {stretch.title}", credit, stretch_id, stretch.title))
+        out.append(Credited("Typeface", FONT_CREDIT, None, "Typeface"))
+        return out
 
     def steps(self, routine: Routine) -> list[Step]:
         """Resolve a routine's items into stretches with their effective doses."""
@@ -658,7 +714,8 @@ class RenderContext:
 
         kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
-        sheets, sheets-fold, calibration (id: "a4" or "letter").
+        sheets, sheets-fold, calibration (id: "a4" or "letter"); booklet (id: "a5" or "half-letter"), booklet-saddle
+        (id: "a4" or "letter": the booklet imposed on those sheets); credits (the credits page).
         """
         return {
             "stretch": f"stretches/{item_id}/",
@@ -674,6 +731,9 @@ class RenderContext:
             "sheets": f"cards/sheets-{item_id}.pdf",
             "sheets-fold": f"cards/sheets-{item_id}-fold.pdf",
             "calibration": f"cards/calibration-{item_id}.pdf",
+            "booklet": f"booklet/booklet-{item_id}.pdf",
+            "booklet-saddle": f"booklet/booklet-saddle-stitch-{item_id}.pdf",
+            "credits": "credits/",
             "api-stretch": f"api/stretches/{item_id}.json",
             "api-routine": f"api/routines/{item_id}.json",
         }[kind]

@@ -103,10 +103,10 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
              len(library.routines), time.perf_counter() - started)
 
     # Then render every output into a stage beside the target, and swap it in when complete.
-    from . import cards, embeds, site  # imported here: `check` should not pay for them
+    from . import booklet, cards, embeds, site  # imported here: `check` should not pay for them
     with staged_output(options.out_dir) as stage:
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
-                             ("embeds", embeds.render_embeds)):
+                             ("embeds", embeds.render_embeds), ("booklet", booklet.render_booklet)):
             step = time.perf_counter()
             if name in reuse and (options.out_dir / name).is_dir():
                 shutil.copytree(options.out_dir / name, stage / name)
