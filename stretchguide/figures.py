@@ -718,8 +718,8 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
     props = frame_props(figure, frame) if frame.view == "side" else []
     body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
     helper = None
-    if figure.helper is not None and frame.view == "side":
-        helper = place_body(figure.helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
+    if figure.drawn_helper is not None and frame.view == "side":
+        helper = place_body(figure.drawn_helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
     if view == "top":
         # From above, the body's own floor position does not matter: set its lowest edge on y=0.
@@ -905,13 +905,17 @@ def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp
     return None
 
 
+def left_or_right(body: Body, side: str) -> str:
+    """Return the body's own side that `near` or `far` is: facing right, the near side is the left."""
+    return "left" if (side == "near") == (body.facing == "right") else "right"
+
+
 def side_words(body: Body, name: str) -> str:
     """Name a part for people: `near_hand` facing right is the near (left) hand."""
     side, _, part = name.partition("_")
     if side not in SIDES:
         return name.replace("_", " ")
-    left = (side == "near") == (body.facing == "right")
-    return f"{side} ({'left' if left else 'right'}) {part.replace('_', ' ')}"
+    return f"{side} ({left_or_right(body, side)}) {part.replace('_', ' ')}"
 
 
 # --- movement ---------------------------------------------------------------------------------------
@@ -986,7 +990,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
         placed = place_frame(figure, index, library.poses)
         floor = -MAT_H if figure.mat else 0.0
         for body, body_frame, body_loc, ground in ((placed.body, frame, loc, floor),
-                                                   (placed.helper, figure.helper, ("figure", "helper"), 0.0)):
+                                                   (placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0)):
             if body is None or body_frame is None or body_frame.pelvis_height is None:
                 continue
             part, bottom = body.lowest()
@@ -997,6 +1001,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                         "raise `pelvis_height`, or remove it so the body rests on the floor"))
         if frame.view == "side":
             problems += _check_contact(placed, figure, frame, path, where, loc)
+        problems += check_side(placed.body, figure, frame, path, where, loc)
         for message in check_highlight(placed, areas, floor):
             spot: Loc = ("figure", "highlight") if figure.highlight is not None else loc
             line, col = where.at(spot)
@@ -1004,7 +1009,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                     f"{message}; change the pose so that part shows, or highlight other areas"))
         width, height = placed.right - placed.left, placed.bottom - placed.top
         if width > MAX_FRAME[0] or height > MAX_FRAME[1]:
-            blame = ("figure", "helper", "offset") if figure.helper is not None else loc
+            blame = ("figure", "helper", "offset") if figure.drawn_helper is not None else loc
             line, col = where.at(blame)
             problems.append(Problem(path, line, col, join_key(blame),
                                     f"the figure needs a box of {width:.0f} × {height:.0f} cm, more than the "
@@ -1027,8 +1032,8 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     problems: list[Problem] = []
     surface = "mat" if figure.mat else "floor"
     bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface, placed.props)]
-    if placed.helper is not None and figure.helper is not None:
-        bodies.append((placed.helper, figure.helper, ("figure", "helper"), 0.0, "floor", ()))
+    if placed.helper is not None and figure.drawn_helper is not None:
+        bodies.append((placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0, "floor", ()))
     for body, body_frame, body_loc, support, what, props in bodies:
         if min(contact_gaps(body, support, props).values()) < -0.5:
             continue  # sunk below the floor: reported as such, and nothing rests as drawn
@@ -1043,6 +1048,48 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
                                     f"should rest there; change {others} until it touches, or lift it clear "
                                     f"(more than {REST_GAP[1]:.0f} cm)"))
     return problems
+
+
+def worked_leg(body: Body, support: float) -> tuple[str, str, str] | None:
+    """Return the leg a one-sided position works, as (near or far, the joint that shows it, what it does).
+
+    A thigh turned out with the knee bent is the leg whose shin lies across (pigeon's front leg, the
+    figure-four's crossed leg); otherwise a single bent knee on the floor is the kneeling leg. None when
+    the legs do not tell the sides apart.
+    """
+    j = body.joints
+    turned = [s for s in SIDES if j[f"{s}_hip_turn"] >= 45 and j[f"{s}_knee"] >= 60]
+    if len(turned) == 1:
+        return turned[0], f"{turned[0]}_hip_turn", "turns out, its shin across in front"
+    gaps = contact_gaps(body, support)
+    down = [s for s in SIDES if f"{s}_knee" in gaps and gaps[f"{s}_knee"] < REST_GAP[1]]
+    if len(down) == 1:
+        return down[0], f"{down[0]}_knee", "kneels on the floor"
+    return None
+
+
+def check_side(body: Body, figure: Figure, frame: Frame, path: Path, where: Positions, loc: Loc) -> list[Problem]:
+    """Check that the leg the pose works is on the `side:` the steps name (left knee down is the left knee)."""
+    side = frame.side or figure.side
+    if side is None:
+        return []
+    spot: Loc = (*loc, "side") if frame.side else ("figure", "side")
+    line, col = where.at(spot)
+    leg = worked_leg(body, -MAT_H if figure.mat else 0.0)
+    if leg is None:
+        return [Problem(path, line, col, join_key(spot),
+                        f"`side: {side}`, but the pose shows no one-sided leg: neither a single knee on the floor "
+                        "nor one thigh turned out with the knee bent (`near_hip_turn` or `far_hip_turn` of 45° or "
+                        "more); change the pose, or remove `side`")]
+    which, joint, doing = leg
+    if left_or_right(body, which) == side:
+        return []
+    other = "far" if which == "near" else "near"
+    return [Problem(path, line, col, join_key(spot),
+                    f"`side: {side}`, but in the pose the {side_words(body, f'{which}_leg')} {doing} "
+                    f"(`{joint}`); give those joints to the {other} leg (swap the `near_` and `far_` joints), "
+                    f"turn the figure with `facing: {'left' if body.facing == 'right' else 'right'}`, "
+                    f"or say `side: {'left' if side == 'right' else 'right'}`")]
 
 
 def check_highlight(placed: Placed, areas: Iterable[str], floor: float) -> list[str]:
@@ -1290,8 +1337,8 @@ def describe_figure(figure: Figure, poses: dict[str, dict[str, float]]) -> str:
         words = describe_body(body, -MAT_H if figure.mat else 0.0)
         texts.append(f"{frame.label}: {words[0].lower()}{words[1:]}" if frame.label else words)
     helper = ""
-    if figure.helper is not None:
-        words = describe_body(place_body(figure.helper, poses, 0.0), 0.0)
+    if figure.drawn_helper is not None:
+        words = describe_body(place_body(figure.drawn_helper, poses, 0.0), 0.0)
         helper = f" The helper: {words[0].lower()}{words[1:]}"
     if len(texts) == 1:
         return texts[0] + helper

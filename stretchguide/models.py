@@ -410,6 +410,9 @@ class Frame(Strict):
     view: Literal["side", "top"] = Field(
         default="side", description="Where the frame is seen from: `side` (the usual view) or `top` "
         "(from above, for a position the side view cannot show, such as a shin across in front).")
+    side: Literal["left", "right"] | None = Field(
+        default=None, description="The side the steps work in this position (\"left knee down\"); the check "
+        "makes sure the pose agrees. Overrides the figure's `side`.")
 
     @model_validator(mode="after")
     def _one_source(self) -> Frame:
@@ -452,9 +455,20 @@ class Figure(Strict):
     highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
                                                "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
+    side: Literal["left", "right"] | None = Field(
+        default=None, description="The side the steps work, shown in every frame: the kneeling knee of a "
+        "half-kneeling stretch, the front shin of pigeon, the crossed leg of the figure-four. The check makes "
+        "sure the pose agrees.")
+    show_helper: bool = Field(default=True, description="Draw the `helper`; set false to leave the helper out "
+                              "of the picture and keep its pose.")
     props: list[Prop] = Field(default_factory=list, description="Props drawn in every side view; the body rests "
                               "on a prop's top as on the floor.", examples=[[{"kind": "cushion", "at": 0}]])
     alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
+
+    @property
+    def drawn_helper(self) -> Frame | None:
+        """The helper as drawn: None when there is none or `show_helper` is false."""
+        return self.helper if self.show_helper else None
 
 
 Kind = Literal["hold", "reps"]

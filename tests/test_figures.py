@@ -489,3 +489,30 @@ def test_figure_four_crosses_an_ankle_over_the_other_knee(content_copy: Path) ->
     art = figures.draw_figures(library, only="figure-four")["figure-four"]
     assert len(art.frames) == 2
     assert_inside(art.svg)
+
+
+def test_side_named_by_the_steps_must_be_the_side_the_pose_works(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "kneeling-hip-flexor.yml"
+    load_checked(content_copy)  # the default content agrees: left knee down, left shin across, left ankle crossed
+    set_figure(path, "figure:\n  side: right\n  frames:\n    - pose: half-kneeling\n")
+    line, col = position_of(path, "side: right")
+    assert problems_of(content_copy) == [
+        f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + 6}: figure.side: `side: right`, but in the pose "
+        "the near (left) leg kneels on the floor (`near_knee`); give those joints to the far leg (swap the `near_` "
+        "and `far_` joints), turn the figure with `facing: left`, or say `side: left`"]
+    # Turned to face left, the near knee is the right one: now the pose agrees.
+    set_figure(path, "figure:\n  side: right\n  frames:\n    - pose: half-kneeling\n      facing: left\n")
+    load_checked(content_copy)
+
+
+def test_side_of_a_frame_checks_the_front_shin_of_pigeon(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "pigeon.yml"
+    set_figure(path, "figure:\n  frames:\n    - pose: pigeon\n      side: right\n    - pose: pigeon\n"
+                     "      view: top\n      side: left\n")
+    line, col = position_of(path, "side: right")
+    (found,) = problems_of(content_copy)
+    assert found.startswith(f"content/stretches/pigeon.yml:{line}:{col + 6}: figure.frames[0].side: `side: right`, "
+                            "but in the pose the near (left) leg turns out, its shin across in front (`near_hip_turn`)")
+    set_figure(path, "figure:\n  side: left\n  frames:\n    - pose: hands-and-knees\n")
+    (found,) = problems_of(content_copy)
+    assert "figure.side: `side: left`, but the pose shows no one-sided leg" in found
