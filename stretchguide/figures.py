@@ -581,8 +581,9 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
 # Width and height in cm of each prop that stands on the floor; its top is where a part can rest.
 PROP_SIZE: dict[str, tuple[float, float]] = {
     "cushion": (44.0, 9.0), "block": (30.0, 12.0), "step": (36.0, 18.0), "chair": (44.0, 45.0),
-    "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0),
+    "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0), "rail": (60.0, 90.0),
 }
+RAIL_BAR = 4.0  # the rail's bar: a part more than this below its top passes under it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -594,12 +595,18 @@ class PlacedProp:
     floor: float
     back: float = -1.0
 
-    def top(self, x: float) -> float | None:
-        """Return the y of the prop's top above `x`, or None when it is not under `x`."""
+    def top(self, x: float, y: float | None = None) -> float | None:
+        """Return the y of the prop's top above `x`, or None when it is not under `x`.
+
+        Given the `y` of a part, a rail only counts when the part is not below its bar: a hand on the
+        rail rests on it, a knee under it passes beneath.
+        """
         if self.kind not in PROP_SIZE or self.kind == "wall":
             return None
         width, height = PROP_SIZE[self.kind]
         if abs(x - self.x) > width / 2:
+            return None
+        if self.kind == "rail" and y is not None and y > self.floor - height + RAIL_BAR:
             return None
         if self.kind == "towel-roll":
             r = width / 2
@@ -627,6 +634,10 @@ class PlacedProp:
                           for k in range(20))]
         if self.kind == "wall":
             return [box(x0, x1, base, top)]
+        if self.kind == "rail":
+            bar = base - height
+            return [box(x0 + 5, x0 + 8, base, bar + 2), box(x1 - 8, x1 - 5, base, bar + 2),
+                    box(x0, x1, bar + RAIL_BAR, bar, RAIL_BAR / 2 - 0.01)]
         if self.kind == "chair":
             seat = base - height
             back_x = x0 if self.back < 0 else x1 - 4
@@ -641,9 +652,9 @@ def place_props(props: Sequence[Prop], pelvis_x: float, facing: str, floor: floa
     return [PlacedProp(p.kind, pelvis_x + forward * p.at, floor, -forward) for p in props if p.kind != "strap"]
 
 
-def surface_at(x: float, floor: float, props: Sequence[PlacedProp]) -> float:
-    """Return the y of what a part above `x` would rest on: the highest prop top there, or the floor."""
-    tops = [t for t in (p.top(x) for p in props) if t is not None]
+def surface_at(x: float, floor: float, props: Sequence[PlacedProp], y: float | None = None) -> float:
+    """Return the y of what a part above `x` (at `y`, when given) would rest on: the highest prop top, or the floor."""
+    tops = [t for t in (p.top(x, y) for p in props) if t is not None]
     return min([floor, *tops])
 
 
@@ -704,7 +715,7 @@ def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float,
 
 def rest_drop(body: Body, floor: float, props: Sequence[PlacedProp]) -> float:
     """Return how far to lower the body so its lowest part rests on the floor or a prop's top."""
-    return min(surface_at(p.x, floor, props) - (p.y + LINE) for part in body_parts(body, "side") for p in part.ring)
+    return min(surface_at(p.x, floor, props, p.y) - (p.y + LINE) for part in body_parts(body, "side") for p in part.ring)
 
 
 def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
@@ -859,12 +870,26 @@ def contact_gaps(body: Body, support: float, props: Sequence[PlacedProp] = ()) -
     for name in CONTACTS:
         if name.endswith("_knee") and body.joints[name] < 45:
             continue  # a straight knee does not rest on its own: the calf and heel do
-        if name.endswith("_knee"):
+        if name.endswith("_hand") and _grips_rail(rings[name], props):
+            gaps[name] = 0.0  # a hand round the rail's bar holds it
+        elif name.endswith("_knee"):
             knee = body.points[name]
-            gaps[name] = surface_at(knee.x, support, props) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
+            gaps[name] = surface_at(knee.x, support, props, knee.y) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
         else:
-            gaps[name] = min(surface_at(p.x, support, props) - (p.y + LINE) for p in rings[name])
+            gaps[name] = min(surface_at(p.x, support, props, p.y) - (p.y + LINE) for p in rings[name])
     return gaps
+
+
+def _grips_rail(ring: Sequence[Pt], props: Sequence[PlacedProp]) -> bool:
+    """Return whether a hand's outline reaches into a rail's bar from above: the hand holds the rail."""
+    for prop in props:
+        if prop.kind != "rail":
+            continue
+        bar = prop.floor - PROP_SIZE["rail"][1]
+        over = [q for q in ring if abs(q.x - prop.x) <= PROP_SIZE["rail"][0] / 2]
+        if over and min(q.y for q in over) < bar and any(bar <= q.y + LINE <= bar + RAIL_BAR for q in over):
+            return True
+    return False
 
 
 def floating(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> list[tuple[str, float]]:
@@ -880,10 +905,13 @@ def floating(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> li
 
 
 def _on_body(body: Body, name: str) -> bool:
-    """Return whether part `name` touches another chain of the same body, within 2.5 cm."""
+    """Return whether part `name` touches the torso, head or a leg of the same body, within 2.5 cm.
+
+    The other arm does not count: seen from the side, two arms held alike lie over each other.
+    """
     parts = body_parts(body, "side")
     own = next(p for p in parts if p.name == name)
-    others = [p for p in parts if p.chain != own.chain]
+    others = [p for p in parts if p.chain != own.chain and not p.chain.endswith("_arm")]
     for q in own.ring:
         for other in others:
             if inside(other.ring, q) or min(math.dist((q.x, q.y), (o.x, o.y)) for o in other.ring) < 2.5:
@@ -894,13 +922,13 @@ def _on_body(body: Body, name: str) -> bool:
 def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
     """Return the kind of prop part `name` would rest on, or None for the floor or mat."""
     if name.endswith("_knee"):
-        xs = [body.points[name].x]
+        spot = body.points[name]
     else:
         ring = next(p for p in body_parts(body, "side") if p.name == name).ring
-        xs = [min(ring, key=lambda q: surface_at(q.x, support, props) - q.y).x]
+        spot = min(ring, key=lambda q: surface_at(q.x, support, props, q.y) - q.y)
     for prop in props:
-        top = prop.top(xs[0])
-        if top is not None and top < support and surface_at(xs[0], support, props) == top:
+        top = prop.top(spot.x, spot.y)
+        if top is not None and top < support and surface_at(spot.x, support, props, spot.y) == top:
             return prop.kind.replace("-", " ")
     return None
 

@@ -421,15 +421,16 @@ class Frame(Strict):
         return self
 
 
-PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "strap"]
+PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "rail", "strap"]
 StrapEnd = Literal["near_hand", "far_hand", "near_foot", "far_foot"]
 
 
 class Prop(Strict):
-    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll), a wall, a strap."""
+    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll, rail), a wall, a strap."""
 
     kind: PropKind = Field(description="What it is. A cushion (9 cm), block (12 cm), step (18 cm), chair seat "
-                           "(45 cm) or towel roll (12 cm) is something a part can rest on; a wall stands upright; a "
+                           "(45 cm), towel roll (12 cm) or rail (90 cm, for the hands) is something a part can rest "
+                           "on; a wall stands upright; a "
                            "strap runs between two body points.", examples=["cushion"])
     at: float = Field(default=0, ge=-250, le=250, description="Where its middle stands, in cm in front of the "
                       "partner's pelvis (negative: behind); 0 puts it under the pelvis. Not used by a strap.")

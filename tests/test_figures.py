@@ -516,3 +516,25 @@ def test_side_of_a_frame_checks_the_front_shin_of_pigeon(content_copy: Path) -> 
     set_figure(path, "figure:\n  side: left\n  frames:\n    - pose: hands-and-knees\n")
     (found,) = problems_of(content_copy)
     assert "figure.side: `side: left`, but the pose shows no one-sided leg" in found
+
+
+def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "seated-forward-bend.yml"
+    hinge = "figure:\n  mat: false\n  frames:\n    - pose: standing\n      joints: {{torso: 45, near_shoulder: {0}, far_shoulder: {0}}}\n"
+    set_figure(path, hinge.format(110) + "  props:\n    - kind: rail\n      at: 95\n")
+    library, _ = load_checked(content_copy)  # the hands hold the rail: nothing hovers
+    figure = library.stretches["seated-forward-bend"].figure
+    assert figure is not None
+    placed = figures.place_frame(figure, 0, library.poses)
+    (rail,) = placed.props
+    gaps = figures.contact_gaps(placed.body, 0.0, placed.props)
+    assert abs(gaps["near_hand"]) < 0.5 and abs(gaps["near_foot"]) < 0.5
+    assert figures.contact_gaps(placed.body, 0.0)["near_hand"] > 80  # without the rail, the hands are in the air
+    # A knee lower than the bar passes under it: the rail holds up only what is on top of it.
+    assert rail.top(rail.x, rail.floor - 50) is None and rail.top(rail.x) == -figures.PROP_SIZE["rail"][1]
+    svg = figures.draw_figures(library, only="seated-forward-bend")["seated-forward-bend"].svg
+    assert svg.count('class="sg-fig-prop sg-fig-prop--rail"') == 3  # two posts and the bar
+    assert_inside(svg)
+    set_figure(path, hinge.format(120) + "  props:\n    - kind: rail\n      at: 95\n")
+    found = problems_of(content_copy)
+    assert any("the near (left) hand hovers 5 cm above the rail" in p for p in found), found
