@@ -919,6 +919,34 @@ def _on_body(body: Body, name: str) -> bool:
     return False
 
 
+HELPER_TOUCH = (-2.0, 2 * LINE + 0.5)  # a helper's hand this far outside the partner's outline rests on it
+HELPER_NEAR = 2 * LINE + 9.0  # nearer than this but not touching: it looks as if it should
+
+
+def _segment_distance(p: Pt, a: Pt, b: Pt) -> float:
+    dx, dy = b.x - a.x, b.y - a.y
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length))
+    return math.hypot(p.x - a.x - t * dx, p.y - a.y - t * dy)
+
+
+def hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, str]:
+    """Return how far the helper's hand `name` is outside the partner's outline (negative: sunk in), and the part.
+
+    The helper is drawn behind the partner, so a hand whose outline meets the partner's rests on them.
+    """
+    hand = next(p for p in body_parts(helper, "side") if p.name == name).ring
+    best = (math.inf, "")
+    for part in body_parts(partner, "side"):
+        edges = list(zip(part.ring, [*part.ring[1:], part.ring[0]], strict=True))
+        for q in hand:
+            d = min(_segment_distance(q, a, b) for a, b in edges)
+            gap = -d if inside(part.ring, q) else d
+            if gap < best[0]:
+                best = (gap, part.name)
+    return best
+
+
 def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
     """Return the kind of prop part `name` would rest on, or None for the floor or mat."""
     if name.endswith("_knee"):
@@ -1075,6 +1103,31 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
                                     f"the {side_words(body, name)} hovers {gap:.0f} cm above the {what}, as if it "
                                     f"should rest there; change {others} until it touches, or lift it clear "
                                     f"(more than {REST_GAP[1]:.0f} cm)"))
+    if placed.helper is not None and figure.drawn_helper is not None:
+        problems += _check_helper_hands(placed.helper, placed.body, figure.drawn_helper, path, where)
+    return problems
+
+
+def _check_helper_hands(helper: Body, partner: Body, frame: Frame, path: Path, where: Positions) -> list[Problem]:
+    """Check that a helper's hand near the partner rests on them: neither hovering nor pressing in."""
+    problems = []
+    for side in SIDES:
+        name = f"{side}_hand"
+        gap, part = hand_on_partner(helper, partner, name)
+        joints = (f"{side}_shoulder", f"{side}_elbow", "torso")
+        others = " or ".join(f"`{j}`" for j in joints)
+        where_to = f"the partner's {part.replace('_', ' ').replace('near ', '').replace('far ', '')}"
+        if gap < HELPER_TOUCH[0]:
+            message = (f"the helper's {side_words(helper, name)} sinks {-gap:.0f} cm into {where_to}; a helper's hand "
+                       f"rests and never presses, so change {others} until it just touches")
+        elif HELPER_TOUCH[1] < gap < HELPER_NEAR:
+            message = (f"the helper's {side_words(helper, name)} hovers {gap - 2 * LINE:.0f} cm off {where_to}, as if "
+                       f"it should rest there; change {others} until it touches, or hold it clear")
+        else:
+            continue
+        blame = _blame(frame, ("figure", "helper"), joints)
+        line, col = where.at(blame)
+        problems.append(Problem(path, line, col, join_key(blame), message))
     return problems
 
 

@@ -538,3 +538,50 @@ def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: 
     set_figure(path, hinge.format(120) + "  props:\n    - kind: rail\n      at: 95\n")
     found = problems_of(content_copy)
     assert any("the near (left) hand hovers 5 cm above the rail" in p for p in found), found
+
+
+def test_the_helper_rests_a_hand_on_the_partners_back_where_the_cues_say(library: Library,
+                                                                          drawn: dict[str, figures.Art]) -> None:
+    for sid, cue in (("childs-pose", "lower back"), ("seated-forward-bend", "upper back")):
+        stretch = library.stretches[sid]
+        assert any(cue in text and "lightly" in text for text in stretch.helper_cues), sid
+        assert "sg-fig-helper" in drawn[sid].svg, sid
+        (placed,) = frame_bodies(library, sid)
+        assert placed.helper is not None
+        gap, part = figures.hand_on_partner(placed.helper, placed.body, "near_hand")
+        assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1], (sid, gap, part)
+        assert figures.floating(placed.helper, 0.0) == [], sid  # kneeling on the floor
+        # The helper's head and chest stay clear of the partner, so the two bodies do not merge.
+        partner = [p.ring for p in figures.body_parts(placed.body)]
+        for part_ in figures.body_parts(placed.helper):
+            if part_.name in ("head", "torso"):
+                assert not any(figures.inside(ring, q) for ring in partner for q in part_.ring), (sid, part_.name)
+    # Where the cues keep the helper to words (cat-cow) or place them nowhere, none is drawn.
+    for sid in ("cat-cow", "figure-four", "pigeon"):
+        assert "sg-fig-helper" not in drawn[sid].svg, sid
+
+
+def test_a_helper_hand_pressing_into_the_partner_or_hovering_is_reported(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "childs-pose.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("      near_elbow: 100\n", "      near_elbow: 70\n"), encoding="utf-8")
+    line, col = position_of(path, "near_shoulder: 0")
+    col += len("near_shoulder: ")
+    (found,) = problems_of(content_copy)
+    assert found.startswith(f"content/stretches/childs-pose.yml:{line}:{col}: figure.helper.joints.near_shoulder: "
+                            "the helper's near (left) hand sinks ")
+    assert "into the partner's torso; a helper's hand rests and never presses" in found
+    path.write_text(text.replace("      near_elbow: 100\n", "      near_elbow: 112\n"), encoding="utf-8")
+    (found,) = problems_of(content_copy)
+    assert "the helper's near (left) hand hovers" in found and "as if it should rest there" in found
+
+
+def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "childs-pose.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  helper:", "  show_helper: false\n  helper:"),
+                    encoding="utf-8")
+    library, _ = load_checked(content_copy)
+    art = figures.draw_figures(library, only="childs-pose")["childs-pose"]
+    assert "sg-fig-helper" not in art.svg
+    (placed,) = frame_bodies(library, "childs-pose")
+    assert placed.helper is None
