@@ -92,30 +92,42 @@ class Limit:
     span: str
 
 
-LIMITS: dict[str, Limit] = {
-    "torso": Limit(-180, 180, "torso lean out of range", "torso lean out of range",
-                   "the torso lean is between -180° and 180°"),
-    "back": Limit(-35, 60, "back arched too far", "back rounded too far",
-                  "the back bends between -35° (arched) and 60° (rounded)"),
-    "neck": Limit(-60, 70, "head tipped back too far", "chin tucked too far",
-                  "the neck bends between -60° (looking up) and 70° (chin to chest)"),
-    "hip": Limit(-75, 160, "thigh pushed too far back", "hip bent too far",
-                 "hips move between -75° (thigh behind) and 160° (thigh to the chest)"),
-    "knee": Limit(0, 160, "knee bent backwards", "knee bent too far",
-                  "knees bend between 0° and 160°"),
-    "ankle": Limit(-35, 95, "ankle flexed too far", "toes pointed too far",
-                   "ankles move between -35° (toes up) and 95° (toes pointed)"),
-    "shoulder": Limit(-60, 200, "arm pulled too far back", "arm raised too far",
-                      "shoulders move between -60° (arm behind) and 200° (arm overhead)"),
-    "elbow": Limit(0, 150, "elbow bent backwards", "elbow bent too far",
-                   "elbows bend between 0° and 150°"),
-    "hip_out": Limit(-30, 80, "thigh drawn too far across", "thigh swung too far out",
-                     "the thigh swings between -30° (across the other leg) and 80° (out to the side)"),
-    "hip_turn": Limit(-45, 90, "thigh turned in too far", "thigh turned out too far",
-                      "the thigh turns between -45° (in) and 90° (out)"),
-    "shoulder_out": Limit(-20, 180, "arm drawn too far across", "arm swung too far out",
-                          "the arm swings between -20° (across the chest) and 180° (out and up)"),
-}
+# The human range of each kind of joint: kind | low | high | too low | too high |, then the range in words.
+_LIMIT_ROWS = """
+torso | -180 | 180 | torso lean out of range | torso lean out of range |
+    the torso lean is between -180° and 180°
+back | -35 | 60 | back arched too far | back rounded too far |
+    the back bends between -35° (arched) and 60° (rounded)
+neck | -60 | 70 | head tipped back too far | chin tucked too far |
+    the neck bends between -60° (looking up) and 70° (chin to chest)
+hip | -75 | 160 | thigh pushed too far back | hip bent too far |
+    hips move between -75° (thigh behind) and 160° (thigh to the chest)
+knee | 0 | 160 | knee bent backwards | knee bent too far |
+    knees bend between 0° and 160°
+ankle | -35 | 95 | ankle flexed too far | toes pointed too far |
+    ankles move between -35° (toes up) and 95° (toes pointed)
+shoulder | -60 | 200 | arm pulled too far back | arm raised too far |
+    shoulders move between -60° (arm behind) and 200° (arm overhead)
+elbow | 0 | 150 | elbow bent backwards | elbow bent too far |
+    elbows bend between 0° and 150°
+hip_out | -30 | 80 | thigh drawn too far across | thigh swung too far out |
+    the thigh swings between -30° (across the other leg) and 80° (out to the side)
+hip_turn | -45 | 90 | thigh turned in too far | thigh turned out too far |
+    the thigh turns between -45° (in) and 90° (out)
+shoulder_out | -20 | 180 | arm drawn too far across | arm swung too far out |
+    the arm swings between -20° (across the chest) and 180° (out and up)
+"""
+
+
+def _limits(rows: str) -> dict[str, Limit]:
+    out = {}
+    for row in rows.strip().replace("|\n", "|").splitlines():
+        kind, low, high, too_low, too_high, span = (cell.strip() for cell in row.split("|"))
+        out[kind] = Limit(float(low), float(high), too_low, too_high, span)
+    return out
+
+
+LIMITS: dict[str, Limit] = _limits(_LIMIT_ROWS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -454,6 +466,34 @@ FOOT_TOP = ((-5.0, -4.0), (19.0, -4.0))  # the centre line of a foot seen from a
 HAND_TOP = ((0.0, 0.0), (16.0, 0.0))
 
 
+@dataclasses.dataclass(frozen=True)
+class End:
+    """A foot or a hand: drawn from its joint along two of the body's axes, its outline from the side, its
+    centre line and radii from above."""
+
+    name: str
+    chain: str
+    joint: str
+    along: str
+    up: str
+    shape: tuple[tuple[float, float], ...]
+    top: tuple[tuple[float, float], ...]
+    radii: tuple[tuple[float, float], ...]
+
+
+ENDS = (End("foot", "leg", "ankle", "sole", "foot_top", FOOT_SHAPE, FOOT_TOP, ((0, 4.0), (0.7, 4.6), (1, 3.6))),
+        End("hand", "arm", "wrist", "hand_along", "hand_back", HAND_SHAPE, HAND_TOP, ((0, 2.8), (0.6, 4.2), (1, 2.6))))
+
+
+def _end_ring(body: Body, view: str, side: str, end: End) -> list[tuple[float, float]]:
+    """Return the outline of one side's foot or hand in `view`."""
+    axes = (body.p3[f"{side}_{end.joint}"], body.axes[f"{side}_{end.along}"], body.axes[f"{side}_{end.up}"])
+    if view == "side":
+        return _local(*axes, end.shape, view)
+    centre = _local(*axes, end.top, view)
+    return [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), end.radii, end.radii))]
+
+
 def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 24) -> list[tuple[float, float]]:
     return [(cx + rx * math.cos(k / n * math.tau), cy + ry * math.sin(k / n * math.tau)) for k in range(n)]
 
@@ -533,25 +573,10 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
         parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body)),
                           depth("pelvis", "shoulders")))
     for side in SIDES:
-        p = body.p3
-        foot = FOOT_SHAPE if view == "side" else None
-        if foot is not None:
-            ring = _local(p[f"{side}_ankle"], body.axes[f"{side}_sole"], body.axes[f"{side}_foot_top"], foot, view)
-        else:
-            centre = _local(p[f"{side}_ankle"], body.axes[f"{side}_sole"], body.axes[f"{side}_foot_top"],
-                            FOOT_TOP, view)
-            ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 4.0), (0.7, 4.6), (1, 3.6)),
-                                                      ((0, 4.0), (0.7, 4.6), (1, 3.6))))]
-        parts.append(Part(f"{side}_foot", f"{side}_leg", side, tuple(Pt(*q) for q in ring), depth(f"{side}_ankle")))
-        if view == "side":
-            ring = _local(p[f"{side}_wrist"], body.axes[f"{side}_hand_along"], body.axes[f"{side}_hand_back"],
-                          HAND_SHAPE, view)
-        else:
-            centre = _local(p[f"{side}_wrist"], body.axes[f"{side}_hand_along"], body.axes[f"{side}_hand_back"],
-                            HAND_TOP, view)
-            ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 2.8), (0.6, 4.2), (1, 2.6)),
-                                                      ((0, 2.8), (0.6, 4.2), (1, 2.6))))]
-        parts.append(Part(f"{side}_hand", f"{side}_arm", side, tuple(Pt(*q) for q in ring), depth(f"{side}_wrist")))
+        for end in ENDS:
+            ring = _end_ring(body, view, side, end)
+            parts.append(Part(f"{side}_{end.name}", f"{side}_{end.chain}", side, tuple(Pt(*q) for q in ring),
+                              depth(f"{side}_{end.joint}")))
     # From above the head is seen on its own, over or beside the shoulders.
     head = tuple(Pt(*q) for q in _head_shape(body, view))
     parts.append(Part("head", "core" if view == "side" else "head", "mid", head, depth("head")))
@@ -715,7 +740,8 @@ def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float,
 
 def rest_drop(body: Body, floor: float, props: Sequence[PlacedProp]) -> float:
     """Return how far to lower the body so its lowest part rests on the floor or a prop's top."""
-    return min(surface_at(p.x, floor, props, p.y) - (p.y + LINE) for part in body_parts(body, "side") for p in part.ring)
+    return min(surface_at(p.x, floor, props, p.y) - (p.y + LINE)
+               for part in body_parts(body, "side") for p in part.ring)
 
 
 def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
