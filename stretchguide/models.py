@@ -426,7 +426,8 @@ StrapEnd = Literal["near_hand", "far_hand", "near_foot", "far_foot"]
 
 
 class Prop(Strict):
-    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll, rail), a wall, a strap."""
+    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll, rail), a wall,
+    a strap."""
 
     kind: PropKind = Field(description="What it is. A cushion (9 cm), block (12 cm), step (18 cm), chair seat "
                            "(45 cm), towel roll (12 cm) or rail (90 cm, for the hands) is something a part can rest "

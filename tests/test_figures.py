@@ -520,7 +520,8 @@ def test_side_of_a_frame_checks_the_front_shin_of_pigeon(content_copy: Path) -> 
 
 def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: Path) -> None:
     path = content_copy / "stretches" / "seated-forward-bend.yml"
-    hinge = "figure:\n  mat: false\n  frames:\n    - pose: standing\n      joints: {{torso: 45, near_shoulder: {0}, far_shoulder: {0}}}\n"
+    hinge = ("figure:\n  mat: false\n  frames:\n    - pose: standing\n"
+             "      joints: {{torso: 45, near_shoulder: {0}, far_shoulder: {0}}}\n")
     set_figure(path, hinge.format(110) + "  props:\n    - kind: rail\n      at: 95\n")
     library, _ = load_checked(content_copy)  # the hands hold the rail: nothing hovers
     figure = library.stretches["seated-forward-bend"].figure
