@@ -411,6 +411,9 @@ class Frame(Strict):
     view: Literal["side", "top"] = Field(
         default="side", description="Where the frame is seen from: `side` (the usual view) or `top` "
         "(from above, for a position the side view cannot show, such as a shin across in front).")
+    side: Literal["left", "right"] | None = Field(
+        default=None, description="The side the steps work in this position (\"left knee down\"); the check "
+        "makes sure the pose agrees. Overrides the figure's `side`.")
 
     @model_validator(mode="after")
     def _one_source(self) -> Frame:
@@ -419,15 +422,17 @@ class Frame(Strict):
         return self
 
 
-PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "strap"]
+PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "rail", "strap"]
 StrapEnd = Literal["near_hand", "far_hand", "near_foot", "far_foot"]
 
 
 class Prop(Strict):
-    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll), a wall, a strap."""
+    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll, rail), a wall,
+    a strap."""
 
     kind: PropKind = Field(description="What it is. A cushion (9 cm), block (12 cm), step (18 cm), chair seat "
-                           "(45 cm) or towel roll (12 cm) is something a part can rest on; a wall stands upright; a "
+                           "(45 cm), towel roll (12 cm) or rail (90 cm, for the hands) is something a part can rest "
+                           "on; a wall stands upright; a "
                            "strap runs between two body points.", examples=["cushion"])
     at: float = Field(default=0, ge=-250, le=250, description="Where its middle stands, in cm in front of the "
                       "partner's pelvis (negative: behind); 0 puts it under the pelvis. Not used by a strap.")
@@ -476,12 +481,23 @@ class Figure(Strict):
     highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
                                                "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
+    side: Literal["left", "right"] | None = Field(
+        default=None, description="The side the steps work, shown in every frame: the kneeling knee of a "
+        "half-kneeling stretch, the front shin of pigeon, the crossed leg of the figure-four. The check makes "
+        "sure the pose agrees.")
+    show_helper: bool = Field(default=True, description="Draw the `helper`; set false to leave the helper out "
+                              "of the picture and keep its pose.")
     props: list[Prop] = Field(default_factory=list, description="Props drawn in every side view; the body rests "
                               "on a prop's top as on the floor.", examples=[[{"kind": "cushion", "at": 0}]])
     alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
     credit: Credit | None = Field(
         default=None, description="Who made the figure, where it comes from and its licence; when left out, "
         "the figure is credited as drawn by the guide from pose data, under the guide's `licence`.")
+
+    @property
+    def drawn_helper(self) -> Frame | None:
+        """The helper as drawn: None when there is none or `show_helper` is false."""
+        return self.helper if self.show_helper else None
 
 
 Kind = Literal["hold", "reps"]
