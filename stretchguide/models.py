@@ -101,7 +101,7 @@ class Offset(Strict):
 class PrintSettings(Strict):
     """Settings of the printed cards and handouts."""
 
-    card_size: CardSize = Field(default="A6", description="Size of one card: A6, A7, 3x5in or 4x6in.")
+    card_size: CardSize = Field(default="A6", description="Size of one card: A6 (105 x 148 mm) or 4x6in.")
     back_offset_mm: Offset = Field(
         default_factory=Offset,
         description="Shift applied to card backs on duplex sheets, measured on the calibration sheet.",

@@ -456,3 +456,13 @@ def test_calibration_back_moves_by_the_back_offset(built: Built, tmp_path: Path)
         assert (x1 - x0, y1 - y0) == pytest.approx((2 * PT_PER_MM, 3 * PT_PER_MM), abs=0.05)
     # The front's cross stays at the centre of the page.
     assert word_boxes(tmp_path / "plain.pdf", 1, "front") == word_boxes(tmp_path / "shifted.pdf", 1, "front")
+
+
+@pytest.mark.parametrize("size", sorted(cards.CARD_PAGES))
+def test_every_advertised_card_size_carries_the_default_guide(size: str, tmp_path: Path) -> None:
+    # The sizes offered (CLI, guide.yml's schema) are exactly the card pages, and each fits.
+    from stretchguide.vocab import CARD_SIZES
+
+    assert set(CARD_SIZES) == set(cards.CARD_PAGES)
+    context = make_context(CONTENT, tmp_path, "--card-size", size, "--cache-dir", str(tmp_path / "cache"))
+    assert [p.format() for p in cards.fit_problems(context)] == []
