@@ -216,14 +216,14 @@ def word_heights(path: Path) -> dict[tuple[int, str], float]:
     return heights
 
 
-def test_large_print_is_the_deck_enlarged_to_14pt_and_more(built: Built) -> None:
-    # Each word is the deck's word enlarged: A6 to 279.4 mm high, text of 9pt and more to 14pt and more.
+def test_large_print_is_the_deck_enlarged_to_16pt_and_more(built: Built) -> None:
+    # Each word is the deck's word enlarged: A6 to 279.4 mm high, text of 9pt and more to 16pt and more.
     card = word_heights(built.folder / "stretch-cards.pdf")
     large = word_heights(built.folder / "stretch-cards-large-print.pdf")
     assert card.keys() == large.keys() and len(card) > 500
     for key, height in card.items():
         assert large[key] == pytest.approx(height * 279.4 / 148, rel=0.02), key
-    assert 279.4 / 148 > 14 / 9
+    assert 279.4 / 148 > 16 / 9
     with pikepdf.open(built.folder / "stretch-cards-large-print.pdf") as deck:
         assert deck.Root.StructTreeRoot.K.S == "/Document" and deck.Root.MarkInfo.Marked
         assert deck.docinfo.Title == f"{built.context.library.guide.title} (large print)"
@@ -466,3 +466,47 @@ def test_every_advertised_card_size_carries_the_default_guide(size: str, tmp_pat
     assert set(CARD_SIZES) == set(cards.CARD_PAGES)
     context = make_context(CONTENT, tmp_path, "--card-size", size, "--cache-dir", str(tmp_path / "cache"))
     assert [p.format() for p in cards.fit_problems(context)] == []
+
+
+def effective_text_sizes(path: Path) -> list[list[float]]:
+    """Return the size in points of every piece of text on each page, as printed: font size x text and page matrices."""
+    sizes: list[list[float]] = []
+    for page in PdfReader(path).pages:
+        found: list[float] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float,
+                  found: list[float] = found) -> None:
+            if text.strip():
+                found.append(size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]))
+
+        page.extract_text(visitor_text=visit)
+        sizes.append(found)
+    return sizes
+
+
+def largest_blank_band(path: Path, folder: Path) -> list[float]:
+    """Return, for each page, the tallest run of rows without ink as a share of the page's height."""
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(path), str(folder / "band")], check=True)
+    shares = []
+    for png in sorted(folder.glob("band-*.pgm")):
+        image = Image.open(png)
+        w, h = image.size
+        inked = [image.crop((0, y, w, y + 1)).getextrema()[0] < 200 for y in range(h)]
+        longest = run = 0
+        for ink in inked:
+            run = 0 if ink else run + 1
+            longest = max(longest, run)
+        shares.append(longest / h)
+    return shares
+
+
+@pytest.mark.parametrize("size", sorted(cards.CARD_PAGES))
+def test_large_print_body_is_16pt_or_more_and_no_page_is_40_percent_empty(size: str, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    context = make_context(CONTENT, out, "--card-size", size, "--cache-dir", str(tmp_path / "cache"))
+    cards.render_cards(context, out)
+    large = out / "cards" / "stretch-cards-large-print.pdf"
+    for number, sizes in enumerate(effective_text_sizes(large)):
+        assert sizes and min(sizes) >= 16 - 0.05, (size, number, min(sizes))
+    for number, share in enumerate(largest_blank_band(large, tmp_path)):
+        assert share < 0.4, (size, number, share)
