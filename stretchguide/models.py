@@ -267,6 +267,10 @@ class Dose(Strict):
     tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes, not counting "
                        "`hold_each` (for `kind: reps`).")
     frequency: ShortText | None = Field(default=None, description="How often.", examples=["Once or twice a day"])
+    times_a_day: int | None = Field(
+        default=None, ge=1, le=3, description="How many times a day at most (1-3), for the tick log of a routine "
+        "handout: it gives a box for each time of day (morning, evening; with 3, midday too). Optional; "
+        "`frequency` stays the words the reader sees.", examples=[2])
 
     def seconds(self, kind: str) -> tuple[int, int]:
         """Return the (shortest, longest) time in seconds this dose takes, rests included."""
@@ -315,6 +319,8 @@ class DoseOverride(Strict):
                              "(the rest between stretches is the routine's `rest_between_items`).")
     tempo: int | None = Field(default=None, ge=1, le=30, description="Seconds one repetition takes.")
     frequency: ShortText | None = Field(default=None, description="How often.")
+    times_a_day: int | None = Field(default=None, ge=1, le=3, description="How many times a day at most (1-3): "
+                                    "one tick box for each in the handout's log.")
 
     def apply(self, dose: Dose) -> Dose:
         """Return `dose` with this override's set fields replacing its own."""

@@ -7,8 +7,10 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
+import markupsafe
 import pikepdf
 import pytest
 from PIL import Image
@@ -510,3 +512,82 @@ def test_large_print_body_is_16pt_or_more_and_no_page_is_40_percent_empty(size: 
         assert sizes and min(sizes) >= 16 - 0.05, (size, number, min(sizes))
     for number, share in enumerate(largest_blank_band(large, tmp_path)):
         assert share < 0.4, (size, number, share)
+
+
+def boxes_of_class(document: Document, name: str) -> list[Any]:
+    """Return every laid-out box whose element carries the CSS class `name`."""
+    found = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and name in (element.get("class") or "").split() and box.element_tag != "#text":
+                found.append(box)
+    return found
+
+
+@pytest.mark.parametrize("sheet", sorted(cards.SHEETS))
+def test_no_handout_page_holds_only_the_footer(built: Built, sheet: str) -> None:
+    guide = built.context.library.guide
+    for routine_id in built.context.library.routines:
+        path = built.folder / Path(built.context.url(f"handout-{sheet}", routine_id)).name
+        pages = len(PdfReader(path).pages)
+        last = text_of(path, pages)
+        rest = last.replace(guide.disclaimer, "").replace(guide.branding.contact or guide.branding.clinic_name, "")
+        rest = re.sub(r"Page \d+ of \d+", "", rest).strip()
+        assert len(rest) > 200, (sheet, last)
+        # The warning signs and the footer share the last page.
+        assert "WARNING SIGNS" in last.upper() and guide.disclaimer in last
+
+
+@pytest.mark.parametrize("sheet", sorted(cards.SHEETS))
+def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Built, sheet: str) -> None:
+    library = built.context.library
+    renderer = cards.CardRenderer(built.context)
+    routine = library.routines["lower-back-basics"]
+    job = renderer.handout_job(routine, sheet)
+    rendered, _ = cards.layout_job(job, renderer.options, renderer.cache)
+    steps = library.steps(routine)
+    rows = [box for box in boxes_of_class(rendered.document, "ho-log__table")
+            if type(box).__name__ == "TableBox"]
+    assert rows, "the handout has a tick log"
+    names = [cell for cell in rows[0].descendants() if type(cell).__name__ == "TableCellBox"
+             and cell.element_tag == "th" and cell.element.get("scope") == "row"]
+    assert [" ".join(cell.element.itertext().__iter__()).split(". ", 1)[1] for cell in names] == [
+        step.stretch.title for step in steps]
+    for cell in names:
+        lines = [line for line in cell.descendants() if type(line).__name__ == "LineBox"]
+        assert 1 <= len(lines) <= 2, (cell.element.text, len(lines))
+    assert any(cell.element.text and "Kneeling hip flexor stretch" in "".join(cell.element.itertext())
+               for cell in names)
+    # Twice a day (dose.times_a_day: 2) gives two boxes a day, am and pm; otherwise one.
+    html = job.html
+    for step in steps:
+        row = re.search(rf"<tr><th scope=\"row\">\d+\. {re.escape(str(markupsafe.escape(step.stretch.title)))}</th>(.*?)</tr>",
+                        html)
+        assert row is not None, step.stretch.title
+        per_day = step.dose.times_a_day or 1
+        assert row.group(1).count('class="ho-log__box"') == 7 * per_day, step.stretch.title
+        assert row.group(1).count(">am<") == (7 if per_day > 1 else 0)
+    assert {step.dose.times_a_day for step in steps} >= {2, None}, "the default routine mixes both"
+
+
+def test_the_clinic_logo_is_on_the_cards_and_handouts_and_absent_without_one(built: Built, content_copy: Path,
+                                                                              tmp_path: Path) -> None:
+    def logos(context: RenderContext) -> tuple[int, int, int]:
+        renderer = cards.CardRenderer(context)
+        stretch = next(iter(context.library.stretches.values()))
+        page = cards.CARD_PAGES["A6"]
+        card = renderer.stretch_card(stretch, page)
+        cover = renderer.cover_card(page)
+        routine = next(iter(context.library.routines.values()))
+        handout, _ = cards.layout_job(renderer.handout_job(routine, "a4"), renderer.options, renderer.cache)
+        return (len(boxes_of_class(card, "face__logo")), len(boxes_of_class(cover, "cover__logo")),
+                len(boxes_of_class(handout.document, "ho-head__logo")))
+
+    assert built.context.library.guide.branding.logo == "logo.svg"
+    assert logos(built.context) == (1, 1, 1)
+    guide = content_copy / "guide.yml"
+    guide.write_text(re.sub(r"^  logo:.*\n", "", guide.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    bare = make_context(content_copy, tmp_path)
+    assert bare.library.guide.branding.logo is None
+    assert logos(bare) == (0, 0, 0)
