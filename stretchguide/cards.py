@@ -82,6 +82,8 @@ LARGE_PRINT = (210.0, 279.4)
 #: Sheet sizes in millimetres (portrait).
 SHEETS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 HANDOUT_MARGIN = 14.0
+#: Bleed of the print shop's deck, each side, in millimetres.
+PRINT_SHOP_BLEED = 3.0
 
 
 
@@ -751,6 +753,8 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     save("deck", "", deck)
     save("deck-large-print", "", impose.enlarge(deck, LARGE_PRINT[0] * impose.MM, LARGE_PRINT[1] * impose.MM,
                                                 f"{guide.title} (large print)"))
+    save("print-shop", size, impose.add_bleed(deck, PRINT_SHOP_BLEED * impose.MM,
+                                              f"{guide.title} ({size} cards for a print shop)"))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
     # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.

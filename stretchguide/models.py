@@ -664,7 +664,7 @@ class RenderContext:
 
         kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
-        sheets, sheets-fold, calibration (id: "a4" or "letter").
+        sheets, sheets-fold, calibration (id: "a4" or "letter"); print-shop (id: the card size).
         """
         return {
             "stretch": f"stretches/{item_id}/",
@@ -677,6 +677,7 @@ class RenderContext:
             "handout-letter": f"cards/routine-{item_id}-letter.pdf",
             "deck": "cards/stretch-cards.pdf",
             "deck-large-print": "cards/stretch-cards-large-print.pdf",
+            "print-shop": f"cards/print-shop-{item_id}.pdf",
             "sheets": f"cards/sheets-{item_id}.pdf",
             "sheets-fold": f"cards/sheets-{item_id}-fold.pdf",
             "calibration": f"cards/calibration-{item_id}.pdf",

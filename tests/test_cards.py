@@ -571,19 +571,19 @@ def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Bu
     assert {step.dose.times_a_day for step in steps} >= {2, None}, "the default routine mixes both"
 
 
-def test_the_clinic_logo_is_on_the_cards_and_handouts_and_absent_without_one(built: Built, content_copy: Path,
+def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_one(built: Built, content_copy: Path,
                                                                               tmp_path: Path) -> None:
-    def logos(context: RenderContext) -> tuple[int, int, int]:
+    def logos(context: RenderContext) -> tuple[int, ...]:
         renderer = cards.CardRenderer(context)
-        stretch = next(iter(context.library.stretches.values()))
-        page = cards.CARD_PAGES["A6"]
-        card = renderer.stretch_card(stretch, page)
-        cover = renderer.cover_card(page)
+        cover = renderer.cover_card(cards.CARD_PAGES["A6"])
         routine = next(iter(context.library.routines.values()))
-        handout, _ = cards.layout_job(renderer.handout_job(routine, "a4"), renderer.options, renderer.cache)
-        return (len(boxes_of_class(card, "face__logo")), len(boxes_of_class(cover, "cover__logo")),
-                len(boxes_of_class(handout.document, "ho-head__logo")))
+        found = [len(boxes_of_class(cover, "cover__logo"))]
+        for sheet in cards.SHEETS:
+            handout, _ = cards.layout_job(renderer.handout_job(routine, sheet), renderer.options, renderer.cache)
+            found.append(len(boxes_of_class(handout.document, "ho-head__logo")))
+        return tuple(found)
 
+    # The deck's cover card carries the logo, and so does each handout's header.
     assert built.context.library.guide.branding.logo == "logo.svg"
     assert logos(built.context) == (1, 1, 1)
     guide = content_copy / "guide.yml"
@@ -591,3 +591,31 @@ def test_the_clinic_logo_is_on_the_cards_and_handouts_and_absent_without_one(bui
     bare = make_context(content_copy, tmp_path)
     assert bare.library.guide.branding.logo is None
     assert logos(bare) == (0, 0, 0)
+
+
+def test_print_shop_deck_has_one_face_per_page_with_3mm_bleed_trim_and_crop_marks(built: Built, tmp_path: Path) -> None:
+    size = built.context.card_size
+    path = built.folder / Path(built.context.url("print-shop", size)).name
+    assert path.name == f"print-shop-{size}.pdf"
+    width, height = cards.CARD_PAGES[size].width, cards.CARD_PAGES[size].height
+    bleed = cards.PRINT_SHOP_BLEED * PT_PER_MM
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == 2 + 2 * len(built.context.library.stretches)
+        assert pdf.Root.MarkInfo.Marked and pdf.Root.StructTreeRoot.K.S == "/Document"
+        for page in pdf.pages:
+            media = [float(v) for v in page.obj.MediaBox]
+            assert media == pytest.approx([0, 0, width * PT_PER_MM + 2 * bleed, height * PT_PER_MM + 2 * bleed],
+                                          abs=0.05)
+            assert [float(v) for v in page.obj.BleedBox] == pytest.approx(media, abs=0.05)
+            assert [float(v) for v in page.obj.TrimBox] == pytest.approx(
+                [bleed, bleed, media[2] - bleed, media[3] - bleed], abs=0.05)
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+    # The faces read as in the deck, and the crop marks are ink in the bleed's corners, off the trim.
+    assert text_of(path) == text_of(built.folder / "stretch-cards.pdf")
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-f", "1", "-l", "1", str(path), str(tmp_path / "s")], check=True)
+    image = Image.open(next(tmp_path.glob("s-*.pgm")))
+    px = 150 / 25.4
+    corner = image.crop((0, 0, round(3 * px), round(3 * px)))
+    assert corner.getextrema()[0] < 128, "a crop mark in the top-left bleed"
+    near_corner = image.crop((round(2.3 * px), round(2.3 * px), round(3.7 * px), round(3.7 * px)))
+    assert near_corner.getextrema()[0] > 200, "the marks stop short of the trim corner"
