@@ -395,24 +395,7 @@ def enlarge(deck: bytes, width: float, height: float, title: str) -> bytes:
                 if key in page.obj:
                     page.obj[key] = _moved(page.obj[key], move)
             page.obj.MediaBox = Array([0, 0, width, height])
-            for annotation in page.obj.get(Name.Annots, Array()):
-                annotation.Rect = _moved(annotation.Rect, move)
-        # Tags may give an element's place on its page (a figure's /BBox): it moves with the page.
-        tree = pdf.Root.get(Name.StructTreeRoot)
-        elements = [tree] if isinstance(tree, Dictionary) else []
-        while elements:
-            element = elements.pop()
-            if Name.A in element and Name.Pg in element:
-                attributes = element.A
-                for attribute in attributes if isinstance(attributes, Array) else [attributes]:
-                    if isinstance(attribute, Dictionary) and Name.BBox in attribute:
-                        attribute.BBox = _moved(attribute.BBox, moves[element.Pg.objgen])
-            kids = element.get(Name.K)
-            elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
-                         if isinstance(kid, Dictionary) and Name.S in kid]
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
-            xmp["dc:title"] = title
-        return save_pdf(pdf, pdf.pdf_version)
+        return _save_moved(pdf, moves, title)
 
 
 #: Crop marks: how far they stay off the trim corner, and their line width (points).
@@ -445,7 +428,8 @@ def add_bleed(deck: bytes, bleed: float, title: str) -> bytes:
                     marks += [([x + sx * gap, y], Operator("m")), ([x + sx * bleed, y], Operator("l")),
                               ([x, y + sy * gap], Operator("m")), ([x, y + sy * bleed], Operator("l"))]
             marks.append(([], Operator("S")))
-            before = pikepdf.unparse_content_stream([([], Operator("q")), (list(move), Operator("cm"))])
+            operands: list[Any] = list(move)
+            before = pikepdf.unparse_content_stream([([], Operator("q")), (operands, Operator("cm"))])
             after = pikepdf.unparse_content_stream(
                 [([], Operator("Q")), ([Name.Artifact, Dictionary(Type=Name.Pagination)], Operator("BDC")),
                  ([], Operator("q")), *marks, ([], Operator("Q")), ([], Operator("EMC"))])
@@ -457,24 +441,29 @@ def add_bleed(deck: bytes, bleed: float, title: str) -> bytes:
             page.obj.MediaBox = Array([0, 0, width, height])
             page.obj.BleedBox = Array([0, 0, width, height])
             page.obj.TrimBox = Array([round(value, 4) for value in trim])
-            for annotation in page.obj.get(Name.Annots, Array()):
-                annotation.Rect = _moved(annotation.Rect, move)
-        # Tags may give an element's place on its page (a figure's /BBox): it moves with the page.
-        tree = pdf.Root.get(Name.StructTreeRoot)
-        elements = [tree] if isinstance(tree, Dictionary) else []
-        while elements:
-            element = elements.pop()
-            if Name.A in element and Name.Pg in element:
-                attributes = element.A
-                for attribute in attributes if isinstance(attributes, Array) else [attributes]:
-                    if isinstance(attribute, Dictionary) and Name.BBox in attribute:
-                        attribute.BBox = _moved(attribute.BBox, moves[element.Pg.objgen])
-            kids = element.get(Name.K)
-            elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
-                         if isinstance(kid, Dictionary) and Name.S in kid]
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
-            xmp["dc:title"] = title
-        return save_pdf(pdf, pdf.pdf_version)
+        return _save_moved(pdf, moves, title)
+
+
+def _save_moved(pdf: pikepdf.Pdf, moves: dict[tuple[int, int], Ctm], title: str) -> bytes:
+    """Move each page's links and the places its tags give (a figure's /BBox) as its content moved; save as `title`."""
+    for page in pdf.pages:
+        for annotation in page.obj.get(Name.Annots, Array()):
+            annotation.Rect = _moved(annotation.Rect, moves[page.obj.objgen])
+    tree = pdf.Root.get(Name.StructTreeRoot)
+    elements = [tree] if isinstance(tree, Dictionary) else []
+    while elements:
+        element = elements.pop()
+        if Name.A in element and Name.Pg in element:
+            attributes = element.A
+            for attribute in attributes if isinstance(attributes, Array) else [attributes]:
+                if isinstance(attribute, Dictionary) and Name.BBox in attribute:
+                    attribute.BBox = _moved(attribute.BBox, moves[element.Pg.objgen])
+        kids = element.get(Name.K)
+        elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
+                     if isinstance(kid, Dictionary) and Name.S in kid]
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        xmp["dc:title"] = title
+    return save_pdf(pdf, pdf.pdf_version)
 
 
 def _moved(rect: pikepdf.Object, ctm: Ctm) -> Array:

@@ -7,8 +7,8 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import markupsafe
 import pikepdf
@@ -562,8 +562,8 @@ def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Bu
     # Twice a day (dose.times_a_day: 2) gives two boxes a day, am and pm; otherwise one.
     html = job.html
     for step in steps:
-        row = re.search(rf"<tr><th scope=\"row\">\d+\. {re.escape(str(markupsafe.escape(step.stretch.title)))}</th>(.*?)</tr>",
-                        html)
+        title = re.escape(str(markupsafe.escape(step.stretch.title)))
+        row = re.search(rf"<tr><th scope=\"row\">\d+\. {title}</th>(.*?)</tr>", html)
         assert row is not None, step.stretch.title
         per_day = step.dose.times_a_day or 1
         assert row.group(1).count('class="ho-log__box"') == 7 * per_day, step.stretch.title
