@@ -123,7 +123,7 @@ class Offset(Strict):
 class PrintSettings(Strict):
     """Settings of the printed cards and handouts."""
 
-    card_size: CardSize = Field(default="A6", description="Size of one card: A6, A7, 3x5in or 4x6in.")
+    card_size: CardSize = Field(default="A6", description="Size of one card: A6 (105 x 148 mm) or 4x6in.")
     back_offset_mm: Offset = Field(
         default_factory=Offset,
         description="Shift applied to card backs on duplex sheets, measured on the calibration sheet.",
@@ -291,6 +291,10 @@ class Dose(Strict):
                        "`hold_each` (for `kind: reps`).")
     frequency: TranslatedShortText | None = Field(default=None, description="How often.",
                                                   examples=["Once or twice a day"])
+    times_a_day: int | None = Field(
+        default=None, ge=1, le=3, description="How many times a day at most (1-3), for the tick log of a routine "
+        "handout: it gives a box for each time of day (morning, evening; with 3, midday too). Optional; "
+        "`frequency` stays the words the reader sees.", examples=[2])
 
     def seconds(self, kind: str) -> tuple[int, int]:
         """Return the (shortest, longest) time in seconds this dose takes, rests included."""
@@ -339,6 +343,8 @@ class DoseOverride(Strict):
                              "(the rest between stretches is the routine's `rest_between_items`).")
     tempo: int | None = Field(default=None, ge=1, le=30, description="Seconds one repetition takes.")
     frequency: TranslatedShortText | None = Field(default=None, description="How often.")
+    times_a_day: int | None = Field(default=None, ge=1, le=3, description="How many times a day at most (1-3): "
+                                    "one tick box for each in the handout's log.")
 
     def apply(self, dose: Dose) -> Dose:
         """Return `dose` with this override's set fields replacing its own."""
@@ -772,7 +778,8 @@ class RenderContext:
         kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
         sheets, sheets-fold, calibration (id: "a4" or "letter"); booklet (id: "a5" or "half-letter"), booklet-saddle
-        (id: "a4" or "letter": the booklet imposed on those sheets); credits (the credits page).
+        (id: "a4" or "letter": the booklet imposed on those sheets); credits (the credits page); print-shop
+        (id: the card size).
         """
         return {
             "stretch": f"stretches/{item_id}/",
@@ -785,6 +792,7 @@ class RenderContext:
             "handout-letter": f"cards/routine-{item_id}-letter.pdf",
             "deck": "cards/stretch-cards.pdf",
             "deck-large-print": "cards/stretch-cards-large-print.pdf",
+            "print-shop": f"cards/print-shop-{item_id}.pdf",
             "sheets": f"cards/sheets-{item_id}.pdf",
             "sheets-fold": f"cards/sheets-{item_id}-fold.pdf",
             "calibration": f"cards/calibration-{item_id}.pdf",
