@@ -18,6 +18,7 @@ from .models import BuildOptions, Library
 from .problems import ContentError, Problem, display_path
 from .resources import DOCS_DIR, INSTALLED, MKDOCS_CONFIG, THEME_DIR
 from .templates import template_problem
+from .vocab import CARD_SIZES
 
 #: The cache folder, unless --cache-dir or this environment variable names another.
 DEFAULT_CACHE = Path(".cache") / "stretchguide"
@@ -44,7 +45,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="output folder (default: site)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     _add_draft(parser)
-    parser.add_argument("--card-size", choices=("A6", "A7", "3x5in", "4x6in"),
+    parser.add_argument("--card-size", choices=CARD_SIZES,
                         help="card size, overriding guide.yml")
     parser.add_argument("--site-url", metavar="URL", help="public address of the guide, overriding guide.yml")
     parser.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs",

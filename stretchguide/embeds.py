@@ -183,6 +183,7 @@ def stretch_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
         "untranslated": context.untranslated("stretch", stretch.id),
         "links": _links(context, "stretch", stretch.id),
         "guide": _guide_summary(context),
+        "credits": [entry.as_data() for entry in context.library.credits([stretch.id])],
     }
 
 
@@ -212,6 +213,7 @@ def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
         "total_time": context.env.filters["minutes"]((low, high)),
         "links": _links(context, "routine", routine.id),
         "guide": _guide_summary(context),
+        "credits": [entry.as_data() for entry in library.credits([step.stretch.id for step in library.steps(routine)])],
     }
 
 
@@ -249,7 +251,7 @@ def _write_api(context: RenderContext, dest: Path) -> None:
         write_text(dest / context.root_url("api-stretch", item["id"]), _json(item))
     for rid, routine in sorted(library.routines.items()):
         write_text(dest / context.root_url("api-routine", rid), _json(routine_data(context, routine)))
-    index = {"guide": _guide_summary(context),
+    index = {"guide": _guide_summary(context), "credits": [entry.as_data() for entry in library.credits()],
              "stretches": stretches,
              "routines": [{"id": rid, "title": r.title, "links": _links(context, "routine", rid)}
                           for rid, r in sorted(library.routines.items())]}

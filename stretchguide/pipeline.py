@@ -126,11 +126,11 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
              len(library.routines), time.perf_counter() - started)
 
     # Then render every output into a stage beside the target, and swap it in when complete.
-    from . import cards, embeds, site  # imported here: `check` should not pay for them
+    from . import booklet, cards, embeds, site  # imported here: `check` should not pay for them
     contexts = language_contexts(context)
     with staged_output(options.out_dir) as stage:
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
-                             ("embeds", embeds.render_embeds)):
+                             ("embeds", embeds.render_embeds), ("booklet", booklet.render_booklet)):
             step = time.perf_counter()
             refused: list[Problem] = []  # every language's, so a build reports what `check` does
             for language, localised in contexts:

@@ -40,7 +40,7 @@ Position = Literal[
 
 Difficulty = Literal["gentle", "moderate", "challenging"]
 
-CardSize = Literal["A6", "A7", "3x5in", "4x6in"]
+CardSize = Literal["A6", "4x6in"]
 
 Precaution = Literal[
     "osteoporosis",

@@ -105,7 +105,7 @@ def test_outputs_are_addressed_relative_and_absolute(library: Library) -> None:
     assert context.absolute_url("stretch", "pigeon") == "https://clinic.example.org/guide/stretches/pigeon/"
     plain = dataclasses.replace(library, guide=library.guide.model_copy(update={"site_url": None}))
     assert context_of(plain).absolute_url("stretch", "pigeon") is None
-    assert context_of(plain, card_size="A7").card_size == "A7"
+    assert context_of(plain, card_size="4x6in").card_size == "4x6in"
     assert context_of(plain).card_size == library.guide.print.card_size
 
 
