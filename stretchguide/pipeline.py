@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import resource
 import shutil
 import tempfile
 import time
@@ -96,6 +97,12 @@ def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
         raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
 
 
+def cpu_seconds() -> float:
+    """Return the CPU time of this process and of every process it has waited for (card workers, Zensical)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _build(options: BuildOptions, reuse: Collection[str], started: float) -> list[Problem]:
     context, warnings = prepare(options)
     library = context.library
@@ -107,12 +114,12 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
     with staged_output(options.out_dir) as stage:
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds)):
-            step = time.perf_counter()
+            step, step_cpu = time.perf_counter(), cpu_seconds()
             if name in reuse and (options.out_dir / name).is_dir():
                 shutil.copytree(options.out_dir / name, stage / name)
                 continue
             warnings += render(context, stage)
-            log.info("%s stage: %.2f s", name, time.perf_counter() - step)
+            log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
         fatal = errors_of(warnings, options.strict)
         if fatal:
             raise ContentError(fatal)
