@@ -32,16 +32,18 @@ def with_theme(options: BuildOptions) -> BuildOptions:
     return dataclasses.replace(options, theme_dir=resources.merged_theme(options.theme_overrides, root))
 
 
-def load_checked(content_dir: Path, strict: bool = False, draft: bool = False) -> tuple[Library, list[Problem]]:
+def load_checked(content_dir: Path, strict: bool = False, draft: bool = False, cache_dir: Path | None = None,
+                 ) -> tuple[Library, list[Problem]]:
     """Load and check a content folder; raise ContentError unless it can be built.
 
     Returns the library and the warnings that did not stop it. Every file is checked in one
-    run, even when some do not load, so all problems are reported together.
+    run, even when some do not load, so all problems are reported together. With a
+    `cache_dir`, figures found sound by an earlier build are not checked again.
     """
     result = load_library(content_dir)
     problems = result.problems + check_library(result, draft=draft)
     if result.partial is not None:
-        problems += figures.check_figures(result.partial, result.positions)
+        problems += figures.check_figures(result.partial, result.positions, cache.Store(cache_dir, "checks"))
     problems = sorted(set(problems))
     if errors_of(problems, strict) or result.library is None:
         raise ContentError(problems)
@@ -52,7 +54,7 @@ def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
     """Load, check and draw everything the renderers need; raise ContentError on any problem."""
     clashes = page_clashes(options.docs_dir, options.theme_dir)
     try:
-        library, warnings = load_checked(options.content_dir, options.strict, options.draft)
+        library, warnings = load_checked(options.content_dir, options.strict, options.draft, options.cache_dir)
     except ContentError as exc:
         raise ContentError(sorted(set(exc.problems + clashes))) from None
     if clashes:
