@@ -55,13 +55,12 @@ FAILED_CASES = ("alias-bomb", "deep-nesting", "malformed-yaml", "not-utf8", "dup
                 "routine-missing-stretch")
 
 
-def numbered(n: int) -> Callable[[re.Match[str]], str]:
-    """Return a substitution that appends the number `n` to a `title:` line."""
-    return lambda match: f"title: {match.group(1).strip(chr(34))} {n:04d}"
-
-
 def generate_library(size: int, dest: Path) -> Path:
-    """Write a library of `size` stretches, cycling through the default ones."""
+    """Write a library of `size` stretches, cycling through the default ones.
+
+    The copies keep their titles: a longer title (a number added) makes some default cards' backs
+    run over, and a card that does not fit stops the build.
+    """
     shutil.copytree(CONTENT, dest, ignore=shutil.ignore_patterns("stretches", "routines"))
     (dest / "stretches").mkdir()
     (dest / "routines").mkdir()
@@ -71,7 +70,6 @@ def generate_library(size: int, dest: Path) -> Path:
         base = bases[n % len(bases)]
         sid = f"{base.stem}-{n:04d}"
         text = base.read_text(encoding="utf-8")
-        text = re.sub(r"^title: (.*)$", numbered(n), text, count=1, flags=re.M)
         # An alternative names a stretch by id: point it at the first copy of that stretch.
         text = re.sub(r"^(alternative:\n  stretch: )(\S+)$", lambda m: f"{m.group(1)}{m.group(2)}-"
                       f"{[b.stem for b in bases].index(m.group(2)):04d}", text, flags=re.M)
@@ -179,7 +177,9 @@ import sys, time
 from pathlib import Path
 from stretchguide import cards, pipeline
 from stretchguide.models import BuildOptions
-options = BuildOptions(content_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))
+from stretchguide.cli import THEME_DIR, DOCS_DIR, MKDOCS_CONFIG
+options = BuildOptions(theme_dir=THEME_DIR, docs_dir=DOCS_DIR, mkdocs_config=MKDOCS_CONFIG,
+                       content_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))
 context, _ = pipeline.prepare(pipeline.with_theme(options))
 renderer = cards.CardRenderer(context)
 jobs = [job for job, _ in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size]).values()]
@@ -297,8 +297,10 @@ def measure(size: int, jobs: int, args: argparse.Namespace) -> dict[str, float]:
                     "site": full.get("site", nan), "cards": full.get("cards", nan),
                     "cards_cpu": full.get("cards_cpu", nan), "faces": full["faces"]})
         row["floor"], row["floor_pages"] = floor(content, work / "full") if not args.skip_floor else (nan, nan)
-        stretches = sorted((content / "stretches").glob("*.yml"))
-        edit_title(stretches[size // 2], "(edited)")
+        # Copies of the first default stretch (a short title: the edited one still fits its card).
+        first = sorted((CONTENT / "stretches").glob("*.yml"))[0].stem
+        stretches = sorted((content / "stretches").glob(f"{first}-*.yml"))
+        edit_title(stretches[len(stretches) // 2], "(edited)")
         edit = timed_build(content, work / "site", work / "full", "--jobs", str(jobs))
         row.update({"edit": edit["wall"], "edit_site": edit.get("site", nan), "edit_cards": edit.get("cards", nan),
                     "edit_embeds": edit.get("embeds", nan), "edit_cards_cpu": edit.get("cards_cpu", nan)})
@@ -308,7 +310,7 @@ def measure(size: int, jobs: int, args: argparse.Namespace) -> dict[str, float]:
                                           "--engine", "zensical").get("site", nan)
         row["stock"] = stock_material(pages, work / "stock") if not args.skip_stock else nan
         row["serve_page"], row["serve_card"] = (nan, nan) if args.skip_serve else measure_serve(
-            content, work / "full", stretches[size // 3], jobs)
+            content, work / "full", stretches[len(stretches) // 3], jobs)
     return row
 
 

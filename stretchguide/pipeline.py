@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import multiprocessing
 import resource
 import shutil
 import tempfile
 import time
+import traceback
 from collections.abc import Collection
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import jinja2
@@ -113,17 +117,85 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
 
     # Then render every output into a stage beside the target, and swap it in when complete.
     from . import cards, embeds, site  # imported here: `check` should not pay for them
-    with staged_output(options.out_dir) as stage:
+    with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
+        # Why the site in a process of its own while the cards render: each stage is mostly one
+        # process's work (MkDocs; planning and assembling the decks), so on two cores they overlap.
+        # Not when the cards are carried over (the live preview's quick build): starting a process
+        # and loading the library again would only delay the page.
+        beside = None
+        if "cards" not in reuse and "site" not in reuse and options.jobs != 1:
+            beside = running.enter_context(SiteProcess(options, stage))
+        site_warnings: list[Problem] = []
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds)):
             step, step_cpu = time.perf_counter(), cpu_seconds()
             if name in reuse and (options.out_dir / name).is_dir():
                 shutil.copytree(options.out_dir / name, stage / name)
                 continue
+            if name == "site" and beside is not None:
+                continue
             warnings += render(context, stage)
             log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
+        if beside is not None:
+            site_warnings = beside.result()
+            log.info("site stage: %.2f s, %.2f s CPU (beside the cards)", beside.wall, beside.cpu)
+        warnings = site_warnings + warnings
         fatal = errors_of(warnings, options.strict)
         if fatal:
             raise ContentError(fatal)
     log.info("built %s in %.2f s", options.out_dir, time.perf_counter() - started)
     return warnings
+
+
+def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> None:
+    """Render the site stage into `dest` in this (child) process; send back its warnings, problems or failure."""
+    logging.basicConfig(level=logging.INFO if options.verbosity > 1 else logging.WARNING, format="%(message)s")
+    started = cpu_seconds()
+    try:
+        from . import site
+
+        context, _ = prepare(options)
+        connection.send(("done", site.render_site(context, dest), cpu_seconds() - started))
+    except ContentError as exc:
+        connection.send(("problems", exc.problems, 0.0))
+    except jinja2.TemplateError as exc:
+        connection.send(("problems", [template_problem(exc, options.theme_dir, options.theme_overrides)], 0.0))
+    except BaseException:  # a bug: the build fails with the child's traceback
+        connection.send(("crash", traceback.format_exc(), 0.0))
+    finally:
+        connection.close()
+
+
+class SiteProcess:
+    """The site stage running in a child process beside the card stage."""
+
+    def __init__(self, options: BuildOptions, dest: Path) -> None:
+        context = multiprocessing.get_context("spawn")  # as the card workers: no forked library state
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_site_main, args=(options, dest, send), name="site-stage",
+                                        daemon=True)
+        self._started = time.perf_counter()
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> SiteProcess:
+        self._process.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():  # the cards failed first: the site is not needed
+            self._process.terminate()
+        self._process.join()
+
+    def result(self) -> list[Problem]:
+        """Wait for the site stage; return its warnings, or raise what stopped it."""
+        try:
+            kind, value, cpu = self._receive.recv()
+        except EOFError:
+            kind, value, cpu = "crash", f"the site stage ended with exit code {self._process.exitcode}", 0.0
+        self._process.join()
+        self.wall, self.cpu = time.perf_counter() - self._started, cpu
+        if kind == "problems":
+            raise ContentError(value)
+        if kind == "crash":
+            raise RuntimeError(f"the site stage failed:\n{value}")
+        return list(value)
