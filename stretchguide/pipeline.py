@@ -6,9 +6,12 @@ import contextlib
 import dataclasses
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import resource
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Collection
@@ -150,6 +153,9 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
 def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> None:
     """Render the site stage into `dest` in this (child) process; send back its warnings, problems or failure."""
     logging.basicConfig(level=logging.INFO if options.verbosity > 1 else logging.WARNING, format="%(message)s")
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a killed build takes its site stage with it, as it does its card workers
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="watch-build", daemon=True).start()
     started = cpu_seconds()
     try:
         from . import site
@@ -164,6 +170,12 @@ def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> Non
         connection.send(("crash", traceback.format_exc(), 0.0))
     finally:
         connection.close()
+
+
+def _end_with(sentinel: int) -> None:
+    """Wait until the build process has ended, then end this one."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 class SiteProcess:
