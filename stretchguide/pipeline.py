@@ -106,6 +106,11 @@ def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
         raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
 
 
+#: Libraries with fewer stretches render their site in the build process: a process of its own
+#: costs about 1-2 s of CPU to start and load the library, more than it saves for a small guide.
+SITE_PROCESS_MIN_STRETCHES = 100
+
+
 def cpu_seconds() -> float:
     """Return the CPU time of this process and of every process it has waited for (card workers, Zensical)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -123,10 +128,11 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
     with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
         # Why the site in a process of its own while the cards render: each stage is mostly one
         # process's work (MkDocs; planning and assembling the decks), so on two cores they overlap.
-        # Not when the cards are carried over (the live preview's quick build): starting a process
-        # and loading the library again would only delay the page.
+        # Not for a small library, nor when the cards are carried over (the live preview's quick
+        # build): starting a process and loading the library again would only delay the page.
         beside = None
-        if "cards" not in reuse and "site" not in reuse and options.jobs != 1:
+        if ("cards" not in reuse and "site" not in reuse and options.jobs != 1
+                and len(library.stretches) >= SITE_PROCESS_MIN_STRETCHES):
             beside = running.enter_context(SiteProcess(options, stage))
         site_warnings: list[Problem] = []
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,3 +205,28 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:  # a short-lived child can end between listing and reading
         return b""
+
+
+def test_a_site_stage_in_its_own_process_builds_the_same_site(
+        tmp_path: Path, built_site: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large library renders its site in a process of its own beside the cards; the default guide
+    # is made to do so here, and must come out as the session's build (site in the build process).
+    from stretchguide import pipeline
+    from stretchguide.cli import main
+
+    started: list[Path] = []
+
+    class Counted(pipeline.SiteProcess):
+        def __init__(self, options: Any, dest: Path) -> None:
+            started.append(dest)
+            super().__init__(options, dest)
+
+    monkeypatch.setattr(pipeline, "SITE_PROCESS_MIN_STRETCHES", 0)
+    monkeypatch.setattr(pipeline, "SiteProcess", Counted)
+    out = tmp_path / "site"
+    assert main(["build", "--content", str(ROOT / "content"), "--out", str(out), "--quiet", "--jobs", "2",
+                 "--cache-dir", str(cache_dir)]) == 0
+    assert len(started) == 1
+    first, second = tree_digest(built_site), tree_digest(out)
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
