@@ -162,18 +162,19 @@ def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> Non
     parent = multiprocessing.parent_process()
     if parent is not None:  # a killed build takes its site stage with it, as it does its card workers
         threading.Thread(target=_end_with, args=(parent.sentinel,), name="watch-build", daemon=True).start()
-    started = cpu_seconds()
+    started, started_cpu = time.perf_counter(), cpu_seconds()
     try:
         from . import site
 
         context, _ = prepare(options)
-        connection.send(("done", site.render_site(context, dest), cpu_seconds() - started))
+        warnings = site.render_site(context, dest)
+        connection.send(("done", warnings, (time.perf_counter() - started, cpu_seconds() - started_cpu)))
     except ContentError as exc:
-        connection.send(("problems", exc.problems, 0.0))
+        connection.send(("problems", exc.problems, (0.0, 0.0)))
     except jinja2.TemplateError as exc:
-        connection.send(("problems", [template_problem(exc, options.theme_dir, options.theme_overrides)], 0.0))
+        connection.send(("problems", [template_problem(exc, options.theme_dir, options.theme_overrides)], (0.0, 0.0)))
     except BaseException:  # a bug: the build fails with the child's traceback
-        connection.send(("crash", traceback.format_exc(), 0.0))
+        connection.send(("crash", traceback.format_exc(), (0.0, 0.0)))
     finally:
         connection.close()
 
@@ -192,8 +193,7 @@ class SiteProcess:
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_site_main, args=(options, dest, send), name="site-stage",
                                         daemon=True)
-        self._started = time.perf_counter()
-        self.wall = self.cpu = 0.0
+        self.wall = self.cpu = 0.0  # of the site stage in its process, from its start to its end
 
     def __enter__(self) -> SiteProcess:
         self._process.start()
@@ -207,11 +207,10 @@ class SiteProcess:
     def result(self) -> list[Problem]:
         """Wait for the site stage; return its warnings, or raise what stopped it."""
         try:
-            kind, value, cpu = self._receive.recv()
+            kind, value, (self.wall, self.cpu) = self._receive.recv()
         except EOFError:
-            kind, value, cpu = "crash", f"the site stage ended with exit code {self._process.exitcode}", 0.0
+            kind, value = "crash", f"the site stage ended with exit code {self._process.exitcode}"
         self._process.join()
-        self.wall, self.cpu = time.perf_counter() - self._started, cpu
         if kind == "problems":
             raise ContentError(value)
         if kind == "crash":
