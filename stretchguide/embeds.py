@@ -157,6 +157,7 @@ def stretch_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
         "figure": {"src": context.url("embed", stretch.id) + "figure.svg", "alt": art.alt} if art else None,
         "links": _links(context, "stretch", stretch.id),
         "guide": _guide_summary(context),
+        "credits": [entry.as_data() for entry in context.library.credits([stretch.id])],
     }
 
 
@@ -186,6 +187,7 @@ def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
         "total_time": context.env.filters["minutes"]((low, high)),
         "links": _links(context, "routine", routine.id),
         "guide": _guide_summary(context),
+        "credits": [entry.as_data() for entry in library.credits([step.stretch.id for step in library.steps(routine)])],
     }
 
 
@@ -223,7 +225,7 @@ def _write_api(context: RenderContext, dest: Path) -> None:
         write_text(dest / context.url("api-stretch", item["id"]), _json(item))
     for rid, routine in sorted(library.routines.items()):
         write_text(dest / context.url("api-routine", rid), _json(routine_data(context, routine)))
-    index = {"guide": _guide_summary(context),
+    index = {"guide": _guide_summary(context), "credits": [entry.as_data() for entry in library.credits()],
              "stretches": stretches,
              "routines": [{"id": rid, "title": r.title, "links": _links(context, "routine", rid)}
                           for rid, r in sorted(library.routines.items())]}

@@ -92,30 +92,42 @@ class Limit:
     span: str
 
 
-LIMITS: dict[str, Limit] = {
-    "torso": Limit(-180, 180, "torso lean out of range", "torso lean out of range",
-                   "the torso lean is between -180° and 180°"),
-    "back": Limit(-35, 60, "back arched too far", "back rounded too far",
-                  "the back bends between -35° (arched) and 60° (rounded)"),
-    "neck": Limit(-60, 70, "head tipped back too far", "chin tucked too far",
-                  "the neck bends between -60° (looking up) and 70° (chin to chest)"),
-    "hip": Limit(-75, 160, "thigh pushed too far back", "hip bent too far",
-                 "hips move between -75° (thigh behind) and 160° (thigh to the chest)"),
-    "knee": Limit(0, 160, "knee bent backwards", "knee bent too far",
-                  "knees bend between 0° and 160°"),
-    "ankle": Limit(-35, 95, "ankle flexed too far", "toes pointed too far",
-                   "ankles move between -35° (toes up) and 95° (toes pointed)"),
-    "shoulder": Limit(-60, 200, "arm pulled too far back", "arm raised too far",
-                      "shoulders move between -60° (arm behind) and 200° (arm overhead)"),
-    "elbow": Limit(0, 150, "elbow bent backwards", "elbow bent too far",
-                   "elbows bend between 0° and 150°"),
-    "hip_out": Limit(-30, 80, "thigh drawn too far across", "thigh swung too far out",
-                     "the thigh swings between -30° (across the other leg) and 80° (out to the side)"),
-    "hip_turn": Limit(-45, 90, "thigh turned in too far", "thigh turned out too far",
-                      "the thigh turns between -45° (in) and 90° (out)"),
-    "shoulder_out": Limit(-20, 180, "arm drawn too far across", "arm swung too far out",
-                          "the arm swings between -20° (across the chest) and 180° (out and up)"),
-}
+# The human range of each kind of joint: kind | low | high | too low | too high |, then the range in words.
+_LIMIT_ROWS = """
+torso | -180 | 180 | torso lean out of range | torso lean out of range |
+    the torso lean is between -180° and 180°
+back | -35 | 60 | back arched too far | back rounded too far |
+    the back bends between -35° (arched) and 60° (rounded)
+neck | -60 | 70 | head tipped back too far | chin tucked too far |
+    the neck bends between -60° (looking up) and 70° (chin to chest)
+hip | -75 | 160 | thigh pushed too far back | hip bent too far |
+    hips move between -75° (thigh behind) and 160° (thigh to the chest)
+knee | 0 | 160 | knee bent backwards | knee bent too far |
+    knees bend between 0° and 160°
+ankle | -35 | 95 | ankle flexed too far | toes pointed too far |
+    ankles move between -35° (toes up) and 95° (toes pointed)
+shoulder | -60 | 200 | arm pulled too far back | arm raised too far |
+    shoulders move between -60° (arm behind) and 200° (arm overhead)
+elbow | 0 | 150 | elbow bent backwards | elbow bent too far |
+    elbows bend between 0° and 150°
+hip_out | -30 | 80 | thigh drawn too far across | thigh swung too far out |
+    the thigh swings between -30° (across the other leg) and 80° (out to the side)
+hip_turn | -45 | 90 | thigh turned in too far | thigh turned out too far |
+    the thigh turns between -45° (in) and 90° (out)
+shoulder_out | -20 | 180 | arm drawn too far across | arm swung too far out |
+    the arm swings between -20° (across the chest) and 180° (out and up)
+"""
+
+
+def _limits(rows: str) -> dict[str, Limit]:
+    out = {}
+    for row in rows.strip().replace("|\n", "|").splitlines():
+        kind, low, high, too_low, too_high, span = (cell.strip() for cell in row.split("|"))
+        out[kind] = Limit(float(low), float(high), too_low, too_high, span)
+    return out
+
+
+LIMITS: dict[str, Limit] = _limits(_LIMIT_ROWS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -454,6 +466,34 @@ FOOT_TOP = ((-5.0, -4.0), (19.0, -4.0))  # the centre line of a foot seen from a
 HAND_TOP = ((0.0, 0.0), (16.0, 0.0))
 
 
+@dataclasses.dataclass(frozen=True)
+class End:
+    """A foot or a hand: drawn from its joint along two of the body's axes, its outline from the side, its
+    centre line and radii from above."""
+
+    name: str
+    chain: str
+    joint: str
+    along: str
+    up: str
+    shape: tuple[tuple[float, float], ...]
+    top: tuple[tuple[float, float], ...]
+    radii: tuple[tuple[float, float], ...]
+
+
+ENDS = (End("foot", "leg", "ankle", "sole", "foot_top", FOOT_SHAPE, FOOT_TOP, ((0, 4.0), (0.7, 4.6), (1, 3.6))),
+        End("hand", "arm", "wrist", "hand_along", "hand_back", HAND_SHAPE, HAND_TOP, ((0, 2.8), (0.6, 4.2), (1, 2.6))))
+
+
+def _end_ring(body: Body, view: str, side: str, end: End) -> list[tuple[float, float]]:
+    """Return the outline of one side's foot or hand in `view`."""
+    axes = (body.p3[f"{side}_{end.joint}"], body.axes[f"{side}_{end.along}"], body.axes[f"{side}_{end.up}"])
+    if view == "side":
+        return _local(*axes, end.shape, view)
+    centre = _local(*axes, end.top, view)
+    return [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), end.radii, end.radii))]
+
+
 def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 24) -> list[tuple[float, float]]:
     return [(cx + rx * math.cos(k / n * math.tau), cy + ry * math.sin(k / n * math.tau)) for k in range(n)]
 
@@ -533,25 +573,10 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
         parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body)),
                           depth("pelvis", "shoulders")))
     for side in SIDES:
-        p = body.p3
-        foot = FOOT_SHAPE if view == "side" else None
-        if foot is not None:
-            ring = _local(p[f"{side}_ankle"], body.axes[f"{side}_sole"], body.axes[f"{side}_foot_top"], foot, view)
-        else:
-            centre = _local(p[f"{side}_ankle"], body.axes[f"{side}_sole"], body.axes[f"{side}_foot_top"],
-                            FOOT_TOP, view)
-            ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 4.0), (0.7, 4.6), (1, 3.6)),
-                                                      ((0, 4.0), (0.7, 4.6), (1, 3.6))))]
-        parts.append(Part(f"{side}_foot", f"{side}_leg", side, tuple(Pt(*q) for q in ring), depth(f"{side}_ankle")))
-        if view == "side":
-            ring = _local(p[f"{side}_wrist"], body.axes[f"{side}_hand_along"], body.axes[f"{side}_hand_back"],
-                          HAND_SHAPE, view)
-        else:
-            centre = _local(p[f"{side}_wrist"], body.axes[f"{side}_hand_along"], body.axes[f"{side}_hand_back"],
-                            HAND_TOP, view)
-            ring = [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), ((0, 2.8), (0.6, 4.2), (1, 2.6)),
-                                                      ((0, 2.8), (0.6, 4.2), (1, 2.6))))]
-        parts.append(Part(f"{side}_hand", f"{side}_arm", side, tuple(Pt(*q) for q in ring), depth(f"{side}_wrist")))
+        for end in ENDS:
+            ring = _end_ring(body, view, side, end)
+            parts.append(Part(f"{side}_{end.name}", f"{side}_{end.chain}", side, tuple(Pt(*q) for q in ring),
+                              depth(f"{side}_{end.joint}")))
     # From above the head is seen on its own, over or beside the shoulders.
     head = tuple(Pt(*q) for q in _head_shape(body, view))
     parts.append(Part("head", "core" if view == "side" else "head", "mid", head, depth("head")))
@@ -581,8 +606,9 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
 # Width and height in cm of each prop that stands on the floor; its top is where a part can rest.
 PROP_SIZE: dict[str, tuple[float, float]] = {
     "cushion": (44.0, 9.0), "block": (30.0, 12.0), "step": (36.0, 18.0), "chair": (44.0, 45.0),
-    "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0),
+    "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0), "rail": (60.0, 90.0),
 }
+RAIL_BAR = 4.0  # the rail's bar: a part more than this below its top passes under it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -594,12 +620,18 @@ class PlacedProp:
     floor: float
     back: float = -1.0
 
-    def top(self, x: float) -> float | None:
-        """Return the y of the prop's top above `x`, or None when it is not under `x`."""
+    def top(self, x: float, y: float | None = None) -> float | None:
+        """Return the y of the prop's top above `x`, or None when it is not under `x`.
+
+        Given the `y` of a part, a rail only counts when the part is not below its bar: a hand on the
+        rail rests on it, a knee under it passes beneath.
+        """
         if self.kind not in PROP_SIZE or self.kind == "wall":
             return None
         width, height = PROP_SIZE[self.kind]
         if abs(x - self.x) > width / 2:
+            return None
+        if self.kind == "rail" and y is not None and y > self.floor - height + RAIL_BAR:
             return None
         if self.kind == "towel-roll":
             r = width / 2
@@ -627,6 +659,10 @@ class PlacedProp:
                           for k in range(20))]
         if self.kind == "wall":
             return [box(x0, x1, base, top)]
+        if self.kind == "rail":
+            bar = base - height
+            return [box(x0 + 5, x0 + 8, base, bar + 2), box(x1 - 8, x1 - 5, base, bar + 2),
+                    box(x0, x1, bar + RAIL_BAR, bar, RAIL_BAR / 2 - 0.01)]
         if self.kind == "chair":
             seat = base - height
             back_x = x0 if self.back < 0 else x1 - 4
@@ -641,9 +677,9 @@ def place_props(props: Sequence[Prop], pelvis_x: float, facing: str, floor: floa
     return [PlacedProp(p.kind, pelvis_x + forward * p.at, floor, -forward) for p in props if p.kind != "strap"]
 
 
-def surface_at(x: float, floor: float, props: Sequence[PlacedProp]) -> float:
-    """Return the y of what a part above `x` would rest on: the highest prop top there, or the floor."""
-    tops = [t for t in (p.top(x) for p in props) if t is not None]
+def surface_at(x: float, floor: float, props: Sequence[PlacedProp], y: float | None = None) -> float:
+    """Return the y of what a part above `x` (at `y`, when given) would rest on: the highest prop top, or the floor."""
+    tops = [t for t in (p.top(x, y) for p in props) if t is not None]
     return min([floor, *tops])
 
 
@@ -704,7 +740,8 @@ def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float,
 
 def rest_drop(body: Body, floor: float, props: Sequence[PlacedProp]) -> float:
     """Return how far to lower the body so its lowest part rests on the floor or a prop's top."""
-    return min(surface_at(p.x, floor, props) - (p.y + LINE) for part in body_parts(body, "side") for p in part.ring)
+    return min(surface_at(p.x, floor, props, p.y) - (p.y + LINE)
+               for part in body_parts(body, "side") for p in part.ring)
 
 
 def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
@@ -718,8 +755,8 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
     props = frame_props(figure, frame) if frame.view == "side" else []
     body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
     helper = None
-    if figure.helper is not None and frame.view == "side":
-        helper = place_body(figure.helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
+    if figure.drawn_helper is not None and frame.view == "side":
+        helper = place_body(figure.drawn_helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
     if view == "top":
         # From above, the body's own floor position does not matter: set its lowest edge on y=0.
@@ -859,12 +896,26 @@ def contact_gaps(body: Body, support: float, props: Sequence[PlacedProp] = ()) -
     for name in CONTACTS:
         if name.endswith("_knee") and body.joints[name] < 45:
             continue  # a straight knee does not rest on its own: the calf and heel do
-        if name.endswith("_knee"):
+        if name.endswith("_hand") and _grips_rail(rings[name], props):
+            gaps[name] = 0.0  # a hand round the rail's bar holds it
+        elif name.endswith("_knee"):
             knee = body.points[name]
-            gaps[name] = surface_at(knee.x, support, props) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
+            gaps[name] = surface_at(knee.x, support, props, knee.y) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
         else:
-            gaps[name] = min(surface_at(p.x, support, props) - (p.y + LINE) for p in rings[name])
+            gaps[name] = min(surface_at(p.x, support, props, p.y) - (p.y + LINE) for p in rings[name])
     return gaps
+
+
+def _grips_rail(ring: Sequence[Pt], props: Sequence[PlacedProp]) -> bool:
+    """Return whether a hand's outline reaches into a rail's bar from above: the hand holds the rail."""
+    for prop in props:
+        if prop.kind != "rail":
+            continue
+        bar = prop.floor - PROP_SIZE["rail"][1]
+        over = [q for q in ring if abs(q.x - prop.x) <= PROP_SIZE["rail"][0] / 2]
+        if over and min(q.y for q in over) < bar and any(bar <= q.y + LINE <= bar + RAIL_BAR for q in over):
+            return True
+    return False
 
 
 def floating(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> list[tuple[str, float]]:
@@ -880,10 +931,13 @@ def floating(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> li
 
 
 def _on_body(body: Body, name: str) -> bool:
-    """Return whether part `name` touches another chain of the same body, within 2.5 cm."""
+    """Return whether part `name` touches the torso, head or a leg of the same body, within 2.5 cm.
+
+    The other arm does not count: seen from the side, two arms held alike lie over each other.
+    """
     parts = body_parts(body, "side")
     own = next(p for p in parts if p.name == name)
-    others = [p for p in parts if p.chain != own.chain]
+    others = [p for p in parts if p.chain != own.chain and not p.chain.endswith("_arm")]
     for q in own.ring:
         for other in others:
             if inside(other.ring, q) or min(math.dist((q.x, q.y), (o.x, o.y)) for o in other.ring) < 2.5:
@@ -891,18 +945,51 @@ def _on_body(body: Body, name: str) -> bool:
     return False
 
 
+HELPER_TOUCH = (-2.0, 2 * LINE + 0.5)  # a helper's hand this far outside the partner's outline rests on it
+HELPER_NEAR = 2 * LINE + 9.0  # nearer than this but not touching: it looks as if it should
+
+
+def _segment_distance(p: Pt, a: Pt, b: Pt) -> float:
+    dx, dy = b.x - a.x, b.y - a.y
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length))
+    return math.hypot(p.x - a.x - t * dx, p.y - a.y - t * dy)
+
+
+def hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, str]:
+    """Return how far the helper's hand `name` is outside the partner's outline (negative: sunk in), and the part.
+
+    The helper is drawn behind the partner, so a hand whose outline meets the partner's rests on them.
+    """
+    hand = next(p for p in body_parts(helper, "side") if p.name == name).ring
+    best = (math.inf, "")
+    for part in body_parts(partner, "side"):
+        edges = list(zip(part.ring, [*part.ring[1:], part.ring[0]], strict=True))
+        for q in hand:
+            d = min(_segment_distance(q, a, b) for a, b in edges)
+            gap = -d if inside(part.ring, q) else d
+            if gap < best[0]:
+                best = (gap, part.name)
+    return best
+
+
 def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
     """Return the kind of prop part `name` would rest on, or None for the floor or mat."""
     if name.endswith("_knee"):
-        xs = [body.points[name].x]
+        spot = body.points[name]
     else:
         ring = next(p for p in body_parts(body, "side") if p.name == name).ring
-        xs = [min(ring, key=lambda q: surface_at(q.x, support, props) - q.y).x]
+        spot = min(ring, key=lambda q: surface_at(q.x, support, props, q.y) - q.y)
     for prop in props:
-        top = prop.top(xs[0])
-        if top is not None and top < support and surface_at(xs[0], support, props) == top:
+        top = prop.top(spot.x, spot.y)
+        if top is not None and top < support and surface_at(spot.x, support, props, spot.y) == top:
             return prop.kind.replace("-", " ")
     return None
+
+
+def left_or_right(body: Body, side: str) -> str:
+    """Return the body's own side that `near` or `far` is: facing right, the near side is the left."""
+    return "left" if (side == "near") == (body.facing == "right") else "right"
 
 
 def side_words(body: Body, name: str) -> str:
@@ -910,8 +997,7 @@ def side_words(body: Body, name: str) -> str:
     side, _, part = name.partition("_")
     if side not in SIDES:
         return name.replace("_", " ")
-    left = (side == "near") == (body.facing == "right")
-    return f"{side} ({'left' if left else 'right'}) {part.replace('_', ' ')}"
+    return f"{side} ({left_or_right(body, side)}) {part.replace('_', ' ')}"
 
 
 # --- movement ---------------------------------------------------------------------------------------
@@ -1001,7 +1087,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
         placed = place_frame(figure, index, library.poses)
         floor = -MAT_H if figure.mat else 0.0
         for body, body_frame, body_loc, ground in ((placed.body, frame, loc, floor),
-                                                   (placed.helper, figure.helper, ("figure", "helper"), 0.0)):
+                                                   (placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0)):
             if body is None or body_frame is None or body_frame.pelvis_height is None:
                 continue
             part, bottom = body.lowest()
@@ -1012,6 +1098,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                         "raise `pelvis_height`, or remove it so the body rests on the floor"))
         if frame.view == "side":
             problems += _check_contact(placed, figure, frame, path, where, loc)
+        problems += check_side(placed.body, figure, frame, path, where, loc)
         for message in check_highlight(placed, areas, floor):
             spot: Loc = ("figure", "highlight") if figure.highlight is not None else loc
             line, col = where.at(spot)
@@ -1019,7 +1106,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                     f"{message}; change the pose so that part shows, or highlight other areas"))
         width, height = placed.right - placed.left, placed.bottom - placed.top
         if width > MAX_FRAME[0] or height > MAX_FRAME[1]:
-            blame = ("figure", "helper", "offset") if figure.helper is not None else loc
+            blame = ("figure", "helper", "offset") if figure.drawn_helper is not None else loc
             line, col = where.at(blame)
             problems.append(Problem(path, line, col, join_key(blame),
                                     f"the figure needs a box of {width:.0f} × {height:.0f} cm, more than the "
@@ -1042,8 +1129,8 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     problems: list[Problem] = []
     surface = "mat" if figure.mat else "floor"
     bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface, placed.props)]
-    if placed.helper is not None and figure.helper is not None:
-        bodies.append((placed.helper, figure.helper, ("figure", "helper"), 0.0, "floor", ()))
+    if placed.helper is not None and figure.drawn_helper is not None:
+        bodies.append((placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0, "floor", ()))
     for body, body_frame, body_loc, support, what, props in bodies:
         if min(contact_gaps(body, support, props).values()) < -0.5:
             continue  # sunk below the floor: reported as such, and nothing rests as drawn
@@ -1057,7 +1144,74 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
                                     f"the {side_words(body, name)} hovers {gap:.0f} cm above the {what}, as if it "
                                     f"should rest there; change {others} until it touches, or lift it clear "
                                     f"(more than {REST_GAP[1]:.0f} cm)"))
+    if placed.helper is not None and figure.drawn_helper is not None:
+        problems += _check_helper_hands(placed.helper, placed.body, figure.drawn_helper, path, where)
     return problems
+
+
+def _check_helper_hands(helper: Body, partner: Body, frame: Frame, path: Path, where: Positions) -> list[Problem]:
+    """Check that a helper's hand near the partner rests on them: neither hovering nor pressing in."""
+    problems = []
+    for side in SIDES:
+        name = f"{side}_hand"
+        gap, part = hand_on_partner(helper, partner, name)
+        joints = (f"{side}_shoulder", f"{side}_elbow", "torso")
+        others = " or ".join(f"`{j}`" for j in joints)
+        where_to = f"the partner's {part.replace('_', ' ').replace('near ', '').replace('far ', '')}"
+        if gap < HELPER_TOUCH[0]:
+            message = (f"the helper's {side_words(helper, name)} sinks {-gap:.0f} cm into {where_to}; a helper's hand "
+                       f"rests and never presses, so change {others} until it just touches")
+        elif HELPER_TOUCH[1] < gap < HELPER_NEAR:
+            message = (f"the helper's {side_words(helper, name)} hovers {gap - 2 * LINE:.0f} cm off {where_to}, as if "
+                       f"it should rest there; change {others} until it touches, or hold it clear")
+        else:
+            continue
+        blame = _blame(frame, ("figure", "helper"), joints)
+        line, col = where.at(blame)
+        problems.append(Problem(path, line, col, join_key(blame), message))
+    return problems
+
+
+def worked_leg(body: Body, support: float) -> tuple[str, str, str] | None:
+    """Return the leg a one-sided position works, as (near or far, the joint that shows it, what it does).
+
+    A thigh turned out with the knee bent is the leg whose shin lies across (pigeon's front leg, the
+    figure-four's crossed leg); otherwise a single bent knee on the floor is the kneeling leg. None when
+    the legs do not tell the sides apart.
+    """
+    j = body.joints
+    turned = [s for s in SIDES if j[f"{s}_hip_turn"] >= 45 and j[f"{s}_knee"] >= 60]
+    if len(turned) == 1:
+        return turned[0], f"{turned[0]}_hip_turn", "turns out, its shin across in front"
+    gaps = contact_gaps(body, support)
+    down = [s for s in SIDES if f"{s}_knee" in gaps and gaps[f"{s}_knee"] < REST_GAP[1]]
+    if len(down) == 1:
+        return down[0], f"{down[0]}_knee", "kneels on the floor"
+    return None
+
+
+def check_side(body: Body, figure: Figure, frame: Frame, path: Path, where: Positions, loc: Loc) -> list[Problem]:
+    """Check that the leg the pose works is on the `side:` the steps name (left knee down is the left knee)."""
+    side = frame.side or figure.side
+    if side is None:
+        return []
+    spot: Loc = (*loc, "side") if frame.side else ("figure", "side")
+    line, col = where.at(spot)
+    leg = worked_leg(body, -MAT_H if figure.mat else 0.0)
+    if leg is None:
+        return [Problem(path, line, col, join_key(spot),
+                        f"`side: {side}`, but the pose shows no one-sided leg: neither a single knee on the floor "
+                        "nor one thigh turned out with the knee bent (`near_hip_turn` or `far_hip_turn` of 45° or "
+                        "more); change the pose, or remove `side`")]
+    which, joint, doing = leg
+    if left_or_right(body, which) == side:
+        return []
+    other = "far" if which == "near" else "near"
+    return [Problem(path, line, col, join_key(spot),
+                    f"`side: {side}`, but in the pose the {side_words(body, f'{which}_leg')} {doing} "
+                    f"(`{joint}`); give those joints to the {other} leg (swap the `near_` and `far_` joints), "
+                    f"turn the figure with `facing: {'left' if body.facing == 'right' else 'right'}`, "
+                    f"or say `side: {'left' if side == 'right' else 'right'}`")]
 
 
 def check_highlight(placed: Placed, areas: Iterable[str], floor: float) -> list[str]:
@@ -1305,8 +1459,8 @@ def describe_figure(figure: Figure, poses: dict[str, dict[str, float]]) -> str:
         words = describe_body(body, -MAT_H if figure.mat else 0.0)
         texts.append(f"{frame.label}: {words[0].lower()}{words[1:]}" if frame.label else words)
     helper = ""
-    if figure.helper is not None:
-        words = describe_body(place_body(figure.helper, poses, 0.0), 0.0)
+    if figure.drawn_helper is not None:
+        words = describe_body(place_body(figure.drawn_helper, poses, 0.0), 0.0)
         helper = f" The helper: {words[0].lower()}{words[1:]}"
     if len(texts) == 1:
         return texts[0] + helper

@@ -518,3 +518,59 @@ def describe(pdf: pikepdf.Pdf, meta: Meta) -> None:
         xmp["xmp:CreatorTool"] = "stretchguide"
         xmp["xmp:CreateDate"] = meta.date
         xmp["xmp:ModifyDate"] = meta.date
+
+
+# ---- Booklets for saddle stitching -------------------------------------------------------
+
+
+def saddle_order(pages: int) -> list[tuple[tuple[int | None, int | None], tuple[int | None, int | None]]]:
+    """Return, for each folded sheet, the (left, right) pages of its front and of its back.
+
+    Pages are numbered from 0; the count is padded with blanks (None) to a multiple of 4. For n
+    pages the first sheet's front holds [n, 1] and its back [2, n - 1] (counting from 1), the
+    next sheet the pages inside those, so the folded, nested sheets read in order.
+    """
+    padded = 4 * max(1, math.ceil(pages / 4))
+
+    def page(index: int) -> int | None:
+        return index if index < pages else None
+
+    return [((page(padded - 1 - 2 * s), page(2 * s)), (page(2 * s + 1), page(padded - 2 - 2 * s)))
+            for s in range(padded // 4)]
+
+
+def impose_saddle(reading: bytes, sheet_w: float, sheet_h: float, meta: Meta) -> bytes:
+    """Put a booklet's pages two-up on landscape sheets (`sheet_w` x `sheet_h` mm), in saddle-stitch order.
+
+    Each sheet takes two PDF pages, its front and its back: printed double-sided, flipped on the
+    short edge, folded in half and nested, the sheets read as the booklet. A page smaller than
+    its half of the sheet is centred in it; a bigger one is scaled down to fit.
+    """
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(open_pdf(reading))
+        pdf = stack.enter_context(pikepdf.new())
+        forms = pdf.copy_foreign(source.make_indirect(Array([page.as_form_xobject() for page in source.pages])))
+        boxes = [tuple(float(value) for value in page.mediabox) for page in source.pages]
+        half = sheet_w * MM / 2
+        height = sheet_h * MM
+        for sheet in saddle_order(len(source.pages)):
+            for left, right in sheet:
+                page = pdf.add_blank_page(page_size=(sheet_w * MM, height))
+                xobjects = Dictionary()
+                operations: list[tuple[list[Any], Operator]] = []
+                for slot, index in enumerate((left, right)):
+                    if index is None:
+                        continue
+                    x0, y0, x1, y1 = boxes[index]
+                    scale = min(1.0, half / (x1 - x0), height / (y1 - y0))
+                    dx = slot * half + (half - scale * (x1 - x0)) / 2 - scale * x0
+                    dy = (height - scale * (y1 - y0)) / 2 - scale * y0
+                    name = Name(f"/Page{slot}")
+                    xobjects[name] = forms[index]
+                    operations += [([], Operator("q")),
+                                   ([round(value, 4) for value in (scale, 0, 0, scale, dx, dy)], Operator("cm")),
+                                   ([name], Operator("Do")), ([], Operator("Q"))]
+                page.Resources = Dictionary(XObject=xobjects)
+                page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
+        describe(pdf, meta)
+        return save_pdf(pdf, source.pdf_version)

@@ -11,6 +11,7 @@ import datetime
 import math
 import os
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -410,6 +411,9 @@ class Frame(Strict):
     view: Literal["side", "top"] = Field(
         default="side", description="Where the frame is seen from: `side` (the usual view) or `top` "
         "(from above, for a position the side view cannot show, such as a shin across in front).")
+    side: Literal["left", "right"] | None = Field(
+        default=None, description="The side the steps work in this position (\"left knee down\"); the check "
+        "makes sure the pose agrees. Overrides the figure's `side`.")
 
     @model_validator(mode="after")
     def _one_source(self) -> Frame:
@@ -418,15 +422,17 @@ class Frame(Strict):
         return self
 
 
-PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "strap"]
+PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "rail", "strap"]
 StrapEnd = Literal["near_hand", "far_hand", "near_foot", "far_foot"]
 
 
 class Prop(Strict):
-    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll), a wall, a strap."""
+    """A prop drawn with the figure: something to rest on (cushion, block, step, chair, towel roll, rail), a wall,
+    a strap."""
 
     kind: PropKind = Field(description="What it is. A cushion (9 cm), block (12 cm), step (18 cm), chair seat "
-                           "(45 cm) or towel roll (12 cm) is something a part can rest on; a wall stands upright; a "
+                           "(45 cm), towel roll (12 cm) or rail (90 cm, for the hands) is something a part can rest "
+                           "on; a wall stands upright; a "
                            "strap runs between two body points.", examples=["cushion"])
     at: float = Field(default=0, ge=-250, le=250, description="Where its middle stands, in cm in front of the "
                       "partner's pelvis (negative: behind); 0 puts it under the pelvis. Not used by a strap.")
@@ -442,6 +448,29 @@ class Prop(Strict):
         return self
 
 
+class Credit(Strict):
+    """Who made a figure or image, where it comes from and under which licence."""
+
+    title: ShortText | None = Field(default=None, description="Title of the work.",
+                                    examples=["Kneeling hip flexor stretch"])
+    author: ShortText = Field(description="Who made it: a person, a studio or the clinic.",
+                              examples=["Jane Doe"])
+    source: str | None = Field(default=None, description="Address where the original can be found (http or "
+                               "https).", examples=["https://example.org/drawings/hip-flexor"])
+    licence: ShortText = Field(description="Licence it is used under, or \"used with permission\".",
+                               examples=["CC BY 4.0"])
+
+    _url = field_validator("source")(classmethod(lambda cls, v: _check_web_url(v)))
+
+
+#: Who draws a figure that carries no `credit`: the guide itself, from its pose data.
+DRAWN_BY_GUIDE = "Drawn by the guide from pose data"
+#: The typeface of every output, and its licence (theme/fonts/OFL.txt).
+FONT_CREDIT = Credit(title="Atkinson Hyperlegible (typeface)", author="Braille Institute of America",
+                     source="https://www.brailleinstitute.org/freefont/",
+                     licence="SIL Open Font License 1.1")
+
+
 class Figure(Strict):
     """The illustration of a stretch, drawn from pose data."""
 
@@ -452,9 +481,23 @@ class Figure(Strict):
     highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
                                                "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
+    side: Literal["left", "right"] | None = Field(
+        default=None, description="The side the steps work, shown in every frame: the kneeling knee of a "
+        "half-kneeling stretch, the front shin of pigeon, the crossed leg of the figure-four. The check makes "
+        "sure the pose agrees.")
+    show_helper: bool = Field(default=True, description="Draw the `helper`; set false to leave the helper out "
+                              "of the picture and keep its pose.")
     props: list[Prop] = Field(default_factory=list, description="Props drawn in every side view; the body rests "
                               "on a prop's top as on the floor.", examples=[[{"kind": "cushion", "at": 0}]])
     alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
+    credit: Credit | None = Field(
+        default=None, description="Who made the figure, where it comes from and its licence; when left out, "
+        "the figure is credited as drawn by the guide from pose data, under the guide's `licence`.")
+
+    @property
+    def drawn_helper(self) -> Frame | None:
+        """The helper as drawn: None when there is none or `show_helper` is false."""
+        return self.helper if self.show_helper else None
 
 
 Kind = Literal["hold", "reps"]
@@ -549,6 +592,21 @@ class Step:
 
 
 @dataclasses.dataclass(frozen=True)
+class Credited:
+    """One entry of a credits list: what it is (a stretch's figure, the typeface) and its credit."""
+
+    what: str
+    credit: Credit
+    stretch_id: str | None  # the stretch whose figure it is
+    name: str = ""  # what it is, in a list of the same kind: the stretch's title
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the entry as JSON-ready data."""
+        return {"what": self.what, "name": self.name, "stretch": self.stretch_id,
+                **self.credit.model_dump(mode="json")}
+
+
+@dataclasses.dataclass(frozen=True)
 class Library:
     """The whole validated content: what every renderer receives."""
 
@@ -558,6 +616,20 @@ class Library:
     routines: dict[str, Routine]
     poses: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     source_paths: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+    def credits(self, stretch_ids: Sequence[str] | None = None) -> list[Credited]:
+        """Return the credits of the figures of `stretch_ids` (all stretches by title when None), then the typeface."""
+        ids = list(dict.fromkeys(stretch_ids)) if stretch_ids is not None else sorted(
+            self.stretches, key=lambda sid: (self.stretches[sid].title.casefold(), sid))
+        out = []
+        for stretch_id in ids:
+            stretch = self.stretches[stretch_id]
+            if stretch.figure is None:
+                continue
+            credit = stretch.figure.credit or Credit(author=DRAWN_BY_GUIDE, licence=self.guide.licence)
+            out.append(Credited(f"Figure: {stretch.title}", credit, stretch_id, stretch.title))
+        out.append(Credited("Typeface", FONT_CREDIT, None, "Typeface"))
+        return out
 
     def steps(self, routine: Routine) -> list[Step]:
         """Resolve a routine's items into stretches with their effective doses."""
@@ -658,7 +730,8 @@ class RenderContext:
 
         kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
-        sheets, sheets-fold, calibration (id: "a4" or "letter").
+        sheets, sheets-fold, calibration (id: "a4" or "letter"); booklet (id: "a5" or "half-letter"), booklet-saddle
+        (id: "a4" or "letter": the booklet imposed on those sheets); credits (the credits page).
         """
         return {
             "stretch": f"stretches/{item_id}/",
@@ -674,6 +747,9 @@ class RenderContext:
             "sheets": f"cards/sheets-{item_id}.pdf",
             "sheets-fold": f"cards/sheets-{item_id}-fold.pdf",
             "calibration": f"cards/calibration-{item_id}.pdf",
+            "booklet": f"booklet/booklet-{item_id}.pdf",
+            "booklet-saddle": f"booklet/booklet-saddle-stitch-{item_id}.pdf",
+            "credits": "credits/",
             "api-stretch": f"api/stretches/{item_id}.json",
             "api-routine": f"api/routines/{item_id}.json",
         }[kind]

@@ -124,7 +124,7 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
              len(library.routines), time.perf_counter() - started)
 
     # Then render every output into a stage beside the target, and swap it in when complete.
-    from . import cards, embeds, site  # imported here: `check` should not pay for them
+    from . import booklet, cards, embeds, site  # imported here: `check` should not pay for them
     with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
         # Why the site in a process of its own while the cards render: each stage is mostly one
         # process's work (MkDocs; planning and assembling the decks), so on two cores they overlap.
@@ -136,7 +136,7 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
             beside = running.enter_context(SiteProcess(options, stage))
         site_warnings: list[Problem] = []
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
-                             ("embeds", embeds.render_embeds)):
+                             ("embeds", embeds.render_embeds), ("booklet", booklet.render_booklet)):
             step, step_cpu = time.perf_counter(), cpu_seconds()
             if name in reuse and (options.out_dir / name).is_dir():
                 shutil.copytree(options.out_dir / name, stage / name)

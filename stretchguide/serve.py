@@ -99,7 +99,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 
 #: Outputs that are slow to render: a rebuild shows the pages first, then renders these.
-SLOW_OUTPUTS = ("cards",)
+SLOW_OUTPUTS = ("cards", "booklet")
 #: Runs the command line in a child process (there may be no build.py beside an installed package).
 CHILD_MAIN = "import sys; from stretchguide.cli import main; sys.exit(main())"
 

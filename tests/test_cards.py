@@ -309,6 +309,18 @@ def test_handouts_list_every_step_in_order_with_time_log_and_contact(built: Buil
             assert (library.guide.branding.contact or library.guide.branding.clinic_name) in text
 
 
+def test_handouts_carry_the_figure_key_beside_each_figure(built: Built) -> None:
+    library = built.context.library
+    for routine_id, routine in library.routines.items():
+        path = built.folder / Path(built.context.url("handout-a4", routine_id)).name
+        text = text_of(path)
+        steps = library.steps(routine)
+        assert text.count("Feel it here") == len(steps)
+        assert text.count("Far-side arm or leg") == len(steps)
+        helpers = [s for s in steps if s.stretch.figure is not None and s.stretch.figure.drawn_helper is not None]
+        assert helpers and text.count("Helper") == len(helpers)  # the key names the helper where one is drawn
+
+
 def cards_minutes(seconds: tuple[int, int]) -> str:
     from stretchguide.models import format_minutes
 

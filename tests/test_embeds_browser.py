@@ -227,7 +227,8 @@ def test_web_component_looks_like_the_embed_page(browser: Any, host_url: str, gu
         frame = _frame_of(page, f"/embed/{STRETCH}/")
         frame.wait_for_selector(".sg-embed")
         for selector in (".sg-embed__title", ".sg-dose", ".sg-dose__value", "ol.sg-steps > li",
-                         ".sg-embed__heading", ".sg-embed__link", ".sg-safety__title"):
+                         ".sg-embed__heading", ".sg-embed__link", ".sg-safety__title", ".sg-legend",
+                         ".sg-legend__key--target", ".sg-legend__key--far"):
             inside = card.locator(selector).first
             standalone = frame.locator(selector).first
             assert inside.text_content().strip() == standalone.text_content().strip(), selector

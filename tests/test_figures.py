@@ -489,3 +489,100 @@ def test_figure_four_crosses_an_ankle_over_the_other_knee(content_copy: Path) ->
     art = figures.draw_figures(library, only="figure-four")["figure-four"]
     assert len(art.frames) == 2
     assert_inside(art.svg)
+
+
+def test_side_named_by_the_steps_must_be_the_side_the_pose_works(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "kneeling-hip-flexor.yml"
+    load_checked(content_copy)  # the default content agrees: left knee down, left shin across, left ankle crossed
+    set_figure(path, "figure:\n  side: right\n  frames:\n    - pose: half-kneeling\n")
+    line, col = position_of(path, "side: right")
+    assert problems_of(content_copy) == [
+        f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + 6}: figure.side: `side: right`, but in the pose "
+        "the near (left) leg kneels on the floor (`near_knee`); give those joints to the far leg (swap the `near_` "
+        "and `far_` joints), turn the figure with `facing: left`, or say `side: left`"]
+    # Turned to face left, the near knee is the right one: now the pose agrees.
+    set_figure(path, "figure:\n  side: right\n  frames:\n    - pose: half-kneeling\n      facing: left\n")
+    load_checked(content_copy)
+
+
+def test_side_of_a_frame_checks_the_front_shin_of_pigeon(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "pigeon.yml"
+    set_figure(path, "figure:\n  frames:\n    - pose: pigeon\n      side: right\n    - pose: pigeon\n"
+                     "      view: top\n      side: left\n")
+    line, col = position_of(path, "side: right")
+    (found,) = problems_of(content_copy)
+    assert found.startswith(f"content/stretches/pigeon.yml:{line}:{col + 6}: figure.frames[0].side: `side: right`, "
+                            "but in the pose the near (left) leg turns out, its shin across in front (`near_hip_turn`)")
+    set_figure(path, "figure:\n  side: left\n  frames:\n    - pose: hands-and-knees\n")
+    (found,) = problems_of(content_copy)
+    assert "figure.side: `side: left`, but the pose shows no one-sided leg" in found
+
+
+def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "seated-forward-bend.yml"
+    hinge = ("figure:\n  mat: false\n  frames:\n    - pose: standing\n"
+             "      joints: {{torso: 45, near_shoulder: {0}, far_shoulder: {0}}}\n")
+    set_figure(path, hinge.format(110) + "  props:\n    - kind: rail\n      at: 95\n")
+    library, _ = load_checked(content_copy)  # the hands hold the rail: nothing hovers
+    figure = library.stretches["seated-forward-bend"].figure
+    assert figure is not None
+    placed = figures.place_frame(figure, 0, library.poses)
+    (rail,) = placed.props
+    gaps = figures.contact_gaps(placed.body, 0.0, placed.props)
+    assert abs(gaps["near_hand"]) < 0.5 and abs(gaps["near_foot"]) < 0.5
+    assert figures.contact_gaps(placed.body, 0.0)["near_hand"] > 80  # without the rail, the hands are in the air
+    # A knee lower than the bar passes under it: the rail holds up only what is on top of it.
+    assert rail.top(rail.x, rail.floor - 50) is None and rail.top(rail.x) == -figures.PROP_SIZE["rail"][1]
+    svg = figures.draw_figures(library, only="seated-forward-bend")["seated-forward-bend"].svg
+    assert svg.count('class="sg-fig-prop sg-fig-prop--rail"') == 3  # two posts and the bar
+    assert_inside(svg)
+    set_figure(path, hinge.format(120) + "  props:\n    - kind: rail\n      at: 95\n")
+    found = problems_of(content_copy)
+    assert any("the near (left) hand hovers 5 cm above the rail" in p for p in found), found
+
+
+def test_the_helper_rests_a_hand_on_the_partners_back_where_the_cues_say(library: Library,
+                                                                          drawn: dict[str, figures.Art]) -> None:
+    for sid, cue in (("childs-pose", "lower back"), ("seated-forward-bend", "upper back")):
+        stretch = library.stretches[sid]
+        assert any(cue in text and "lightly" in text for text in stretch.helper_cues), sid
+        assert "sg-fig-helper" in drawn[sid].svg, sid
+        (placed,) = frame_bodies(library, sid)
+        assert placed.helper is not None
+        gap, part = figures.hand_on_partner(placed.helper, placed.body, "near_hand")
+        assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1], (sid, gap, part)
+        assert figures.floating(placed.helper, 0.0) == [], sid  # kneeling on the floor
+        # The helper's head and chest stay clear of the partner, so the two bodies do not merge.
+        partner = [p.ring for p in figures.body_parts(placed.body)]
+        for part_ in figures.body_parts(placed.helper):
+            if part_.name in ("head", "torso"):
+                assert not any(figures.inside(ring, q) for ring in partner for q in part_.ring), (sid, part_.name)
+    # Where the cues keep the helper to words (cat-cow) or place them nowhere, none is drawn.
+    for sid in ("cat-cow", "figure-four", "pigeon"):
+        assert "sg-fig-helper" not in drawn[sid].svg, sid
+
+
+def test_a_helper_hand_pressing_into_the_partner_or_hovering_is_reported(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "childs-pose.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("      near_elbow: 100\n", "      near_elbow: 70\n"), encoding="utf-8")
+    line, col = position_of(path, "near_shoulder: 0")
+    col += len("near_shoulder: ")
+    (found,) = problems_of(content_copy)
+    assert found.startswith(f"content/stretches/childs-pose.yml:{line}:{col}: figure.helper.joints.near_shoulder: "
+                            "the helper's near (left) hand sinks ")
+    assert "into the partner's torso; a helper's hand rests and never presses" in found
+    path.write_text(text.replace("      near_elbow: 100\n", "      near_elbow: 112\n"), encoding="utf-8")
+    (found,) = problems_of(content_copy)
+    assert "the helper's near (left) hand hovers" in found and "as if it should rest there" in found
+
+
+def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
+    path = content_copy / "stretches" / "childs-pose.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  helper:", "  show_helper: false\n  helper:"),
+                    encoding="utf-8")
+    library, _ = load_checked(content_copy)
+    art = figures.draw_figures(library, only="childs-pose")["childs-pose"]
+    assert "sg-fig-helper" not in art.svg
+    (placed,) = frame_bodies(library, "childs-pose")
+    assert placed.helper is None

@@ -62,7 +62,8 @@ def test_the_wheel_carries_theme_pages_config_poses_and_scaffolds(installed: Pat
     theme = Path(found[1])
     assert not theme.is_relative_to(ROOT)
     for name in ("scaffold/guide.yml", "site/stretch.md", "cards/cards.css", "embed/embed.js",
-                 "site/overrides/main.html", "fonts/OFL.txt"):
+                 "site/overrides/main.html", "fonts/OFL.txt", "booklet/booklet.html", "booklet/booklet.css",
+                 "partials/credits.html", "cards/credits.html", "site/pages/credits.md"):
         assert (theme / name).is_file(), name
     data = theme.parent
     assert (data / "mkdocs.yml").is_file() and (data / "docs" / "about.md").is_file()

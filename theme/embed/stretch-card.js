@@ -102,6 +102,21 @@
     return node;
   }
 
+  // The key to the figure, as on the stretch page: bordered boxes and a hatch, so it also prints.
+  function figureKey(helper) {
+    var node = el("p", "sg-legend sg-embed__legend");
+    var items = [["target", "Feel it here"], ["far", "Far-side arm or leg"]];
+    if (helper) items.push(["helper", "Helper"]);
+    items.forEach(function (item, index) {
+      if (index) node.appendChild(document.createTextNode(" "));
+      var entry = el("span", "sg-legend__item");
+      entry.appendChild(el("span", "sg-legend__key sg-legend__key--" + item[0]));
+      entry.appendChild(document.createTextNode(item[1]));
+      node.appendChild(entry);
+    });
+    return node;
+  }
+
   function render(data, level) {
     var stretch = data.stretch;
     var links = data.links || {};
@@ -124,6 +139,10 @@
       img.setAttribute("alt", data.figure.alt || "");
       art.appendChild(img);
       figure.appendChild(art);
+      var caption = el("figcaption");
+      var drawn = stretch.figure || {};
+      caption.appendChild(figureKey(!!(drawn.helper && drawn.show_helper !== false)));
+      figure.appendChild(caption);
       intro.appendChild(figure);
     }
     var lead = el("div", "sg-embed__lead");
