@@ -308,6 +308,7 @@ def measure(size: int, jobs: int, args: argparse.Namespace) -> dict[str, float]:
         full = timed_build(content, work / "site", work / "full", "--jobs", str(jobs), keep_pages=pages)
         note(total=full["wall"], total_cpu=full["cpu"], peak=full["peak"], site=full.get("site", nan),
              site_cpu=full.get("site_cpu", nan), cards=full.get("cards", nan), cards_cpu=full.get("cards_cpu", nan),
+             booklet=full.get("booklet", nan),
              faces=full["faces"])
         # Copies of the first default stretch (a short title: the edited one still fits its card).
         bases = len(list((CONTENT / "stretches").glob("*.yml")))
@@ -316,6 +317,7 @@ def measure(size: int, jobs: int, args: argparse.Namespace) -> dict[str, float]:
         edit = timed_build(content, work / "site", work / "full", "--jobs", str(jobs))
         note(edit=edit["wall"], edit_cpu=edit["cpu"], edit_site=edit.get("site", nan),
              edit_cards=edit.get("cards", nan), edit_embeds=edit.get("embeds", nan),
+             edit_booklet=edit.get("booklet", nan),
              edit_cards_cpu=edit.get("cards_cpu", nan))
         if not args.skip_serve:
             page, card = measure_serve(content, work / "full", stretches[len(stretches) // 3], jobs)
@@ -365,7 +367,8 @@ def report(row: dict[str, float], jobs: int, loads: tuple[str, str]) -> str:
         f"| default guide, warm cache (CPU {row['default_warm_cpu']:.1f} s) | {row['default_warm']:.1f} s | 2 s | "
         f"{met(row['default_warm'] <= 2)} |",
         f"| `build` after one edit (site {row['edit_site']:.1f} s, cards {row['edit_cards']:.1f} s, "
-        f"embeds {row['edit_embeds']:.1f} s; CPU {row['edit_cpu']:.1f} s) | {row['edit']:.1f} s | 15 s | "
+        f"embeds {row['edit_embeds']:.1f} s, booklet {row['edit_booklet']:.1f} s; CPU {row['edit_cpu']:.1f} s) | "
+        f"{row['edit']:.1f} s | 15 s | "
         f"{met(row['edit'] <= 15)} |",
         f"| `serve`: edit saved to its page served | {row['serve_page']:.1f} s | 2 s | "
         f"{met(row['serve_page'] <= 2)} |",
