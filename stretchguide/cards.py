@@ -67,14 +67,14 @@ class PageBox:
 
 
 #: Card sizes (portrait), with their figure and QR sizes tuned so typical content fits.
+#: Why no A7 or 3x5in: at 9pt (the smallest text a card sets) the default guide's cards need
+#: about 290 mm of a 3x5in card's two 119 mm faces, even with the steps alone on the front.
 CARD_PAGES: dict[str, PageBox] = {
     "A6": PageBox(105.0, 148.0, 4.5, 32.0, 15.0, "size-a6"),
-    "A7": PageBox(74.0, 105.0, 4.0, 22.0, 15.0, "size-small size-a7"),
-    "3x5in": PageBox(76.2, 127.0, 4.0, 27.0, 16.0, "size-small size-3x5in"),
     "4x6in": PageBox(101.6, 152.4, 4.5, 34.0, 15.0, "size-4x6in"),
 }
 #: Card sizes with more room than each size, suggested when a card does not fit.
-BIGGER_CARDS: dict[str, str] = {"A7": "3x5in, A6 or 4x6in", "3x5in": "A6 or 4x6in", "A6": "4x6in"}
+BIGGER_CARDS: dict[str, str] = {"A6": "4x6in"}
 #: The large-print deck: the cards enlarged to a page that prints at full size on A4 and on US
 #: Letter paper (210 x 279.4 mm, the two papers' overlap). Text of at least 9pt on any card size
 #: becomes at least 16pt (4x6in is enlarged least, 1.83 times).
@@ -82,6 +82,8 @@ LARGE_PRINT = (210.0, 279.4)
 #: Sheet sizes in millimetres (portrait).
 SHEETS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 HANDOUT_MARGIN = 14.0
+#: Bleed of the print shop's deck, each side, in millimetres.
+PRINT_SHOP_BLEED = 3.0
 
 
 
@@ -294,8 +296,14 @@ class CardRenderer:
             guide=self.guide, stamp=self.stamp, library=self.library, **values))
 
     def page_values(self, page: PageBox) -> dict[str, Any]:
-        """Return the template values describing a page box."""
-        return {"page": page, "html_class": page.html_class}
+        """Return the template values describing a page box, and the clinic's logo."""
+        return {"page": page, "html_class": page.html_class, "logo_src": self.logo_src()}
+
+    def logo_src(self) -> str | None:
+        """Return the file URL of the clinic's logo (guide.branding.logo), or None when it has none."""
+        logo = self.guide.branding.logo
+        path = (self.library.content_dir / logo).resolve() if logo else None
+        return path.as_uri() if path and path.is_file() else None
 
     def layout(self, html: str, source: Path, what: str) -> Document:
         """Lay out a document, turning WeasyPrint's log into W005 warnings on `source`."""
@@ -332,14 +340,11 @@ class CardRenderer:
     def cover_values(self, page: PageBox) -> dict[str, Any]:
         """Return the template values of the cover card."""
         home = self.context.site_url
-        logo = self.guide.branding.logo
-        logo_path = (self.library.content_dir / logo).resolve() if logo else None
         return {
             **self.page_values(page),
             "page_url": home,
             "short_url": short_url(home) if home else None,
             "qr_svg": qr_svg(home, f"QR code: {self.guide.title} online", self.qr_store) if home else None,
-            "logo_src": logo_path.as_uri() if logo_path and logo_path.is_file() else None,
         }
 
     def guide_path(self) -> Path:
@@ -748,6 +753,8 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     save("deck", "", deck)
     save("deck-large-print", "", impose.enlarge(deck, LARGE_PRINT[0] * impose.MM, LARGE_PRINT[1] * impose.MM,
                                                 f"{guide.title} (large print)"))
+    save("print-shop", size, impose.add_bleed(deck, PRINT_SHOP_BLEED * impose.MM,
+                                              f"{guide.title} ({size} cards for a print shop)"))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
     # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.

@@ -106,6 +106,10 @@ def check_library(result: LoadResult, today: datetime.date | None = None, draft:
         _check_stretch(report, sid, stretch, due.get(sid))
     for rid, routine in sorted(library.routines.items()):
         _check_routine(report, library.source_paths[rid], routine)
+    if result.library is not None and library.translations:
+        from .translations import status_problems
+
+        report.problems += status_problems(library, result.positions)
     return report.problems
 
 

@@ -18,11 +18,12 @@ from .models import BuildOptions, Library
 from .problems import ContentError, Problem, display_path
 from .resources import DOCS_DIR, INSTALLED, MKDOCS_CONFIG, THEME_DIR
 from .templates import template_problem
+from .vocab import CARD_SIZES
 
 #: The cache folder, unless --cache-dir or this environment variable names another.
 DEFAULT_CACHE = Path(".cache") / "stretchguide"
 CACHE_ENV = "STRETCHGUIDE_CACHE_DIR"
-COMMANDS = ("build", "check", "schema", "new", "serve", "figure")
+COMMANDS = ("build", "check", "schema", "new", "serve", "figure", "translations")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -44,7 +45,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="output folder (default: site)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     _add_draft(parser)
-    parser.add_argument("--card-size", choices=("A6", "A7", "3x5in", "4x6in"),
+    parser.add_argument("--card-size", choices=CARD_SIZES,
                         help="card size, overriding guide.yml")
     parser.add_argument("--site-url", metavar="URL", help="public address of the guide, overriding guide.yml")
     parser.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
@@ -84,9 +85,10 @@ def make_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="write the JSON Schema of the content files")
     _add_common(schema)
 
-    new = sub.add_parser("new", help="scaffold a stretch file or a whole guide folder")
-    new.add_argument("what", choices=("stretch", "routine", "guide"), help="what to create")
-    new.add_argument("name", help="id of the stretch or routine (such as `side-bend`), or folder of the new guide")
+    new = sub.add_parser("new", help="scaffold a stretch file, a whole guide folder or a translation")
+    new.add_argument("what", choices=("stretch", "routine", "guide", "translation"), help="what to create")
+    new.add_argument("name", help="id of the stretch or routine (such as `side-bend`), folder of the new guide, "
+                     "or language tag of the translation (such as `es`)")
     _add_common(new)
 
     serve = sub.add_parser("serve", help="live preview: rebuild on every change")
@@ -94,6 +96,13 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build_options(serve)
     serve.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+
+    translations = sub.add_parser("translations", help="show which files each language translates, and how "
+                                  "up to date they are")
+    _add_common(translations)
+    translations.add_argument("--refresh", nargs="+", type=Path, metavar="PATH",
+                              help="record the current source text as the one these translation files (or "
+                              "language folders) were made from, once their text is updated")
 
     figure = sub.add_parser("figure", help="draw one stretch's figure to an SVG file")
     figure.add_argument("id", help="stretch id")
@@ -184,6 +193,51 @@ def _print_reviews_due(library: Library) -> int:
     return 0
 
 
+def _new_translation(content_dir: Path, tag: str) -> int:
+    """Scaffold every missing translation file of a language; return 0."""
+    from . import pipeline, translations
+
+    library, _ = pipeline.load_checked(content_dir, draft=True)
+    written = translations.new_translation(library, tag)
+    for path in written:
+        err.print(f"created {display_path(path)}", markup=False)
+    if not written:
+        err.print(f"every file already has a `{tag}` translation", markup=False)
+    return 0
+
+
+def _translations(content_dir: Path, refresh: list[Path] | None) -> int:
+    """Print a table of language x file with each translation's status, or refresh fingerprints; return 0."""
+    from rich.table import Table
+
+    from . import pipeline, translations
+
+    library, _ = pipeline.load_checked(content_dir, draft=True)
+    if refresh:
+        for path in translations.refresh(library, refresh):
+            err.print(f"refreshed {display_path(path)}", markup=False)
+        return 0
+    tags, rows = translations.status_table(library)
+    out = Console(highlight=False, soft_wrap=True)
+    if not tags:
+        out.print(f"no translations yet: `build.py new translation LANG` starts one in "
+                  f"{display_path(content_dir / translations.FOLDER)}/LANG/", markup=False)
+        return 0
+    styles = {translations.DONE: "green", translations.STARTED: "yellow", translations.OUT_OF_DATE: "yellow",
+              translations.MISSING: "red"}
+    table = Table(title=f"Translations of {display_path(content_dir)} (source: {library.guide.language})")
+    table.add_column("file")
+    for tag in tags:
+        table.add_column(tag)
+    for name, states in rows:
+        table.add_row(name, *(f"[{styles.get(state, 'red')}]{state}[/]" for state in states))
+    out.print(table)
+    for tag in tags:
+        done = sum(states[tags.index(tag)] == translations.DONE for _, states in rows)
+        out.print(f"{tag}: {done} of {len(rows)} file(s) done", markup=False)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import pipeline, scaffold
 
@@ -212,6 +266,10 @@ def _run(args: argparse.Namespace) -> int:
             if not args.quiet:
                 err.print(f"wrote {display_path(path)}", markup=False)
         return 0
+    if args.command == "new" and args.what == "translation":
+        return _new_translation(options.content_dir, args.name)
+    if args.command == "translations":
+        return _translations(options.content_dir, args.refresh)
     if args.command == "new":
         path = scaffold.new(args.what, args.name, options.content_dir, options.theme_dir)
         err.print(f"created {display_path(path)}", markup=False)

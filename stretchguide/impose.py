@@ -395,24 +395,75 @@ def enlarge(deck: bytes, width: float, height: float, title: str) -> bytes:
                 if key in page.obj:
                     page.obj[key] = _moved(page.obj[key], move)
             page.obj.MediaBox = Array([0, 0, width, height])
-            for annotation in page.obj.get(Name.Annots, Array()):
-                annotation.Rect = _moved(annotation.Rect, move)
-        # Tags may give an element's place on its page (a figure's /BBox): it moves with the page.
-        tree = pdf.Root.get(Name.StructTreeRoot)
-        elements = [tree] if isinstance(tree, Dictionary) else []
-        while elements:
-            element = elements.pop()
-            if Name.A in element and Name.Pg in element:
-                attributes = element.A
-                for attribute in attributes if isinstance(attributes, Array) else [attributes]:
-                    if isinstance(attribute, Dictionary) and Name.BBox in attribute:
-                        attribute.BBox = _moved(attribute.BBox, moves[element.Pg.objgen])
-            kids = element.get(Name.K)
-            elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
-                         if isinstance(kid, Dictionary) and Name.S in kid]
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
-            xmp["dc:title"] = title
-        return save_pdf(pdf, pdf.pdf_version)
+        return _save_moved(pdf, moves, title)
+
+
+#: Crop marks: how far they stay off the trim corner, and their line width (points).
+CROP_GAP_MM = 1.0
+CROP_LINE_PT = 0.25
+
+
+def add_bleed(deck: bytes, bleed: float, title: str) -> bytes:
+    """Return the deck for a print shop: each page grown by `bleed` points a side, with crop marks.
+
+    The face keeps its size as the TrimBox; MediaBox and BleedBox take the bleed. The marks
+    lie in the bleed, on the lines of the trim, stopping CROP_GAP_MM short of the corner, and
+    are tagged as artifacts. Why from the deck and not laid out again: a second layout of every
+    card would double the cards' cost, and the tags stay as they are. The cards' faces are
+    white to their edges, so the bleed is white paper: what runs off a trim edge is the
+    page's own background, which WeasyPrint paints over the whole page.
+    """
+    gap = CROP_GAP_MM * MM
+    with open_pdf(deck) as pdf:
+        moves: dict[tuple[int, int], Ctm] = {}
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(value) for value in page.mediabox)
+            width, height = x1 - x0 + 2 * bleed, y1 - y0 + 2 * bleed
+            move = moves[page.obj.objgen] = (1, 0, 0, 1, bleed - x0, bleed - y0)
+            trim = [bleed, bleed, width - bleed, height - bleed]
+            # Each corner: a horizontal and a vertical stroke in the bleed, on the trim's lines.
+            marks: list[tuple[list[Any], Operator]] = [([CROP_LINE_PT], Operator("w")), ([0], Operator("G"))]
+            for x, sx in ((trim[0], -1), (trim[2], 1)):
+                for y, sy in ((trim[1], -1), (trim[3], 1)):
+                    marks += [([x + sx * gap, y], Operator("m")), ([x + sx * bleed, y], Operator("l")),
+                              ([x, y + sy * gap], Operator("m")), ([x, y + sy * bleed], Operator("l"))]
+            marks.append(([], Operator("S")))
+            operands: list[Any] = list(move)
+            before = pikepdf.unparse_content_stream([([], Operator("q")), (operands, Operator("cm"))])
+            after = pikepdf.unparse_content_stream(
+                [([], Operator("Q")), ([Name.Artifact, Dictionary(Type=Name.Pagination)], Operator("BDC")),
+                 ([], Operator("q")), *marks, ([], Operator("Q")), ([], Operator("EMC"))])
+            page.contents_add(pdf.make_stream(before), prepend=True)
+            page.contents_add(pdf.make_stream(after))
+            for key in (Name.CropBox, Name.ArtBox):
+                if key in page.obj:
+                    del page.obj[key]
+            page.obj.MediaBox = Array([0, 0, width, height])
+            page.obj.BleedBox = Array([0, 0, width, height])
+            page.obj.TrimBox = Array([round(value, 4) for value in trim])
+        return _save_moved(pdf, moves, title)
+
+
+def _save_moved(pdf: pikepdf.Pdf, moves: dict[tuple[int, int], Ctm], title: str) -> bytes:
+    """Move each page's links and the places its tags give (a figure's /BBox) as its content moved; save as `title`."""
+    for page in pdf.pages:
+        for annotation in page.obj.get(Name.Annots, Array()):
+            annotation.Rect = _moved(annotation.Rect, moves[page.obj.objgen])
+    tree = pdf.Root.get(Name.StructTreeRoot)
+    elements = [tree] if isinstance(tree, Dictionary) else []
+    while elements:
+        element = elements.pop()
+        if Name.A in element and Name.Pg in element:
+            attributes = element.A
+            for attribute in attributes if isinstance(attributes, Array) else [attributes]:
+                if isinstance(attribute, Dictionary) and Name.BBox in attribute:
+                    attribute.BBox = _moved(attribute.BBox, moves[element.Pg.objgen])
+        kids = element.get(Name.K)
+        elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
+                     if isinstance(kid, Dictionary) and Name.S in kid]
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        xmp["dc:title"] = title
+    return save_pdf(pdf, pdf.pdf_version)
 
 
 def _moved(rect: pikepdf.Object, ctm: Ctm) -> Array:

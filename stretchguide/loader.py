@@ -690,4 +690,11 @@ def load_library(content_dir: Path) -> LoadResult:
     empty_guide = Guide.model_construct()  # type: ignore[call-arg]
     partial = Library(content_dir=content_dir, guide=guide or empty_guide, stretches=stretches,
                       routines=routines, poses=poses, source_paths=sources)
+    if (content_dir / "translations").is_dir():
+        from .translations import load_translations
+
+        found_translations, found, where = load_translations(content_dir, partial, guide is not None)
+        problems += found
+        positions.update(where)
+        partial.translations.update(found_translations)
     return LoadResult(partial if guide is not None else None, problems, positions, partial)

@@ -35,6 +35,27 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Steps = Annotated[list[Text], Field(min_length=1, max_length=20)]
 
 
+class Translate:
+    """Marks a text field that a translation gives in another language (see stretchguide/translations.py).
+
+    Why a mark on the field: the translatable keys of every file, the checks of a translation's
+    structure and its fingerprint all follow from this one declaration.
+    """
+
+    def __repr__(self) -> str:
+        return "TRANSLATE"
+
+
+TRANSLATE = Translate()
+
+
+#: Text a translation gives in another language: the same shapes as above, marked.
+TranslatedText = Annotated[Text, TRANSLATE]
+TranslatedShortText = Annotated[ShortText, TRANSLATE]
+TranslatedSteps = Annotated[Steps, TRANSLATE]
+TranslatedList = Annotated[list[Text], TRANSLATE]
+
+
 class Strict(BaseModel):
     """Base of every content model: unknown keys are errors, values are frozen."""
 
@@ -102,7 +123,7 @@ class Offset(Strict):
 class PrintSettings(Strict):
     """Settings of the printed cards and handouts."""
 
-    card_size: CardSize = Field(default="A6", description="Size of one card: A6, A7, 3x5in or 4x6in.")
+    card_size: CardSize = Field(default="A6", description="Size of one card: A6 (105 x 148 mm) or 4x6in.")
     back_offset_mm: Offset = Field(
         default_factory=Offset,
         description="Shift applied to card backs on duplex sheets, measured on the calibration sheet.",
@@ -132,8 +153,8 @@ class Source(Strict):
 class AdviceSection(Strict):
     """One topic of the guide's general advice, such as how a stretch should feel."""
 
-    title: ShortText = Field(description="Heading of the topic.", examples=["How it should feel"])
-    points: Steps = Field(description="What to know, one short point per item.")
+    title: TranslatedShortText = Field(description="Heading of the topic.", examples=["How it should feel"])
+    points: TranslatedSteps = Field(description="What to know, one short point per item.")
 
 
 Urgency = Literal["emergency", "soon"]
@@ -153,26 +174,27 @@ class RedFlagGroup(Strict):
         default=None,
         description="`emergency`: call the emergency number or go to an emergency department now; `soon`: "
         "see a doctor within a day or two.", examples=["emergency"])
-    action: Text | None = Field(
+    action: TranslatedText | None = Field(
         default=None,
         description="What to do, in your own words; when left out, a standard sentence for the urgency is "
         "used, with the guide's `emergency_number`.",
         examples=["Call 999 or go to A&E now."])
-    signs: Steps = Field(description="The warning signs, one per item.",
+    signs: TranslatedSteps = Field(description="The warning signs, one per item.",
                          examples=[["Chest pain.", "Back pain after a serious fall or accident."]])
 
 
 class Guide(Strict):
     """The guide as a whole: `content/guide.yml`."""
 
-    title: ShortText = Field(description="Title of the guide.", examples=["Partner stretches for the lower back"])
-    subtitle: ShortText | None = Field(default=None, description="One line under the title.")
+    title: TranslatedShortText = Field(description="Title of the guide.",
+                                       examples=["Partner stretches for the lower back"])
+    subtitle: TranslatedShortText | None = Field(default=None, description="One line under the title.")
     language: str = Field(default="en", pattern=BCP47_PATTERN, description="BCP 47 language tag.", examples=["en-GB"])
-    audience: Text = Field(description="Who the guide is written for.")
-    introduction: Text = Field(
+    audience: TranslatedText = Field(description="Who the guide is written for.")
+    introduction: TranslatedText = Field(
         description="Opening paragraph(s) of the home page. Plain text; blank lines split paragraphs."
     )
-    safety_rules: Steps = Field(description="General safety rules that apply to every stretch.")
+    safety_rules: TranslatedSteps = Field(description="General safety rules that apply to every stretch.")
     emergency_number: ShortText | None = Field(
         default=None,
         description="The phone number for emergencies where the guide is used; red flags tell readers to "
@@ -184,7 +206,7 @@ class Guide(Strict):
         default_factory=list,
         description="General advice shown on the \"Before you start\" page: how a stretch should feel, how "
         "often, getting down to the floor and up, what the helper does if something goes wrong.")
-    disclaimer: Text = Field(description="The medical disclaimer shown on every output.")
+    disclaimer: TranslatedText = Field(description="The medical disclaimer shown on every output.")
     sources: list[Source] = Field(default_factory=list, description="References for the guide's general "
                                   "advice and warning signs, listed on the \"Before you start\" page.")
     site_url: str | None = Field(
@@ -267,7 +289,12 @@ class Dose(Strict):
     rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets.")
     tempo: int = Field(default=6, ge=1, le=30, description="Seconds one repetition takes, not counting "
                        "`hold_each` (for `kind: reps`).")
-    frequency: ShortText | None = Field(default=None, description="How often.", examples=["Once or twice a day"])
+    frequency: TranslatedShortText | None = Field(default=None, description="How often.",
+                                                  examples=["Once or twice a day"])
+    times_a_day: int | None = Field(
+        default=None, ge=1, le=3, description="How many times a day at most (1-3), for the tick log of a routine "
+        "handout: it gives a box for each time of day (morning, evening; with 3, midday too). Optional; "
+        "`frequency` stays the words the reader sees.", examples=[2])
 
     def seconds(self, kind: str) -> tuple[int, int]:
         """Return the (shortest, longest) time in seconds this dose takes, rests included."""
@@ -315,20 +342,26 @@ class DoseOverride(Strict):
     rest: int | None = Field(default=None, ge=0, le=300, description="Rest in seconds between sides and sets "
                              "(the rest between stretches is the routine's `rest_between_items`).")
     tempo: int | None = Field(default=None, ge=1, le=30, description="Seconds one repetition takes.")
-    frequency: ShortText | None = Field(default=None, description="How often.")
+    frequency: TranslatedShortText | None = Field(default=None, description="How often.")
+    times_a_day: int | None = Field(default=None, ge=1, le=3, description="How many times a day at most (1-3): "
+                                    "one tick box for each in the handout's log.")
 
     def apply(self, dose: Dose) -> Dose:
         """Return `dose` with this override's set fields replacing its own."""
-        return dose.model_copy(update=self.model_dump(exclude_none=True, exclude_unset=True))
+        # Why not model_copy(update=...): it would put the dumped dicts of `hold` and `reps` in
+        # place of their models. Copy the set fields as they are, models included.
+        update = {name: getattr(self, name) for name in self.model_fields_set if getattr(self, name) is not None}
+        return dose.model_copy(update=update)
 
 
 class Safety(Strict):
     """When to stop, and who should not do the stretch."""
 
-    stop_if: Annotated[list[Text], Field(min_length=1)] = Field(
+    stop_if: Annotated[list[Text], Field(min_length=1), TRANSLATE] = Field(
         description="Stop straight away if any of these happens."
     )
-    avoid_if: list[Text] = Field(default_factory=list, description="Do not do this stretch if any of these applies.")
+    avoid_if: TranslatedList = Field(default_factory=list,
+                                     description="Do not do this stretch if any of these applies.")
     precautions: list[Precaution] = Field(
         default_factory=list,
         description="Common precautions, each shown under \"Take care if\" in one fixed wording on every "
@@ -398,8 +431,8 @@ class Frame(Strict):
         examples=[{"torso": 90, "back": 30, "neck": 35}],
         json_schema_extra={"propertyNames": {"enum": list(JOINTS)}},
     )
-    label: ShortText | None = Field(default=None, description="Caption under the frame (for moves with "
-                                    "several positions).", examples=["Cat"])
+    label: TranslatedShortText | None = Field(default=None, description="Caption under the frame (for moves "
+                                              "with several positions).", examples=["Cat"])
     facing: Literal["right", "left"] = Field(
         default="right", description="Which way the body faces; facing right, the near side is the left side.")
     offset: float = Field(default=0, ge=-250, le=250, description="Horizontal shift of the pelvis in cm "
@@ -489,7 +522,7 @@ class Figure(Strict):
                               "of the picture and keep its pose.")
     props: list[Prop] = Field(default_factory=list, description="Props drawn in every side view; the body rests "
                               "on a prop's top as on the floor.", examples=[[{"kind": "cushion", "at": 0}]])
-    alt: Text | None = Field(default=None, description="Alt text; generated from the pose when left out.")
+    alt: TranslatedText | None = Field(default=None, description="Alt text; generated from the pose when left out.")
     credit: Credit | None = Field(
         default=None, description="Who made the figure, where it comes from and its licence; when left out, "
         "the figure is credited as drawn by the guide from pose data, under the guide's `licence`.")
@@ -508,29 +541,32 @@ class Alternative(Strict):
 
     stretch: str = Field(pattern=ID_PATTERN, description="Id of the other stretch (its file name without "
                          "`.yml`).", examples=["figure-four"])
-    when: ShortText = Field(description="When to choose it: the end of the sentence \"Do the <other "
-                            "stretch> instead ...\".", examples=["if your knees or hips object to this position"])
+    when: TranslatedShortText = Field(description="When to choose it: the end of the sentence \"Do the <other "
+                                      "stretch> instead ...\".",
+                                      examples=["if your knees or hips object to this position"])
 
 
 class Stretch(Strict):
     """One stretch: `content/stretches/<id>.yml`, where the file's stem is its id."""
 
     id: str = Field(pattern=ID_PATTERN, description="Set from the file name; do not write it in the file.")
-    title: ShortText = Field(description="Name of the stretch.", examples=["Child's pose"])
-    other_names: list[ShortText] = Field(default_factory=list, description="Other names people know it by.")
-    summary: Text = Field(description="One or two sentences: what it does and for whom.")
+    title: TranslatedShortText = Field(description="Name of the stretch.", examples=["Child's pose"])
+    other_names: Annotated[list[ShortText], TRANSLATE] = Field(default_factory=list,
+                                                               description="Other names people know it by.")
+    summary: TranslatedText = Field(description="One or two sentences: what it does and for whom.")
     target_areas: Annotated[list[TargetArea], Field(min_length=1)] = Field(description="Body areas it stretches.")
     position: Position = Field(description="Starting position.")
     difficulty: Difficulty = Field(default="gentle", description="How demanding it is.")
     kind: Kind = Field(description="`hold`: a static hold; `reps`: a slow repeated movement.")
     dose: Dose = Field(description="How long or how many, per side, in sets.")
-    equipment: list[ShortText] = Field(default_factory=list, description="What is needed, such as a mat or cushion.")
-    setup: Steps = Field(description="Getting into the starting position, step by step.")
-    steps: Steps = Field(description="The movement, step by step.")
-    helper_cues: Steps = Field(description="What the helping partner does and says.")
-    feel: Steps = Field(description="Where the stretch should be felt.")
-    easier: list[Text] = Field(default_factory=list, description="Gentler variations.")
-    harder: list[Text] = Field(default_factory=list, description="More demanding variations.")
+    equipment: Annotated[list[ShortText], TRANSLATE] = Field(
+        default_factory=list, description="What is needed, such as a mat or cushion.")
+    setup: TranslatedSteps = Field(description="Getting into the starting position, step by step.")
+    steps: TranslatedSteps = Field(description="The movement, step by step.")
+    helper_cues: TranslatedSteps = Field(description="What the helping partner does and says.")
+    feel: TranslatedSteps = Field(description="Where the stretch should be felt.")
+    easier: TranslatedList = Field(default_factory=list, description="Gentler variations.")
+    harder: TranslatedList = Field(default_factory=list, description="More demanding variations.")
     alternative: Alternative | None = Field(
         default=None, description="Another stretch of the guide to do instead, such as a gentler one; "
         "shown as a link on the page, the card and the embed.")
@@ -562,15 +598,15 @@ class RoutineItem(Strict):
 
     stretch: str = Field(pattern=ID_PATTERN, description="Id of the stretch (its file name without `.yml`).")
     dose: DoseOverride | None = Field(default=None, description="Changes to the stretch's dose for this routine.")
-    note: Text | None = Field(default=None, description="A note for this step of the routine.")
+    note: TranslatedText | None = Field(default=None, description="A note for this step of the routine.")
 
 
 class Routine(Strict):
     """An ordered set of stretches: `content/routines/<id>.yml`."""
 
     id: str = Field(pattern=ID_PATTERN, description="Set from the file name; do not write it in the file.")
-    title: ShortText = Field(description="Name of the routine.")
-    summary: Text = Field(description="What the routine is for.")
+    title: TranslatedShortText = Field(description="Name of the routine.")
+    summary: TranslatedText = Field(description="What the routine is for.")
     items: Annotated[list[RoutineItem], Field(min_length=1, max_length=40)] = Field(description="Stretches in order.")
     rest_between_items: int = Field(
         default=TRANSITION_SECONDS, ge=0, le=300,
@@ -616,6 +652,17 @@ class Library:
     routines: dict[str, Routine]
     poses: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     source_paths: dict[str, Path] = dataclasses.field(default_factory=dict)
+    #: BCP 47 tag of this library's text; "" means `guide.language`, the default language.
+    language: str = ""
+    #: Parts shown in the default language for want of a translation: "guide", "stretch:<id>", "routine:<id>".
+    untranslated: frozenset[str] = frozenset()
+    #: Validated translations by language tag (see stretchguide/translations.py); `localise()` reads them.
+    translations: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def text_language(self) -> str:
+        """Return the BCP 47 tag of the text this library holds."""
+        return self.language or self.guide.language
 
     def credits(self, stretch_ids: Sequence[str] | None = None) -> list[Credited]:
         """Return the credits of the figures of `stretch_ids` (all stretches by title when None), then the typeface."""
@@ -731,7 +778,8 @@ class RenderContext:
         kinds: stretch, routine (pages), before (the "Before you start" page), embed, oembed, card (PDF), handout-a4,
         handout-letter, api-stretch, api-routine; deck, deck-large-print (no id);
         sheets, sheets-fold, calibration (id: "a4" or "letter"); booklet (id: "a5" or "half-letter"), booklet-saddle
-        (id: "a4" or "letter": the booklet imposed on those sheets); credits (the credits page).
+        (id: "a4" or "letter": the booklet imposed on those sheets); credits (the credits page); print-shop
+        (id: the card size).
         """
         return {
             "stretch": f"stretches/{item_id}/",
@@ -744,6 +792,7 @@ class RenderContext:
             "handout-letter": f"cards/routine-{item_id}-letter.pdf",
             "deck": "cards/stretch-cards.pdf",
             "deck-large-print": "cards/stretch-cards-large-print.pdf",
+            "print-shop": f"cards/print-shop-{item_id}.pdf",
             "sheets": f"cards/sheets-{item_id}.pdf",
             "sheets-fold": f"cards/sheets-{item_id}-fold.pdf",
             "calibration": f"cards/calibration-{item_id}.pdf",

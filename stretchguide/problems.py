@@ -19,6 +19,8 @@ WARNINGS: dict[str, str] = {
     "W008": "safety text writes out by hand a precaution of the fixed list",
     "W009": "safety text relies on padding that the equipment does not name",
     "W010": "the red flags have no emergency group",
+    "W012": "a language has no translation of a guide, stretch or routine file",
+    "W013": "a translation is out of date: its source text changed since it was made",
 }
 
 

@@ -33,9 +33,15 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def schema_texts() -> dict[str, str]:
-    """Return each schema file's name and text."""
-    return {f"{name}.schema.json": json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
-            for name, model in SCHEMAS.items()}
+    """Return each schema file's name and text: the content files', then their translations'."""
+    from .translations import translation_schema
+
+    texts = {f"{name}.schema.json": json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
+             for name, model in SCHEMAS.items()}
+    texts.update({f"translation-{name}.schema.json": json.dumps(translation_schema(model), indent=2,
+                                                                ensure_ascii=False) + "\n"
+                  for name, model in SCHEMAS.items()})
+    return texts
 
 
 def write_schemas(content_dir: Path) -> list[Path]:
@@ -136,9 +142,13 @@ def content_format_doc() -> str:
                     ("difficulty", vocab.DIFFICULTIES), ("print.card_size", vocab.CARD_SIZES)]
     env = make_env(THEME_DIR)
     env.autoescape = False
+    from .translations import translatable_paths
+
+    translatable = [(f"{name}.yml" if name == "guide" else f"{name} files", translatable_paths(model))
+                    for name, model in SCHEMAS.items()]
     return env.get_template("manual/content-format.md").render(
         sections=sections, vocabularies=vocabularies, transition=TRANSITION_SECONDS,
-        switch=SWITCH_SECONDS)
+        switch=SWITCH_SECONDS, translatable=translatable)
 
 
 def write_manual() -> Path:

@@ -38,7 +38,7 @@ Position = Literal[
 
 Difficulty = Literal["gentle", "moderate", "challenging"]
 
-CardSize = Literal["A6", "A7", "3x5in", "4x6in"]
+CardSize = Literal["A6", "4x6in"]
 
 Precaution = Literal[
     "osteoporosis",
@@ -117,5 +117,8 @@ def suggest(word: object, choices: tuple[str, ...] | list[str]) -> str | None:
     """Return the closest valid word to `word`, or None when nothing is close."""
     if not isinstance(word, str):
         return None
-    matches = difflib.get_close_matches(word.lower().strip(), list(choices), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    # Why compare lowercase with lowercase: "Hip-Replacement" is close to `hip-replacement`, and a
+    # choice written in capitals (a key such as `A6`) is close to "a6"; the choice is returned as written.
+    lowered = {choice.lower(): choice for choice in reversed(list(choices))}
+    matches = difflib.get_close_matches(word.lower().strip(), list(lowered), n=1, cutoff=0.6)
+    return lowered[matches[0]] if matches else None

@@ -164,7 +164,7 @@ def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_
     assert changed(keys(make_context(library, None, theme=theme))) == set(base)
     shutil.copy2(ROOT / "theme" / "fonts" / font.name, font)
     # Card size: the cards and the sheet overlays; the handouts stay.
-    small = changed(keys(make_context(library, None, theme=theme, card_size="A7")))
+    small = changed(keys(make_context(library, None, theme=theme, card_size="4x6in")))
     assert small == {name for name in base if name[0] in ("card", "marks", "fold-marks")}
     # The back offset: only the calibration sheets (the sheets themselves are always reassembled).
     guide = library / "guide.yml"

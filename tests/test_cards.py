@@ -8,7 +8,9 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import markupsafe
 import pikepdf
 import pytest
 from PIL import Image
@@ -216,14 +218,14 @@ def word_heights(path: Path) -> dict[tuple[int, str], float]:
     return heights
 
 
-def test_large_print_is_the_deck_enlarged_to_14pt_and_more(built: Built) -> None:
-    # Each word is the deck's word enlarged: A6 to 279.4 mm high, text of 9pt and more to 14pt and more.
+def test_large_print_is_the_deck_enlarged_to_16pt_and_more(built: Built) -> None:
+    # Each word is the deck's word enlarged: A6 to 279.4 mm high, text of 9pt and more to 16pt and more.
     card = word_heights(built.folder / "stretch-cards.pdf")
     large = word_heights(built.folder / "stretch-cards-large-print.pdf")
     assert card.keys() == large.keys() and len(card) > 500
     for key, height in card.items():
         assert large[key] == pytest.approx(height * 279.4 / 148, rel=0.02), key
-    assert 279.4 / 148 > 14 / 9
+    assert 279.4 / 148 > 16 / 9
     with pikepdf.open(built.folder / "stretch-cards-large-print.pdf") as deck:
         assert deck.Root.StructTreeRoot.K.S == "/Document" and deck.Root.MarkInfo.Marked
         assert deck.docinfo.Title == f"{built.context.library.guide.title} (large print)"
@@ -468,3 +470,164 @@ def test_calibration_back_moves_by_the_back_offset(built: Built, tmp_path: Path)
         assert (x1 - x0, y1 - y0) == pytest.approx((2 * PT_PER_MM, 3 * PT_PER_MM), abs=0.05)
     # The front's cross stays at the centre of the page.
     assert word_boxes(tmp_path / "plain.pdf", 1, "front") == word_boxes(tmp_path / "shifted.pdf", 1, "front")
+
+
+@pytest.mark.parametrize("size", sorted(cards.CARD_PAGES))
+def test_every_advertised_card_size_carries_the_default_guide(size: str, tmp_path: Path) -> None:
+    # The sizes offered (CLI, guide.yml's schema) are exactly the card pages, and each fits.
+    from stretchguide.vocab import CARD_SIZES
+
+    assert set(CARD_SIZES) == set(cards.CARD_PAGES)
+    context = make_context(CONTENT, tmp_path, "--card-size", size, "--cache-dir", str(tmp_path / "cache"))
+    assert [p.format() for p in cards.fit_problems(context)] == []
+
+
+def effective_text_sizes(path: Path) -> list[list[float]]:
+    """Return the size in points of every piece of text on each page, as printed: font size x text and page matrices."""
+    sizes: list[list[float]] = []
+    for page in PdfReader(path).pages:
+        found: list[float] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float,
+                  found: list[float] = found) -> None:
+            if text.strip():
+                found.append(size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]))
+
+        page.extract_text(visitor_text=visit)
+        sizes.append(found)
+    return sizes
+
+
+def largest_blank_band(path: Path, folder: Path) -> list[float]:
+    """Return, for each page, the tallest run of rows without ink as a share of the page's height."""
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(path), str(folder / "band")], check=True)
+    shares = []
+    for png in sorted(folder.glob("band-*.pgm")):
+        image = Image.open(png)
+        w, h = image.size
+        inked = [image.crop((0, y, w, y + 1)).getextrema()[0] < 200 for y in range(h)]
+        longest = run = 0
+        for ink in inked:
+            run = 0 if ink else run + 1
+            longest = max(longest, run)
+        shares.append(longest / h)
+    return shares
+
+
+@pytest.mark.parametrize("size", sorted(cards.CARD_PAGES))
+def test_large_print_body_is_16pt_or_more_and_no_page_is_40_percent_empty(size: str, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    context = make_context(CONTENT, out, "--card-size", size, "--cache-dir", str(tmp_path / "cache"))
+    cards.render_cards(context, out)
+    large = out / "cards" / "stretch-cards-large-print.pdf"
+    for number, sizes in enumerate(effective_text_sizes(large)):
+        assert sizes and min(sizes) >= 16 - 0.05, (size, number, min(sizes))
+    for number, share in enumerate(largest_blank_band(large, tmp_path)):
+        assert share < 0.4, (size, number, share)
+
+
+def boxes_of_class(document: Document, name: str) -> list[Any]:
+    """Return every laid-out box whose element carries the CSS class `name`."""
+    found = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and name in (element.get("class") or "").split() and box.element_tag != "#text":
+                found.append(box)
+    return found
+
+
+@pytest.mark.parametrize("sheet", sorted(cards.SHEETS))
+def test_no_handout_page_holds_only_the_footer(built: Built, sheet: str) -> None:
+    guide = built.context.library.guide
+    for routine_id in built.context.library.routines:
+        path = built.folder / Path(built.context.url(f"handout-{sheet}", routine_id)).name
+        pages = len(PdfReader(path).pages)
+        last = text_of(path, pages)
+        rest = last.replace(guide.disclaimer, "").replace(guide.branding.contact or guide.branding.clinic_name, "")
+        rest = re.sub(r"Page \d+ of \d+", "", rest).strip()
+        assert len(rest) > 200, (sheet, last)
+        # The warning signs and the footer share the last page.
+        assert "WARNING SIGNS" in last.upper() and guide.disclaimer in last
+
+
+@pytest.mark.parametrize("sheet", sorted(cards.SHEETS))
+def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Built, sheet: str) -> None:
+    library = built.context.library
+    renderer = cards.CardRenderer(built.context)
+    routine = library.routines["lower-back-basics"]
+    job = renderer.handout_job(routine, sheet)
+    rendered, _ = cards.layout_job(job, renderer.options, renderer.cache)
+    steps = library.steps(routine)
+    rows = [box for box in boxes_of_class(rendered.document, "ho-log__table")
+            if type(box).__name__ == "TableBox"]
+    assert rows, "the handout has a tick log"
+    names = [cell for cell in rows[0].descendants() if type(cell).__name__ == "TableCellBox"
+             and cell.element_tag == "th" and cell.element.get("scope") == "row"]
+    assert [" ".join(cell.element.itertext().__iter__()).split(". ", 1)[1] for cell in names] == [
+        step.stretch.title for step in steps]
+    for cell in names:
+        lines = [line for line in cell.descendants() if type(line).__name__ == "LineBox"]
+        assert 1 <= len(lines) <= 2, (cell.element.text, len(lines))
+    assert any(cell.element.text and "Kneeling hip flexor stretch" in "".join(cell.element.itertext())
+               for cell in names)
+    # Twice a day (dose.times_a_day: 2) gives two boxes a day, am and pm; otherwise one.
+    html = job.html
+    for step in steps:
+        title = re.escape(str(markupsafe.escape(step.stretch.title)))
+        row = re.search(rf"<tr><th scope=\"row\">\d+\. {title}</th>(.*?)</tr>", html)
+        assert row is not None, step.stretch.title
+        per_day = step.dose.times_a_day or 1
+        assert row.group(1).count('class="ho-log__box"') == 7 * per_day, step.stretch.title
+        assert row.group(1).count(">am<") == (7 if per_day > 1 else 0)
+    assert {step.dose.times_a_day for step in steps} >= {2, None}, "the default routine mixes both"
+
+
+def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_one(built: Built, content_copy: Path,
+                                                                              tmp_path: Path) -> None:
+    def logos(context: RenderContext) -> tuple[int, ...]:
+        renderer = cards.CardRenderer(context)
+        cover = renderer.cover_card(cards.CARD_PAGES["A6"])
+        routine = next(iter(context.library.routines.values()))
+        found = [len(boxes_of_class(cover, "cover__logo"))]
+        for sheet in cards.SHEETS:
+            handout, _ = cards.layout_job(renderer.handout_job(routine, sheet), renderer.options, renderer.cache)
+            found.append(len(boxes_of_class(handout.document, "ho-head__logo")))
+        return tuple(found)
+
+    # The deck's cover card carries the logo, and so does each handout's header.
+    assert built.context.library.guide.branding.logo == "logo.svg"
+    assert logos(built.context) == (1, 1, 1)
+    guide = content_copy / "guide.yml"
+    guide.write_text(re.sub(r"^  logo:.*\n", "", guide.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    bare = make_context(content_copy, tmp_path)
+    assert bare.library.guide.branding.logo is None
+    assert logos(bare) == (0, 0, 0)
+
+
+def test_print_shop_deck_has_one_face_per_page_with_3mm_bleed_trim_and_crop_marks(built: Built, tmp_path: Path) -> None:
+    size = built.context.card_size
+    path = built.folder / Path(built.context.url("print-shop", size)).name
+    assert path.name == f"print-shop-{size}.pdf"
+    width, height = cards.CARD_PAGES[size].width, cards.CARD_PAGES[size].height
+    bleed = cards.PRINT_SHOP_BLEED * PT_PER_MM
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == 2 + 2 * len(built.context.library.stretches)
+        assert pdf.Root.MarkInfo.Marked and pdf.Root.StructTreeRoot.K.S == "/Document"
+        for page in pdf.pages:
+            media = [float(v) for v in page.obj.MediaBox]
+            assert media == pytest.approx([0, 0, width * PT_PER_MM + 2 * bleed, height * PT_PER_MM + 2 * bleed],
+                                          abs=0.05)
+            assert [float(v) for v in page.obj.BleedBox] == pytest.approx(media, abs=0.05)
+            assert [float(v) for v in page.obj.TrimBox] == pytest.approx(
+                [bleed, bleed, media[2] - bleed, media[3] - bleed], abs=0.05)
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+    # The faces read as in the deck, and the crop marks are ink in the bleed's corners, off the trim.
+    assert text_of(path) == text_of(built.folder / "stretch-cards.pdf")
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-f", "1", "-l", "1", str(path), str(tmp_path / "s")], check=True)
+    image = Image.open(next(tmp_path.glob("s-*.pgm")))
+    px = 150 / 25.4
+    corner = image.crop((0, 0, round(3 * px), round(3 * px)))
+    assert corner.getextrema()[0] < 128, "a crop mark in the top-left bleed"
+    near_corner = image.crop((round(2.3 * px), round(2.3 * px), round(3.7 * px), round(3.7 * px)))
+    assert near_corner.getextrema()[0] > 200, "the marks stop short of the trim corner"

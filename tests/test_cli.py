@@ -100,8 +100,10 @@ def test_check_reports_every_kind_of_mistake_in_one_run(content_copy: Path, upda
 
 def test_a_folder_that_checks_clean_builds_clean_and_check_finds_cards_that_do_not_fit(
         content_copy: Path, update_golden: bool) -> None:
-    guide = content_copy / "guide.yml"
-    guide.write_text(guide.read_text(encoding="utf-8") + "print:\n  card_size: A7\n", encoding="utf-8")
+    stretch = content_copy / "stretches" / "pigeon.yml"
+    long_cue = "  - " + "Watch them closely, keep the hold gentle and count it aloud for them. " * 2
+    stretch.write_text(stretch.read_text(encoding="utf-8").replace(
+        "helper_cues:\n", "helper_cues:\n" + (long_cue.rstrip() + "\n") * 8, 1), encoding="utf-8")
     checked = run("check", "--content", "content", cwd=content_copy.parent)
     built = run("build", "--content", "content", "--out", "out", cwd=content_copy.parent)
     assert checked.returncode == built.returncode == 1

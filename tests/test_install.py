@@ -80,11 +80,20 @@ def test_a_clinic_starts_checks_builds_and_previews_its_own_guide(installed: Pat
     refused = run(installed, "check", "--content", "our-guide", cwd=tmp_path)
     assert refused.returncode == 1
     assert "our-guide/stretches/knee-hug.yml:8:10: summary: still the scaffold's placeholder" in refused.stderr
-    for path in (tmp_path / "our-guide").rglob("*.yml"):
-        path.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER + " ", ""), encoding="utf-8")
+    def fill(folder: Path) -> None:
+        for path in folder.rglob("*.yml"):
+            path.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER + " ", ""), encoding="utf-8")
+
+    fill(tmp_path / "our-guide")
+    # A translation in the clinic's own folder loads from the installed package too.
+    assert run(installed, "new", "translation", "es", "--content", "our-guide", cwd=tmp_path).returncode == 0
+    fill(tmp_path / "our-guide" / "translations")
 
     checked = run(installed, "check", "--content", "our-guide", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
+    assert "W012" not in checked.stderr and "W013" not in checked.stderr
+    table = run(installed, "translations", "--content", "our-guide", cwd=tmp_path)
+    assert table.returncode == 0 and "es: 5 of 5 file(s) done" in table.stdout, table.stdout + table.stderr
     built = run(installed, "build", "--content", "our-guide", "--out", "public", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert "Traceback" not in built.stderr and "W005" not in built.stderr

@@ -117,7 +117,7 @@ def test_new_stretch_outside_a_guide_creates_nothing_and_says_why(tmp_path: Path
 
 
 def test_every_command_has_help() -> None:
-    for command in ("build", "check", "schema", "new", "serve", "figure"):
+    for command in ("build", "check", "schema", "new", "serve", "figure", "translations"):
         result = subprocess.run([sys.executable, str(ROOT / "build.py"), command, "--help"],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0 and "usage:" in result.stdout, command

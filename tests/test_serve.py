@@ -159,7 +159,7 @@ def test_the_engine_manual_is_not_watched_but_the_guide_pages_are(tmp_path: Path
 
 def test_the_background_build_gets_the_same_options(tmp_path: Path) -> None:
     options = BuildOptions(content_dir=tmp_path / "content", out_dir=tmp_path / "out", theme_dir=ROOT / "theme",
-                           docs_dir=ROOT / "docs", mkdocs_config=ROOT / "mkdocs.yml", strict=True, card_size="A7",
+                           docs_dir=ROOT / "docs", mkdocs_config=ROOT / "mkdocs.yml", strict=True, card_size="4x6in",
                            site_url="https://clinic.example.org/", jobs=3, cache_dir=tmp_path / "own-cache")
     parsed = options_from(make_parser().parse_args(build_args(options)))
     # Where the engine's own files are, and how much is printed, are the child's own business.

@@ -129,6 +129,11 @@ def test_stretch_page_shows_dose_figure_timer_safety_and_links(hostile_site: Pat
                             ('<h2 id="steps">', '<div class="sg-timer" data-timer="sg-timer-data"></div>',
                              '<h2 id="for-the-helper">'))
     assert steps < timer < helper
+    # When to stop is read right after the dose, before the steps and the easier or harder versions.
+    dose, stop, setup, easier = (html.index(marker) for marker in (
+        '<p class="sg-dose">', 'class="sg-safety sg-safety--stop"', '<h2 id="get-into-position">',
+        '<h2 id="make-it-easier-or-harder">'))
+    assert dose < stop < setup < steps < easier
     data = timer_json(html)
     assert data["dose"] == {"kind": "hold", "hold": {"min": 15, "max": 30}, "reps": None, "sides": "each",
                             "sets": 1, "rest": None, "tempo": 6}

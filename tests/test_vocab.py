@@ -15,6 +15,8 @@ from stretchguide import vocab
     ("lying-on-the-back", "lying-on-back", vocab.POSITIONS),
     ("jumping", None, vocab.POSITIONS),  # no close word: no guess
     ("medium", None, vocab.DIFFICULTIES),
+    ("a6", "A6", vocab.CARD_SIZES),  # a choice in capitals is found from lowercase, and kept as written
+    ("4X6IN", "4x6in", vocab.CARD_SIZES),
 ])
 def test_a_near_miss_suggests_the_word_meant(typo: str, meant: str | None, choices: tuple[str, ...]) -> None:
     assert vocab.suggest(typo, choices) == meant
