@@ -67,6 +67,8 @@ def make_hostile(content: Path) -> None:
     text = text.replace("title: Child's pose", f"title: '{HOSTILE}'")
     text = text.replace("  - Sit back slowly toward your heels.", f"  - '{HOSTILE}'")
     text = text.replace("    - Knee problems that do not tolerate deep bending.", f"    - '{HOSTILE}'")
+    # The hostile text is long: make room for it on the card's back, which must still fit.
+    text = text.replace("  - Offer a hand as they come up, bending your knees, not your waist.\n", "")
     stretch.write_text(text, encoding="utf-8")
     guide = content / "guide.yml"
     text = guide.read_text(encoding="utf-8")
