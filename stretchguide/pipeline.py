@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import resource
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Collection
+import traceback
+from collections.abc import Callable, Collection
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import jinja2
@@ -31,16 +39,18 @@ def with_theme(options: BuildOptions) -> BuildOptions:
     return dataclasses.replace(options, theme_dir=resources.merged_theme(options.theme_overrides, root))
 
 
-def load_checked(content_dir: Path, strict: bool = False, draft: bool = False) -> tuple[Library, list[Problem]]:
+def load_checked(content_dir: Path, strict: bool = False, draft: bool = False, cache_dir: Path | None = None,
+                 ) -> tuple[Library, list[Problem]]:
     """Load and check a content folder; raise ContentError unless it can be built.
 
     Returns the library and the warnings that did not stop it. Every file is checked in one
-    run, even when some do not load, so all problems are reported together.
+    run, even when some do not load, so all problems are reported together. With a
+    `cache_dir`, figures found sound by an earlier build are not checked again.
     """
     result = load_library(content_dir)
     problems = result.problems + check_library(result, draft=draft)
     if result.partial is not None:
-        problems += figures.check_figures(result.partial, result.positions)
+        problems += figures.check_figures(result.partial, result.positions, cache.Store(cache_dir, "checks"))
     problems = sorted(set(problems))
     if errors_of(problems, strict) or result.library is None:
         raise ContentError(problems)
@@ -51,7 +61,7 @@ def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
     """Load, check and draw everything the renderers need; raise ContentError on any problem."""
     clashes = page_clashes(options.docs_dir, options.theme_dir)
     try:
-        library, warnings = load_checked(options.content_dir, options.strict, options.draft)
+        library, warnings = load_checked(options.content_dir, options.strict, options.draft, options.cache_dir)
     except ContentError as exc:
         raise ContentError(sorted(set(exc.problems + clashes))) from None
     if clashes:
@@ -119,6 +129,17 @@ def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
         raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
 
 
+#: Libraries with fewer stretches render their site in the build process: a process of its own
+#: costs about 1-2 s of CPU to start and load the library, more than it saves for a small guide.
+SITE_PROCESS_MIN_STRETCHES = 100
+
+
+def cpu_seconds() -> float:
+    """Return the CPU time of this process and of every process it has waited for (card workers, Zensical)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _build(options: BuildOptions, reuse: Collection[str], started: float) -> list[Problem]:
     context, warnings = prepare(options)
     library = context.library
@@ -128,26 +149,116 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
     # Then render every output into a stage beside the target, and swap it in when complete.
     from . import booklet, cards, embeds, site  # imported here: `check` should not pay for them
     contexts = language_contexts(context)
-    with staged_output(options.out_dir) as stage:
+    with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
+        # Why the site in a process of its own while the cards render: each stage is mostly one
+        # process's work (MkDocs; planning and assembling the decks), so on two cores they overlap.
+        # Not for a small library, nor when the cards are carried over (the live preview's quick
+        # build): starting a process and loading the library again would only delay the page.
+        beside = None
+        if ("cards" not in reuse and "site" not in reuse and options.jobs != 1
+                and len(library.stretches) >= SITE_PROCESS_MIN_STRETCHES):
+            beside = running.enter_context(SiteProcess(options, stage))
+        site_warnings: list[Problem] = []
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds), ("booklet", booklet.render_booklet)):
-            step = time.perf_counter()
-            refused: list[Problem] = []  # every language's, so a build reports what `check` does
-            for language, localised in contexts:
-                folder = localised.prefix + name
-                if name in reuse and (options.out_dir / folder).is_dir():
-                    shutil.copytree(options.out_dir / folder, stage / folder)
-                    continue
-                with i18n.activate(language):
-                    try:
-                        warnings += render(localised, stage)
-                    except ContentError as exc:
-                        refused += exc.problems
-            if refused:
-                raise ContentError(sorted(set(refused)))
-            log.info("%s stage: %.2f s", name, time.perf_counter() - step)
+            if name == "site" and beside is not None:
+                continue
+            step, step_cpu = time.perf_counter(), cpu_seconds()
+            warnings += render_languages(render, name, contexts, stage, options.out_dir, reuse)
+            log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
+        if beside is not None:
+            site_warnings = beside.result()
+            log.info("site stage: %.2f s, %.2f s CPU (beside the cards)", beside.wall, beside.cpu)
+        warnings = site_warnings + warnings
         fatal = errors_of(warnings, options.strict)
         if fatal:
             raise ContentError(fatal)
     log.info("built %s in %.2f s", options.out_dir, time.perf_counter() - started)
     return warnings
+
+
+def render_languages(render: Callable[[RenderContext, Path], list[Problem]], name: str,
+                     contexts: list[tuple[i18n.Language, RenderContext]], stage: Path, out_dir: Path,
+                     reuse: Collection[str] = ()) -> list[Problem]:
+    """Render one stage in every language; return the warnings.
+
+    Outputs named in `reuse` are copied from the previous build instead. What one language
+    refuses does not stop the others: a build reports every language's problems, as `check` does.
+    """
+    warnings: list[Problem] = []
+    refused: list[Problem] = []
+    for language, localised in contexts:
+        folder = localised.prefix + name
+        if name in reuse and (out_dir / folder).is_dir():
+            shutil.copytree(out_dir / folder, stage / folder)
+            continue
+        with i18n.activate(language):
+            try:
+                warnings += render(localised, stage)
+            except ContentError as exc:
+                refused += exc.problems
+    if refused:
+        raise ContentError(sorted(set(refused)))
+    return warnings
+
+
+def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> None:
+    """Render the site stage into `dest` in this (child) process; send back its warnings, problems or failure."""
+    logging.basicConfig(level=logging.INFO if options.verbosity > 1 else logging.WARNING, format="%(message)s")
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a killed build takes its site stage with it, as it does its card workers
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="watch-build", daemon=True).start()
+    started, started_cpu = time.perf_counter(), cpu_seconds()
+    try:
+        from . import site
+
+        context, _ = prepare(options)
+        warnings = render_languages(site.render_site, "site", language_contexts(context), dest, options.out_dir)
+        connection.send(("done", warnings, (time.perf_counter() - started, cpu_seconds() - started_cpu)))
+    except ContentError as exc:
+        connection.send(("problems", exc.problems, (0.0, 0.0)))
+    except jinja2.TemplateError as exc:
+        connection.send(("problems", [template_problem(exc, options.theme_dir, options.theme_overrides)], (0.0, 0.0)))
+    except BaseException:  # a bug: the build fails with the child's traceback
+        connection.send(("crash", traceback.format_exc(), (0.0, 0.0)))
+    finally:
+        connection.close()
+
+
+def _end_with(sentinel: int) -> None:
+    """Wait until the build process has ended, then end this one."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+class SiteProcess:
+    """The site stage running in a child process beside the card stage."""
+
+    def __init__(self, options: BuildOptions, dest: Path) -> None:
+        context = multiprocessing.get_context("spawn")  # as the card workers: no forked library state
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_site_main, args=(options, dest, send), name="site-stage",
+                                        daemon=True)
+        self.wall = self.cpu = 0.0  # of the site stage in its process, from its start to its end
+
+    def __enter__(self) -> SiteProcess:
+        self._process.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():  # the cards failed first: the site is not needed
+            self._process.terminate()
+        self._process.join()
+
+    def result(self) -> list[Problem]:
+        """Wait for the site stage; return its warnings, or raise what stopped it."""
+        try:
+            kind, value, (self.wall, self.cpu) = self._receive.recv()
+        except EOFError:
+            kind, value = "crash", f"the site stage ended with exit code {self._process.exitcode}"
+        self._process.join()
+        if kind == "problems":
+            raise ContentError(value)
+        if kind == "crash":
+            raise RuntimeError(f"the site stage failed:\n{value}")
+        return list(value)

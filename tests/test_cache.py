@@ -14,6 +14,7 @@ import pytest
 from stretchguide import cache, cards, figures
 from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
+from stretchguide.problems import ContentError
 from stretchguide.templates import make_env
 
 from .conftest import CONTENT, ROOT
@@ -249,3 +250,27 @@ def test_a_warning_about_the_machine_is_printed_once_and_blames_no_content_file(
         renderer.report_machine()
     assert [m for m in caplog.messages if m.startswith("this machine: ")] == [
         f"this machine: {message} (on Debian: apt-get install libharfbuzz-subset0; `make build` installs it)"]
+
+
+def test_a_figure_found_sound_before_is_checked_again_when_it_or_its_pose_changes(tmp_path: Path) -> None:
+    content = shutil.copytree(CONTENT, tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    load_checked(content, cache_dir=cache_dir)  # every figure is sound, and remembered so
+    assert any((cache_dir / "checks").rglob("*.bin"))
+    stretch = content / "stretches" / "kneeling-hip-flexor.yml"
+    text = stretch.read_text(encoding="utf-8")
+    assert "pose: half-kneeling" in text
+    # The figure itself changes: its knee bent backwards is found with the cache warm.
+    stretch.write_text(re.sub(r"^figure:\n(?:[ #].*\n|\n)*", "", text, flags=re.M).rstrip("\n")
+                       + "\nfigure:\n  frames:\n    - pose: half-kneeling\n      joints:\n        near_knee: -20\n",
+                       encoding="utf-8")
+    with pytest.raises(ContentError, match="problem"):
+        load_checked(content, cache_dir=cache_dir)
+    stretch.write_text(text, encoding="utf-8")
+    load_checked(content, cache_dir=cache_dir)
+    # Only a pose changes: every figure is checked again against it (and found sound anew).
+    before = set((cache_dir / "checks").rglob("*.bin"))
+    pose = content / "poses" / "half-kneeling.yml"
+    pose.write_text(pose.read_text(encoding="utf-8").replace("near_knee: 79", "near_knee: 80"), encoding="utf-8")
+    load_checked(content, cache_dir=cache_dir)
+    assert set((cache_dir / "checks").rglob("*.bin")) - before

@@ -59,7 +59,8 @@ def test_a_credit_without_author_or_with_a_bad_source_is_an_error(content_copy: 
     path.write_text(text.replace("figure:\n", bad, 1), encoding="utf-8")
     assert main(["check", "--content", str(content_copy), "-q"]) == 1
     err = capsys.readouterr().err
-    assert "cat-cow.yml:58:" in err and "figure.credit.author" in err
+    credit_line = path.read_text(encoding="utf-8").splitlines().index("  credit:") + 1
+    assert f"cat-cow.yml:{credit_line}:" in err and "figure.credit.author" in err
     assert "figure.credit.source" in err and "http" in err
 
 

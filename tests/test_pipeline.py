@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +67,8 @@ def make_hostile(content: Path) -> None:
     text = text.replace("title: Child's pose", f"title: '{HOSTILE}'")
     text = text.replace("  - Sit back slowly toward your heels.", f"  - '{HOSTILE}'")
     text = text.replace("    - Knee problems that do not tolerate deep bending.", f"    - '{HOSTILE}'")
+    # The hostile text is long: make room for it on the card's back, which must still fit.
+    text = text.replace("  - Offer a hand as they come up, bending your knees, not your waist.\n", "")
     stretch.write_text(text, encoding="utf-8")
     guide = content / "guide.yml"
     text = guide.read_text(encoding="utf-8")
@@ -171,20 +174,23 @@ def test_bad_content_fails_cleanly_and_keeps_previous_output(case: Path, tmp_pat
     assert tree_digest(out) == before
 
 
-def test_a_killed_build_leaves_no_card_workers_running(tmp_path: Path, cache_dir: Path) -> None:
+def test_a_killed_build_leaves_no_card_workers_or_site_process_running(tmp_path: Path, cache_dir: Path) -> None:
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--content", str(ROOT / "content"),
                              "--out", str(tmp_path / "site"), "--quiet", "--jobs", "2"],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # an empty cache
     try:
         def two_workers() -> list[int]:
             assert proc.poll() is None, f"the build ended (exit {proc.returncode}) before its card stage"
+            # Two card workers, and the site stage's process while it runs.
             found = [pid for pid in children(proc.pid) if b"spawn_main" in _cmdline(pid)]
-            return found if len(found) == 2 else []
+            return found if len(found) >= 2 else []
 
         workers = wait_for(two_workers, 120, "the card stage to start its two workers")
         # The first rendered card reaches the cache: the workers are busy with the rest.
         wait_for(lambda: any((cache_dir / "cards").rglob("*.bin")), 120, "the first card to be rendered")
-        assert proc.poll() is None and all(alive(pid) for pid in workers), "the build ended before the kill"
+        # Still running: the build, its two card workers, and its site stage unless that has finished.
+        workers = [pid for pid in children(proc.pid) if b"spawn_main" in _cmdline(pid)]
+        assert proc.poll() is None and len(workers) >= 2, "the build ended before the kill"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -201,3 +207,28 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:  # a short-lived child can end between listing and reading
         return b""
+
+
+def test_a_site_stage_in_its_own_process_builds_the_same_site(
+        tmp_path: Path, built_site: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large library renders its site in a process of its own beside the cards; the default guide
+    # is made to do so here, and must come out as the session's build (site in the build process).
+    from stretchguide import pipeline
+    from stretchguide.cli import main
+
+    started: list[Path] = []
+
+    class Counted(pipeline.SiteProcess):
+        def __init__(self, options: Any, dest: Path) -> None:
+            started.append(dest)
+            super().__init__(options, dest)
+
+    monkeypatch.setattr(pipeline, "SITE_PROCESS_MIN_STRETCHES", 0)
+    monkeypatch.setattr(pipeline, "SiteProcess", Counted)
+    out = tmp_path / "site"
+    assert main(["build", "--content", str(ROOT / "content"), "--out", str(out), "--quiet", "--jobs", "2",
+                 "--cache-dir", str(cache_dir)]) == 0
+    assert len(started) == 1
+    first, second = tree_digest(built_site), tree_digest(out)
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
