@@ -108,6 +108,10 @@ def test_each_language_has_its_own_site_with_the_same_pages(built_site: Path) ->
     assert 'placeholder="Búsqueda"' in spanish
     index = json.loads((built_site / "es" / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert index["config"]["lang"] == ["es"] and any("paloma" in doc["text"] for doc in index["docs"])
+    # Every page's front matter is read as such (a page showing "title:" as text lost it).
+    for home in (built_site / "index.html", built_site / "es" / "index.html"):
+        text = home.read_text(encoding="utf-8")
+        assert "title: " not in text, home
     # The timer speaks and writes Spanish.
     timer = json.loads(re.search(r'id="sg-timer-data">(.*?)</script>', spanish, re.S)[1])
     assert timer["lang"] == "es" and timer["words"]["left"] == "Lado izquierdo"
