@@ -592,3 +592,24 @@ def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
     assert "sg-fig-helper" not in art.svg
     (placed,) = frame_bodies(library, "childs-pose")
     assert placed.helper is None
+
+
+def test_pigeon_hands_rest_on_the_mat_either_side_of_the_front_leg(library: Library) -> None:
+    side, above = frame_bodies(library, "pigeon")
+    p3 = side.body.p3
+    gaps = figures.contact_gaps(side.body, -figures.MAT_H)
+    assert abs(gaps["near_hand"]) < 1 and abs(gaps["far_hand"]) < 1
+    # Out beside the legs, so they also show from above, not hidden under the body.
+    assert p3["near_wrist"][2] > p3["near_hip"][2] + 10 and p3["far_wrist"][2] < p3["far_hip"][2] - 10
+    top = {part.name: part for part in figures.body_parts(above.body, "top")}
+    torso = top["torso"].ring
+    for hand in ("near_hand", "far_hand"):
+        assert not all(figures.inside(torso, q) for q in top[hand].ring), hand
+
+
+def test_a_foot_turned_across_the_side_view_keeps_its_width() -> None:
+    # The figure-four's crossed foot points at the viewer; drawn as its side outline it would be a sliver.
+    body = figures.pose_body({"torso": -90, "far_hip": 80, "far_hip_out": 40, "far_hip_turn": 90, "far_knee": 120})
+    foot = next(part for part in figures.body_parts(body, "side") if part.name == "far_foot")
+    xs, ys = [q.x for q in foot.ring], [q.y for q in foot.ring]
+    assert min(max(xs) - min(xs), max(ys) - min(ys)) > 6
