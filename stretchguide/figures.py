@@ -801,7 +801,9 @@ def highlight_table(body: Body) -> dict[str, list[Piece]]:
         return max(SIDES, key=lambda s: (score[s], s == "near"))
 
     opened = pick({s: -j[f"{s}_hip"] for s in SIDES})  # the leg reaching furthest back
-    folded = pick({s: j[f"{s}_hip"] for s in SIDES})  # the leg drawn furthest forward
+    # The leg drawn furthest forward, or the one crossed over (the figure-four's, whose buttock is stretched).
+    turned = [s for s in SIDES if j[f"{s}_hip_turn"] >= 45 and j[f"{s}_knee"] >= 60]
+    folded = turned[0] if len(turned) == 1 else pick({s: j[f"{s}_hip"] for s in SIDES})
     long_leg = pick({s: j[f"{s}_hip"] - j[f"{s}_knee"] for s in SIDES})
     bent_knee = pick({s: j[f"{s}_knee"] - j[f"{s}_hip"] for s in SIDES})  # hip back, knee bent
     return {
