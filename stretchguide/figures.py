@@ -485,10 +485,16 @@ ENDS = (End("foot", "leg", "ankle", "sole", "foot_top", FOOT_SHAPE, FOOT_TOP, ((
         End("hand", "arm", "wrist", "hand_along", "hand_back", HAND_SHAPE, HAND_TOP, ((0, 2.8), (0.6, 4.2), (1, 2.6))))
 
 
+EDGE_ON = 0.5  # |z| of a foot's or hand's own plane normal below which it is seen edge-on from the side
+
+
 def _end_ring(body: Body, view: str, side: str, end: End) -> list[tuple[float, float]]:
     """Return the outline of one side's foot or hand in `view`."""
     axes = (body.p3[f"{side}_{end.joint}"], body.axes[f"{side}_{end.along}"], body.axes[f"{side}_{end.up}"])
-    if view == "side":
+    _, u, v = axes
+    # A foot or hand turned across the side plane (the figure-four's crossed foot) would shrink to a
+    # sliver in its side outline: seen edge-on, draw it as from above or below, with its width.
+    if view == "side" and abs(u[0] * v[1] - u[1] * v[0]) >= EDGE_ON:
         return _local(*axes, end.shape, view)
     centre = _local(*axes, end.top, view)
     return [(q.x, q.y) for q in tube_ring(Tube(tuple(centre), end.radii, end.radii))]
@@ -795,7 +801,9 @@ def highlight_table(body: Body) -> dict[str, list[Piece]]:
         return max(SIDES, key=lambda s: (score[s], s == "near"))
 
     opened = pick({s: -j[f"{s}_hip"] for s in SIDES})  # the leg reaching furthest back
-    folded = pick({s: j[f"{s}_hip"] for s in SIDES})  # the leg drawn furthest forward
+    # The leg drawn furthest forward, or the one crossed over (the figure-four's, whose buttock is stretched).
+    turned = [s for s in SIDES if j[f"{s}_hip_turn"] >= 45 and j[f"{s}_knee"] >= 60]
+    folded = turned[0] if len(turned) == 1 else pick({s: j[f"{s}_hip"] for s in SIDES})
     long_leg = pick({s: j[f"{s}_hip"] - j[f"{s}_knee"] for s in SIDES})
     bent_knee = pick({s: j[f"{s}_knee"] - j[f"{s}_hip"] for s in SIDES})  # hip back, knee bent
     return {

@@ -592,3 +592,46 @@ def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
     assert "sg-fig-helper" not in art.svg
     (placed,) = frame_bodies(library, "childs-pose")
     assert placed.helper is None
+
+
+def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_ankle(library: Library) -> None:
+    (side,) = frame_bodies(library, "figure-four")  # one large side view
+    body = side.body
+    p3, j = body.p3, body.joints
+    # Seen from the right: the near leg is the right one, drawn in; the far (left) one is crossed over it.
+    assert figures.left_or_right(body, "near") == "right"
+    assert j["near_hip"] >= 90 and j["far_hip_turn"] >= 45
+    assert math.dist(p3["far_ankle"], p3["near_knee"]) < 15  # the left ankle rests on the right knee
+    assert p3["far_knee"][2] < p3["far_hip"][2] - 20  # the left knee turned out
+    gaps = figures.contact_gaps(body, -figures.MAT_H, side.props)
+    assert abs(gaps["head"]) < 1 and abs(gaps["torso"]) < 1  # head on the cushion, back on the mat
+    hip, knee = body.points["near_hip"], body.points["near_knee"]
+    for hand in ("near_hand", "far_hand"):
+        # Each hand is at the back of the right thigh, toward the head, between hip and knee.
+        at = body.points[hand]
+        assert figures._segment_distance(at, hip, knee) < 12, hand
+        assert hip.y > at.y > knee.y, hand
+        assert at.x > knee.x, hand  # facing left, the head is to the right: behind the thigh
+    # The stretch is felt in the crossed leg's buttock: the highlight goes on that leg, not the other.
+    assert {piece[0] for piece in figures.highlight_table(body)["glutes"]} == {"torso", "far_thigh"}
+
+
+def test_pigeon_hands_rest_on_the_mat_either_side_of_the_front_leg(library: Library) -> None:
+    side, above = frame_bodies(library, "pigeon")
+    p3 = side.body.p3
+    gaps = figures.contact_gaps(side.body, -figures.MAT_H)
+    assert abs(gaps["near_hand"]) < 1 and abs(gaps["far_hand"]) < 1
+    # Out beside the legs, so they also show from above, not hidden under the body.
+    assert p3["near_wrist"][2] > p3["near_hip"][2] + 10 and p3["far_wrist"][2] < p3["far_hip"][2] - 10
+    top = {part.name: part for part in figures.body_parts(above.body, "top")}
+    torso = top["torso"].ring
+    for hand in ("near_hand", "far_hand"):
+        assert not all(figures.inside(torso, q) for q in top[hand].ring), hand
+
+
+def test_a_foot_turned_across_the_side_view_keeps_its_width() -> None:
+    # The figure-four's crossed foot points at the viewer; drawn as its side outline it would be a sliver.
+    body = figures.pose_body({"torso": -90, "far_hip": 80, "far_hip_out": 40, "far_hip_turn": 90, "far_knee": 120})
+    foot = next(part for part in figures.body_parts(body, "side") if part.name == "far_foot")
+    xs, ys = [q.x for q in foot.ring], [q.y for q in foot.ring]
+    assert min(max(xs) - min(xs), max(ys) - min(ys)) > 6
