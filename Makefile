@@ -10,7 +10,7 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Debian packages the tests drive: a browser, PDF tools, and WordPress for the embed test.
 TEST_DEBS := chromium poppler-utils fonts-dejavu-core wordpress mariadb-server php-cli php-mysql
 
-.PHONY: build test lint serve check bench clean runtime-deps system-deps
+.PHONY: build test lint serve check bench clean runtime-deps system-deps messages
 
 # Install the Debian packages named in $(1) that are missing; $(2) says what to do without root.
 define apt_install
@@ -37,6 +37,14 @@ runtime-deps:
 
 system-deps: runtime-deps
 	$(call apt_install,$(TEST_DEBS),exit 1)
+
+# Extract the interface messages from templates and code (babel.cfg) into theme/locale/messages.pot,
+# and add new ones to every language's catalogue; translators then fill in the empty msgstr lines.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 -k npgettext:1c,2,3 --add-comments=Translators: \
+		--no-location --sort-output -o theme/locale/messages.pot .
+	$(BIN)/pybabel update -i theme/locale/messages.pot -d theme/locale --no-fuzzy-matching \
+		--ignore-obsolete
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

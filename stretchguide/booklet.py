@@ -27,7 +27,8 @@ import markupsafe
 import segno
 import weasyprint
 
-from . import __version__, cache, impose
+from . import __version__, cache, i18n, impose
+from .i18n import N_
 from .models import RenderContext
 from .problems import Problem
 
@@ -51,8 +52,8 @@ class Format:
 
 #: The booklets, by id: A5 pages on A4 sheets, and half-letter pages on US Letter sheets.
 FORMATS: dict[str, Format] = {
-    "a5": Format((148.0, 210.0), (297.0, 210.0), "a4", "A4"),
-    "half-letter": Format((139.7, 215.9), (279.4, 215.9), "letter", "US Letter"),
+    "a5": Format((148.0, 210.0), (297.0, 210.0), "a4", "A4"),  # the paper names are translated where shown
+    "half-letter": Format((139.7, 215.9), (279.4, 215.9), "letter", N_("US Letter")),
 }
 
 log = logging.getLogger(__name__)
@@ -118,14 +119,15 @@ def booklet_html(context: RenderContext, booklet_id: str) -> str:
     width, height = FORMATS[booklet_id].page
     logo = guide.branding.logo
     logo_path = (library.content_dir / logo).resolve() if logo else None
-    home = context.site_url
+    home = context.absolute_url("home")
     figures = {stretch_id: {"src": "data:image/svg+xml;base64," + base64.b64encode(art.svg.encode()).decode("ascii"),
                             "alt": art.alt} for stretch_id, art in context.figures.items()}
     qr = None
     if home:
         # Why Markup: segno builds the SVG from the address; it escapes the title itself.
         qr = markupsafe.Markup(segno.make(home, error="m", micro=False).svg_inline(
-            scale=1, border=0, omitsize=True, title=f"QR code: {guide.title} online", dark="#000"))
+            scale=1, border=0, omitsize=True, title=i18n.gettext("QR code: {title} online").format(title=guide.title),
+            dark="#000"))
     template = context.env.get_template("booklet/booklet.html")
     return str(template.render(
         guide=guide, library=library, stamp=build_stamp(), html_class="booklet",
@@ -167,7 +169,8 @@ def _layout(context: RenderContext, text: str, booklet_id: str, roots: tuple[Pat
     with _weasyprint_messages() as messages:
         html = weasyprint.HTML(string=text, base_url=(theme / "booklet").as_uri() + "/", url_fetcher=fetcher)
         style = weasyprint.CSS(url=(theme / "booklet" / "booklet.css").as_uri(), url_fetcher=fetcher)
-        identifier = hashlib.sha256(f"{context.library.guide.title}/booklet-{booklet_id}".encode()).hexdigest()[:32]
+        name = f"{context.library.guide.title}/{context.prefix}booklet-{booklet_id}"
+        identifier = hashlib.sha256(name.encode()).hexdigest()[:32]
         data = html.write_pdf(stylesheets=[style], pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode())
     return bytes(data or b""), messages
 
@@ -177,14 +180,16 @@ def render_booklet(context: RenderContext, dest: Path) -> list[Problem]:
     guide = context.library.guide
     source = context.library.content_dir / "guide.yml"
     warnings: list[Problem] = []
-    (dest / "booklet").mkdir(parents=True, exist_ok=True)
+    (dest / context.prefix / "booklet").mkdir(parents=True, exist_ok=True)
     for booklet_id, form in FORMATS.items():
         data, messages = render_pdf(context, booklet_id)
         warnings += [Problem(source, 1, 1, "", f"booklet ({booklet_id}): {message}", "W005")
                      for message in messages]
-        (dest / context.url("booklet", booklet_id)).write_bytes(data)
-        meta = impose.Meta(title=f"{guide.title}: booklet on {form.paper} sheets, for saddle stitching",
-                           author=guide.branding.clinic_name, language=guide.language, date=build_stamp())
-        (dest / context.url("booklet-saddle", form.sheet_id)).write_bytes(
+        (dest / context.root_url("booklet", booklet_id)).write_bytes(data)
+        title = i18n.gettext("{title}: booklet on {paper} sheets, for saddle stitching").format(
+            title=guide.title, paper=i18n.gettext(form.paper))
+        meta = impose.Meta(title=title, author=guide.branding.clinic_name, language=context.lang,
+                           date=build_stamp())
+        (dest / context.root_url("booklet-saddle", form.sheet_id)).write_bytes(
             impose.impose_saddle(data, *form.sheet, meta))
     return warnings

@@ -39,7 +39,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import __version__, cache, impose
+from . import __version__, cache, i18n, impose
 from .models import Library, RenderContext, Routine, Stretch
 from .problems import ContentError, Problem
 from .progress import progress
@@ -293,7 +293,7 @@ class CardRenderer:
     def html(self, template: str, **values: Any) -> str:
         """Render a template of theme/cards/ with the values every document shares."""
         return str(self.context.env.get_template(f"cards/{template}").render(
-            guide=self.guide, stamp=self.stamp, library=self.library, **values))
+            guide=self.guide, stamp=self.stamp, library=self.library, page_counter=page_counter(), **values))
 
     def page_values(self, page: PageBox) -> dict[str, Any]:
         """Return the template values describing a page box, and the clinic's logo."""
@@ -325,6 +325,8 @@ class CardRenderer:
         return {
             **self.page_values(page),
             "stretch": stretch,
+            # The language the stretch's text is in when it is not translated yet, else None.
+            "src": self.context.source_lang if self.context.untranslated("stretch", stretch.id) else None,
             "figure_src": figure_src(art.svg) if art else None,
             "figure_alt": art.alt if art else "",
             "red_flags_short": short_url(before) if before else None,
@@ -333,18 +335,20 @@ class CardRenderer:
             if stretch.alternative else None,
             "page_url": page_url,
             "short_url": short_url(page_url) if page_url else None,
-            "qr_svg": qr_svg(page_url, f"QR code: the page of {stretch.title} online", self.qr_store)
+            "qr_svg": qr_svg(page_url, i18n.gettext("QR code: the page of {title} online").format(
+                title=stretch.title), self.qr_store)
             if page_url else None,
         }
 
     def cover_values(self, page: PageBox) -> dict[str, Any]:
         """Return the template values of the cover card."""
-        home = self.context.site_url
+        home = self.context.absolute_url("home")
         return {
             **self.page_values(page),
             "page_url": home,
             "short_url": short_url(home) if home else None,
-            "qr_svg": qr_svg(home, f"QR code: {self.guide.title} online", self.qr_store) if home else None,
+            "qr_svg": qr_svg(home, i18n.gettext("QR code: {title} online").format(title=self.guide.title),
+                             self.qr_store) if home else None,
         }
 
     def guide_path(self) -> Path:
@@ -352,9 +356,18 @@ class CardRenderer:
         return self.library.content_dir / "guide.yml"
 
     def source_of(self, item_id: str) -> Path:
-        """Return the file a card's problems are reported on."""
-        return self.guide_path() if item_id == COVER_ID else self.library.source_paths.get(
+        """Return the file a card's problems are reported on: in another language, its translation."""
+        path = self.guide_path() if item_id == COVER_ID else self.library.source_paths.get(
             item_id, self.guide_path())
+        part = "guide" if item_id == COVER_ID else f"stretch:{item_id}"
+        if self.context.language and part not in self.library.untranslated:
+            content = self.library.content_dir.resolve()
+            if path.resolve().is_relative_to(content):
+                translated = (content / "translations" / self.context.language
+                              / path.resolve().relative_to(content))
+                if translated.is_file():
+                    return translated
+        return path
 
     def card_job(self, template: str, values: dict[str, Any], page: PageBox, item_id: str,
                  what: str) -> Job:
@@ -506,6 +519,14 @@ class Job:
         """Return the tighter variant's HTML, or None when the job has none."""
         return self.html.replace(*self.compact, 1) if self.compact else None
 
+    @property
+    def tight_html(self) -> str | None:
+        """Return the tightest variant's HTML (the compact one, also "tight"), or None."""
+        if not self.compact:
+            return None
+        old, new = self.compact
+        return self.html.replace(old, new.replace(' compact"', ' compact tight"'), 1)
+
 
 @dataclasses.dataclass(frozen=True)
 class Output:
@@ -517,7 +538,8 @@ class Output:
 
 
 def layout_job(job: Job, options: RenderOptions, cache: LayoutCache) -> tuple[Rendered, dict[str, int]]:
-    """Lay out one job, again in its compact variant when a face runs over; return pages per face.
+    """Lay out one job, again in its compact, then its tight variant while a face runs over;
+    return pages per face.
 
     Why: most cards fit with comfortable spacing; a crowded one gets tighter spacing
     (never smaller text) before the build gives up on it.
@@ -525,9 +547,10 @@ def layout_job(job: Job, options: RenderOptions, cache: LayoutCache) -> tuple[Re
     rendered = layout_html(job.html, options, cache)
     warnings = [f"{job.what}: {message}" for message in rendered.warnings]
     pages = face_page_counts(rendered.document, job.anchors)
-    compact = job.compact_html
-    if compact is not None and any(n != 1 for n in pages.values()):
-        rendered = layout_html(compact, options, cache)
+    for variant in (job.compact_html, job.tight_html):
+        if variant is None or all(n == 1 for n in pages.values()):
+            break
+        rendered = layout_html(variant, options, cache)
         warnings += [f"{job.what}: {message}" for message in rendered.warnings]
         pages = face_page_counts(rendered.document, job.anchors)
     return Rendered(rendered.document, warnings), pages
@@ -726,11 +749,12 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     guide = library.guide
     size = context.card_size
     page = CARD_PAGES[size]
-    (dest / "cards").mkdir(parents=True, exist_ok=True)
+    (dest / context.prefix / "cards").mkdir(parents=True, exist_ok=True)
 
     def save(kind: str, item_id: str, data: bytes) -> None:
-        # Every file is named by context.url, so the site's links and the files never drift.
-        (dest / context.url(kind, item_id)).write_bytes(data)
+        # Every file is named by context.url (in this language's tree), so the site's links and the
+        # files never drift.
+        (dest / context.root_url(kind, item_id)).write_bytes(data)
 
     # Every document is a job, described by its HTML, rendered in workers or taken from the cache.
     card_ids = [COVER_ID, *library.stretches]
@@ -752,9 +776,11 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     deck = impose.join_tagged([rendered["card", card_id].pdf for card_id in card_ids], titles)
     save("deck", "", deck)
     save("deck-large-print", "", impose.enlarge(deck, LARGE_PRINT[0] * impose.MM, LARGE_PRINT[1] * impose.MM,
-                                                f"{guide.title} (large print)"))
+                                                i18n.gettext("{title} (large print)").format(
+                                                    title=guide.title)))
     save("print-shop", size, impose.add_bleed(deck, PRINT_SHOP_BLEED * impose.MM,
-                                              f"{guide.title} ({size} cards for a print shop)"))
+                                              i18n.gettext("{title} ({size} cards for a print shop)").format(
+                                                  title=guide.title, size=size)))
     for stretch_id in library.stretches:
         save("card", stretch_id, rendered["card", stretch_id].pdf)
     # Imposed sheets, from the deck's pages: front of card k is page 2k, its back 2k + 1.
@@ -780,13 +806,21 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
     return renderer.warnings
 
 
+def page_counter() -> str:
+    """Return the CSS `content` of a page footer, "Page 2 of 3", in the current language."""
+    parts = re.split(r"\{(page|pages)\}", i18n.gettext("Page {page} of {pages}").replace('"', "'"))
+    return " ".join(f"counter({part})" if odd else f'"{part}"'
+                    for odd, part in ((i % 2 == 1, part) for i, part in enumerate(parts)) if odd or part)
+
+
 def sheet_label(sheet: str) -> str:
     """Return the paper name printed on sheets."""
-    return {"a4": "A4", "letter": "US Letter"}[sheet]
+    return {"a4": "A4", "letter": i18n.gettext("US Letter")}[sheet]
 
 
 def sheet_meta(context: RenderContext, sheet: str) -> impose.Meta:
     """Return the document metadata of imposed sheets."""
     guide = context.library.guide
-    return impose.Meta(title=f"{guide.title}: cards on {sheet_label(sheet)} sheets",
-                       author=guide.branding.clinic_name, language=guide.language, date=build_stamp())
+    title = i18n.gettext("{title}: cards on {paper} sheets").format(title=guide.title, paper=sheet_label(sheet))
+    return impose.Meta(title=title, author=guide.branding.clinic_name, language=i18n.current().tag,
+                       date=build_stamp())

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from . import i18n
 from .colours import contrast
 from .models import Library, RenderContext, Routine, Stretch
 from .output import write_text
@@ -27,19 +28,37 @@ FONTS = (("atkinson-hyperlegible-latin-400-normal.woff2", 400),
 
 
 def render_embeds(context: RenderContext, dest: Path) -> list[Problem]:
-    """Write embed pages, scripts, JSON data and oEmbed files into `dest`; return warnings."""
+    """Write embed pages, scripts, JSON data and oEmbed files into `dest`; return warnings.
+
+    Each language has its pages and data in its own tree (`<language>/embed/`, `<language>/api/`);
+    the scripts, styles and fonts are shared, in the default language's `embed/`, beside each
+    language's interface words (`embed/words/<language>.json`) for the web component.
+    """
     library = context.library
     theme = context.options.theme_dir
     embed_dir = dest / "embed"
-    _write_assets(context, theme, embed_dir)
+    if not context.language:
+        _write_assets(context, theme, embed_dir)
+        trees = [context.tree_url(tag) for tag in context.languages] or [""]
+        write_text(dest / "_headers", context.env.get_template("embed/_headers").render(trees=trees))
+        write_text(embed_dir / "languages.json", _json(_languages_data(context)))
+    write_text(embed_dir / "words" / f"{context.lang}.json",
+               context.env.get_template("embed/words.json").render(
+                   source_lang=context.source_lang).strip() + "\n")
     for sid, stretch in sorted(library.stretches.items()):
         _write_item(context, dest, "stretch", sid, _stretch_vars(context, stretch))
     for rid, routine in sorted(library.routines.items()):
         _write_item(context, dest, "routine", rid, _routine_vars(context, routine))
     _write_api(context, dest)
-    # Why a copy, not a template: the file is plain text that hosts read as it is.
-    shutil.copyfile(theme / "embed" / "_headers", dest / "_headers")
     return []
+
+
+def _languages_data(context: RenderContext) -> dict[str, Any]:
+    """Return what the web component needs to choose a language: each one's tree and direction."""
+    tags = context.languages or (context.lang,)
+    theme = context.options.theme_dir
+    return {"default": tags[0], "languages": {
+        tag: {"tree": context.tree_url(tag), "dir": i18n.load_language(theme, tag).direction} for tag in tags}}
 
 
 def _write_assets(context: RenderContext, theme: Path, embed_dir: Path) -> None:
@@ -66,6 +85,11 @@ def _write_assets(context: RenderContext, theme: Path, embed_dir: Path) -> None:
     write_text(embed_dir / "favicon.svg", context.env.get_template("embed/favicon.svg").render(
         primary=primary, on_primary=WHITE if contrast(WHITE, primary) >= 4.5 else DARK,
         initial=(branding.clinic_name.strip()[:1] or "S").upper()))
+
+
+def _assets_href(context: RenderContext) -> str:
+    """Link from an embed page to the shared embed/ folder of scripts, styles and fonts."""
+    return "../../" + "../" * context.prefix.count("/") + "embed/"
 
 
 def _page_href(context: RenderContext, kind: str, item_id: str) -> str:
@@ -100,8 +124,9 @@ def _routine_vars(context: RenderContext, routine: Routine) -> dict[str, Any]:
 def _write_item(context: RenderContext, dest: Path, kind: str, item_id: str, values: dict[str, Any]) -> None:
     """Write one embed page, its figure, and its oEmbed JSON when the site URL is known."""
     guide = context.library.guide
-    folder = dest / context.url("embed", item_id)
-    common = {"guide": guide, "kind": kind, "item_id": item_id,
+    folder = dest / context.root_url("embed", item_id)
+    common = {"guide": guide, "kind": kind, "item_id": item_id, "assets": _assets_href(context),
+              "untranslated": context.untranslated(kind, item_id), "source_lang": context.source_lang,
               "red_flags_href": _page_href(context, "before", "") + "#warning-signs",
               "oembed_href": context.absolute_url("oembed", item_id),
               "canonical": context.absolute_url(kind, item_id)}
@@ -120,7 +145,7 @@ def _write_item(context: RenderContext, dest: Path, kind: str, item_id: str, val
     oembed = {"version": "1.0", "type": "rich", "provider_name": guide.branding.clinic_name,
               "provider_url": context.site_url, "title": values["title"],
               "width": OEMBED_WIDTH, "height": values["height"], "html": html}
-    write_text(dest / context.url("oembed", item_id), _json(oembed))
+    write_text(dest / context.root_url("oembed", item_id), _json(oembed))
 
 
 def _estimate_stretch_height(stretch: Stretch, has_figure: bool) -> int:
@@ -154,7 +179,8 @@ def stretch_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
         "alternative": _alternative_data(context, stretch),
         "precautions": [{"id": word, "text": text} for word, text in
                         zip(stretch.safety.precautions, stretch.safety.precaution_texts(), strict=True)],
-        "figure": {"src": context.url("embed", stretch.id) + "figure.svg", "alt": art.alt} if art else None,
+        "figure": {"src": context.root_url("embed", stretch.id) + "figure.svg", "alt": art.alt} if art else None,
+        "untranslated": context.untranslated("stretch", stretch.id),
         "links": _links(context, "stretch", stretch.id),
         "guide": _guide_summary(context),
         "credits": [entry.as_data() for entry in context.library.credits([stretch.id])],
@@ -194,10 +220,10 @@ def routine_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
 def _guide_summary(context: RenderContext) -> dict[str, Any]:
     """What an API consumer needs to credit the guide."""
     guide = context.library.guide
-    return {"title": guide.title, "clinic_name": guide.branding.clinic_name, "language": guide.language,
+    return {"title": guide.title, "clinic_name": guide.branding.clinic_name, "language": context.lang,
             "version": guide.version, "licence": guide.licence, "disclaimer": guide.disclaimer,
             "site_url": context.site_url, "draft": context.options.draft, "emergency_number": guide.emergency_number,
-            "warning_signs": context.url("before") + "#warning-signs",
+            "warning_signs": context.root_url("before") + "#warning-signs",
             "warning_signs_url": (context.absolute_url("before") or "") + "#warning-signs"
             if context.site_url else None}
 
@@ -209,7 +235,7 @@ def _links(context: RenderContext, kind: str, item_id: str) -> dict[str, str]:
         kinds["card"] = "card"
     if context.site_url:
         kinds["oembed"] = "oembed"
-    links = {name: context.url(target, item_id) for name, target in kinds.items()}
+    links = {name: context.root_url(target, item_id) for name, target in kinds.items()}
     for name, target in kinds.items():
         absolute = context.absolute_url(target, item_id)
         if absolute:
@@ -222,14 +248,16 @@ def _write_api(context: RenderContext, dest: Path) -> None:
     library = context.library
     stretches = [stretch_data(context, s) for _sid, s in sorted(library.stretches.items())]
     for item in stretches:
-        write_text(dest / context.url("api-stretch", item["id"]), _json(item))
+        write_text(dest / context.root_url("api-stretch", item["id"]), _json(item))
     for rid, routine in sorted(library.routines.items()):
-        write_text(dest / context.url("api-routine", rid), _json(routine_data(context, routine)))
+        write_text(dest / context.root_url("api-routine", rid), _json(routine_data(context, routine)))
     index = {"guide": _guide_summary(context), "credits": [entry.as_data() for entry in library.credits()],
              "stretches": stretches,
              "routines": [{"id": rid, "title": r.title, "links": _links(context, "routine", rid)}
                           for rid, r in sorted(library.routines.items())]}
-    write_text(dest / "api" / "stretches.json", _json(index))
+    write_text(dest / context.prefix / "api" / "stretches.json", _json(index))
+    if context.language:
+        return  # one schema: the content's shape is the same in every language
     for name, text in sorted(schema_texts().items()):
         write_text(dest / "api" / "schema" / name, text)
 

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
 
-from . import __version__, cache, vocab
+from . import __version__, cache, i18n, vocab
 from .loader import Loc, Positions
 from .models import Art, Figure, Frame, Library, Prop, Stretch
 from .problems import Problem, display_path, join_key
@@ -1298,7 +1298,7 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
     env = make_env()
     template = env.get_template("figures/figure.svg")
     source, _, _ = env.loader.get_source(env, "figures/figure.svg") if env.loader else ("", None, None)
-    shared = cache.digest(__version__, Path(__file__).read_bytes(), source,
+    shared = cache.digest(__version__, i18n.current().tag, Path(__file__).read_bytes(), source,
                           json.dumps(library.poses, sort_keys=True)) if store else ""
     out: dict[str, Art] = {}
     for sid, stretch in sorted(library.stretches.items()):
@@ -1453,7 +1453,8 @@ def split_alt(alt: str, count: int) -> list[str]:
     """Return the words for each frame drawn on its own: the whole alt text for each, numbered."""
     if count == 1:
         return [alt]
-    return [f"{alt} (picture {i + 1} of {count})" for i in range(count)]
+    return [i18n.gettext("{alt} (picture {number} of {count})").format(alt=alt, number=i + 1, count=count)
+            for i in range(count)]
 
 
 # --- alt text ---------------------------------------------------------------------------------------
@@ -1469,11 +1470,11 @@ def describe_figure(figure: Figure, poses: dict[str, dict[str, float]]) -> str:
     helper = ""
     if figure.drawn_helper is not None:
         words = describe_body(place_body(figure.drawn_helper, poses, 0.0), 0.0)
-        helper = f" The helper: {words[0].lower()}{words[1:]}"
+        helper = " " + i18n.gettext("The helper: {words}").format(words=f"{words[0].lower()}{words[1:]}")
     if len(texts) == 1:
         return texts[0] + helper
-    count = {2: "Two", 3: "Three", 4: "Four"}[len(texts)]
-    return f"{count} positions. " + " ".join(texts) + helper
+    count = {2: i18n.N_("Two positions."), 3: i18n.N_("Three positions."), 4: i18n.N_("Four positions.")}
+    return i18n.gettext(count[len(texts)]) + " " + " ".join(texts) + helper
 
 
 def describe_body(body: Body, floor: float) -> str:
@@ -1481,6 +1482,16 @@ def describe_body(body: Body, floor: float) -> str:
     j, p = body.joints, body.points
     near, far = ("left", "right") if body.facing == "right" else ("right", "left")
     side_word = {"near": near, "far": far}
+    # Words are whole phrases, and "left" is asked for with the part it names, so that a
+    # translation can make them agree (Spanish: la pierna izquierda, el pie izquierdo).
+    _ = i18n.gettext
+    sides = {("leg", "left"): i18n.pgettext("leg", "left"), ("leg", "right"): i18n.pgettext("leg", "right"),
+             ("knee", "left"): i18n.pgettext("knee", "left"), ("knee", "right"): i18n.pgettext("knee", "right"),
+             ("foot", "left"): i18n.pgettext("foot", "left"), ("foot", "right"): i18n.pgettext("foot", "right")}
+
+    def side(part: str, which: str) -> str:
+        return sides[part, side_word[which]]
+
     forward = 1.0 if body.facing == "right" else -1.0
 
     def down(point: str, width: float = LIMB_W) -> bool:
@@ -1497,57 +1508,59 @@ def describe_body(body: Body, floor: float) -> str:
     straight_back = [s for s in ("near", "far") if j[f"{s}_hip"] < -35 and j[f"{s}_knee"] < 30]
     front_bent = [s for s in ("near", "far") if j[f"{s}_hip"] > 20 and j[f"{s}_knee"] > 90]
     if lying:
-        parts.append("Lying on the back" if lean < 0 else "Lying face down")
+        parts.append(_("Lying on the back") if lean < 0 else _("Lying face down"))
     elif straight_back and front_bent and straight_back[0] != front_bent[0]:
         front, back = front_bent[0], straight_back[0]
-        parts.append(f"{side_word[front].capitalize()} leg bent on the floor in front, "
-                     f"{side_word[back]} leg stretched straight back")
+        text = _("{front} leg bent on the floor in front, {back} leg stretched straight back").format(
+            front=side("leg", front), back=side("leg", back))
+        parts.append(text[:1].upper() + text[1:])
     elif seated:
         straight = all(j[f"{s}_knee"] < 25 for s in ("near", "far"))
-        parts.append("Sitting on the floor" + (", legs straight out in front" if straight else ""))
+        parts.append(_("Sitting on the floor, legs straight out in front") if straight else _("Sitting on the floor"))
     elif len(knees) == 2 and max(p["near_ankle"].y, p["far_ankle"].y) - p["pelvis"].y < 30:
-        parts.append("Kneeling, sitting back toward the heels")
+        parts.append(_("Kneeling, sitting back toward the heels"))
     elif len(knees) == 2 and hands:
         quadruped = True
-        parts.append("On hands and knees")
+        parts.append(_("On hands and knees"))
     elif len(knees) == 2:
-        parts.append("Kneeling")
+        parts.append(_("Kneeling"))
     elif len(knees) == 1:
         knee, other = knees[0], "far" if knees[0] == "near" else "near"
-        text = f"Kneeling on the {side_word[knee]} knee"
         if other in feet and (p[f"{other}_ankle"].x - p["pelvis"].x) * forward > 0:
-            text += f", {side_word[other]} foot flat in front"
-        parts.append(text)
+            parts.append(_("Kneeling on the {knee} knee, {foot} foot flat in front").format(
+                knee=side("knee", knee), foot=side("foot", other)))
+        else:
+            parts.append(_("Kneeling on the {knee} knee").format(knee=side("knee", knee)))
         if j[f"{knee}_hip"] < -5 and abs(lean) < 25:
-            parts.append("hips pushed forward")
+            parts.append(_("hips pushed forward"))
     elif feet:
-        parts.append("Standing")
+        parts.append(_("Standing"))
     else:
-        parts.append("In position")
+        parts.append(_("In position"))
     if quadruped:
         if j["back"] > 12:
-            parts.append("back rounded up toward the ceiling")
+            parts.append(_("back rounded up toward the ceiling"))
         elif j["back"] < -8:
-            parts.append("belly sinking, back gently arched")
+            parts.append(_("belly sinking, back gently arched"))
         else:
-            parts.append("back flat")
+            parts.append(_("back flat"))
     elif not lying:
         if abs(lean) < 20:
-            parts.append("torso upright")
+            parts.append(_("torso upright"))
         elif abs(lean) < 50:
-            parts.append("leaning forward" if lean > 0 else "leaning back")
+            parts.append(_("leaning forward") if lean > 0 else _("leaning back"))
         else:
-            parts.append("torso folded forward" if lean > 0 else "leaning far back")
+            parts.append(_("torso folded forward") if lean > 0 else _("leaning far back"))
     if (quadruped or abs(lean) < 50) and j["neck"] > 20:
-        parts.append("chin tucked")
+        parts.append(_("chin tucked"))
     elif (quadruped or abs(lean) < 50) and j["neck"] < -12:
-        parts.append("chest and gaze lifted")
+        parts.append(_("chest and gaze lifted"))
     reach = max((p[f"{s}_hand"].x - p["pelvis"].x) * forward for s in ("near", "far"))
     shins = max((p[f"{s}_knee"].x - p["pelvis"].x) * forward for s in ("near", "far"))
     toes = max((p[f"{s}_toes"].x - p["pelvis"].x) * forward for s in ("near", "far"))
     if seated and not lying and shins > 20 and reach > shins:
-        parts.append("hands reaching toward the feet" if reach > toes - 12 else "hands reaching toward the shins")
+        parts.append(_("hands reaching toward the feet") if reach > toes - 12 else _("hands reaching toward the shins"))
     elif hands and not quadruped and not lying:
         ahead = min((p[f"{s}_hand"].x - p["head"].x) * forward for s in hands)
-        parts.append("arms reaching forward on the floor" if ahead > 0 else "hands on the floor")
+        parts.append(_("arms reaching forward on the floor") if ahead > 0 else _("hands on the floor"))
     return ", ".join(parts) + "."

@@ -18,6 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .i18n import N_, gettext, ngettext, span
 from .vocab import PRECAUTION_TEXT, CardSize, Difficulty, Position, Precaution, TargetArea
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -161,9 +162,9 @@ Urgency = Literal["emergency", "soon"]
 
 #: The heading of each red-flag group, by urgency (None: a list not sorted by urgency).
 URGENCY_TITLES: dict[str | None, str] = {
-    "emergency": "Get emergency help now",
-    "soon": "See a doctor within a day or two",
-    None: "Get medical help",
+    "emergency": N_("Get emergency help now"),
+    "soon": N_("See a doctor within a day or two"),
+    None: N_("Get medical help"),
 }
 
 
@@ -233,16 +234,17 @@ class Guide(Strict):
         """Return what a red-flag group tells the reader to do."""
         if group.action:
             return group.action
-        number = self.emergency_number or "your local emergency number"
+        number = self.emergency_number or gettext("your local emergency number")
         return {
-            "emergency": f"Stop and call {number} now. Or go straight to an emergency department.",
-            "soon": "Stop these stretches and see a doctor within a day or two.",
-            None: "Stop stretching and get medical advice soon.",
+            "emergency": gettext("Stop and call {number} now. Or go straight to an emergency department.").format(
+                number=number),
+            "soon": gettext("Stop these stretches and see a doctor within a day or two."),
+            None: gettext("Stop stretching and get medical advice soon."),
         }[group.urgency]
 
     def red_flag_title(self, group: RedFlagGroup) -> str:
         """Return the heading of a red-flag group."""
-        return URGENCY_TITLES[group.urgency]
+        return gettext(URGENCY_TITLES[group.urgency])
 
 
 class HoldRange(Strict):
@@ -311,24 +313,21 @@ class Dose(Strict):
         """Return the dose at a glance, in the one notation used everywhere."""
         parts = []
         if kind == "hold" and self.hold:
-            parts.append(f"Hold {_span(self.hold.min, self.hold.max)} s")
+            parts.append(gettext("Hold {seconds} s").format(seconds=span(self.hold.min, self.hold.max)))
         elif self.reps:
-            parts.append(f"{_span(self.reps.min, self.reps.max)} slow repetitions")
+            parts.append(ngettext("{count} slow repetition", "{count} slow repetitions", self.reps.max).format(
+                count=span(self.reps.min, self.reps.max)))
             if self.hold_each:
-                parts.append(f"hold each {self.hold_each} s")
+                parts.append(gettext("hold each {seconds} s").format(seconds=span(self.hold_each, self.hold_each)))
         if self.sides == "each":
-            parts.append("each side")
+            parts.append(gettext("each side"))
         elif self.sides == "alternate":
-            parts.append("each side, alternating")
+            parts.append(gettext("each side, alternating"))
         if self.sets > 1:
-            parts.append(f"{self.sets} sets")
+            parts.append(ngettext("{count} set", "{count} sets", self.sets).format(count=self.sets))
         if self.rest:
-            parts.append(f"rest {self.rest} s")
+            parts.append(gettext("rest {seconds} s").format(seconds=span(self.rest, self.rest)))
         return " · ".join(parts)
-
-
-def _span(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}–{high}"
 
 
 class DoseOverride(Strict):
@@ -378,7 +377,7 @@ class Safety(Strict):
 
     def precaution_texts(self) -> list[str]:
         """Return the words of each precaution, in the order listed."""
-        return [PRECAUTION_TEXT[word] for word in self.precautions]
+        return [gettext(PRECAUTION_TEXT[word]) for word in self.precautions]
 
 
 class Review(Strict):
@@ -674,8 +673,9 @@ class Library:
             if stretch.figure is None:
                 continue
             credit = stretch.figure.credit or Credit(author=DRAWN_BY_GUIDE, licence=self.guide.licence)
-            out.append(Credited(f"Figure: {stretch.title}", credit, stretch_id, stretch.title))
-        out.append(Credited("Typeface", FONT_CREDIT, None, "Typeface"))
+            out.append(Credited(gettext("Figure: {title}").format(title=stretch.title), credit, stretch_id,
+                                stretch.title))
+        out.append(Credited(gettext("Typeface"), FONT_CREDIT, None, gettext("Typeface")))
         return out
 
     def steps(self, routine: Routine) -> list[Step]:
@@ -699,7 +699,7 @@ class Library:
 def format_minutes(seconds: tuple[int, int]) -> str:
     """Format a time range as whole minutes, rounding up: "about 6–9 min"."""
     low, high = (max(1, math.ceil(s / 60)) for s in seconds)
-    return f"about {_span(low, high)} min"
+    return gettext("about {minutes} min").format(minutes=span(low, high))
 
 
 def iso_duration(seconds: int) -> str:
@@ -746,6 +746,36 @@ class RenderContext:
     figures: dict[str, Art]
     options: BuildOptions
     env: Any  # the shared jinja2.Environment from templates.make_env()
+    #: The language of these outputs when it is not the guide's own ("" for the default language,
+    #: whose outputs sit at the root); another language's outputs sit under `<language>/`.
+    language: str = ""
+    #: Every language of the guide, the default first (empty: the guide's language only).
+    languages: tuple[str, ...] = ()
+
+    @property
+    def lang(self) -> str:
+        """The BCP 47 tag of these outputs' language."""
+        return self.language or self.library.guide.language
+
+    @property
+    def prefix(self) -> str:
+        """Where this language's outputs sit inside the output folder: "" or "<language>/"."""
+        return f"{self.language}/" if self.language else ""
+
+    @property
+    def source_lang(self) -> str:
+        """The BCP 47 tag of the default language, which untranslated text is in."""
+        return self.languages[0] if self.languages else self.library.guide.language
+
+    def untranslated(self, kind: str, item_id: str = "") -> bool:
+        """Whether a part ("guide", "stretch", "routine") is shown in the default language for want of
+        a translation; never in the default language's own outputs."""
+        return bool(self.language) and (f"{kind}:{item_id}" if item_id else kind) in self.library.untranslated
+
+    def tree_url(self, language: str) -> str:
+        """Return the site-relative folder of a language's outputs ("" for the default language)."""
+        default = self.languages[0] if self.languages else self.library.guide.language
+        return "" if language == default else f"{language}/"
 
     @property
     def site_url(self) -> str | None:
@@ -782,6 +812,7 @@ class RenderContext:
         (id: the card size).
         """
         return {
+            "home": "",
             "stretch": f"stretches/{item_id}/",
             "before": "before-you-start/",
             "routine": f"routines/{item_id}/",
@@ -805,4 +836,8 @@ class RenderContext:
 
     def absolute_url(self, kind: str, item_id: str = "") -> str | None:
         """Return the public address of an output, or None when the guide has no site URL."""
-        return self.site_url + self.url(kind, item_id) if self.site_url else None
+        return self.site_url + self.prefix + self.url(kind, item_id) if self.site_url else None
+
+    def root_url(self, kind: str, item_id: str = "") -> str:
+        """Return the path of an output from the output folder's root, this language's folder included."""
+        return self.prefix + self.url(kind, item_id)

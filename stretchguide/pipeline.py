@@ -14,13 +14,13 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import jinja2
 
-from . import cache, figures, resources
+from . import cache, figures, i18n, resources, translations
 from .checks import check_library, page_clashes
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
@@ -66,8 +66,29 @@ def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
         raise ContentError(sorted(set(exc.problems + clashes))) from None
     if clashes:
         raise ContentError(clashes)
-    drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
-    return RenderContext(library, drawn, options, make_env(options.theme_dir, options.draft)), warnings
+    tags = tuple(translations.languages(library))
+    with i18n.activate(i18n.load_language(options.theme_dir, tags[0])):
+        drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
+    env = make_env(options.theme_dir, options.draft)
+    return RenderContext(library, drawn, options, env, languages=tags), warnings
+
+
+def language_contexts(context: RenderContext) -> list[tuple[i18n.Language, RenderContext]]:
+    """Return each language's catalogue and render context, the default language first.
+
+    A translated library keeps the default text where a part is not translated yet; its
+    figures are drawn again, so that their alt text is in its language too.
+    """
+    options = context.options
+    tags = context.languages or (context.library.guide.language,)
+    out = [(i18n.load_language(options.theme_dir, tags[0]), context)]
+    for tag in tags[1:]:
+        language = i18n.load_language(options.theme_dir, tag)
+        library = translations.localise(context.library, tag)
+        with i18n.activate(language):
+            drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
+        out.append((language, dataclasses.replace(context, library=library, figures=drawn, language=tag)))
+    return out
 
 
 def check(options: BuildOptions) -> list[Problem]:
@@ -81,7 +102,9 @@ def check(options: BuildOptions) -> list[Problem]:
     options = with_theme(options)
     try:
         context, warnings = prepare(options)
-        warnings += cards.fit_problems(context)
+        for language, localised in language_contexts(context):
+            with i18n.activate(language):
+                warnings += cards.fit_problems(localised)
     except jinja2.TemplateError as exc:
         raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
     fatal = errors_of(warnings, options.strict)
@@ -125,6 +148,7 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
 
     # Then render every output into a stage beside the target, and swap it in when complete.
     from . import booklet, cards, embeds, site  # imported here: `check` should not pay for them
+    contexts = language_contexts(context)
     with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
         # Why the site in a process of its own while the cards render: each stage is mostly one
         # process's work (MkDocs; planning and assembling the decks), so on two cores they overlap.
@@ -137,13 +161,10 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
         site_warnings: list[Problem] = []
         for name, render in (("site", site.render_site), ("cards", cards.render_cards),
                              ("embeds", embeds.render_embeds), ("booklet", booklet.render_booklet)):
-            step, step_cpu = time.perf_counter(), cpu_seconds()
-            if name in reuse and (options.out_dir / name).is_dir():
-                shutil.copytree(options.out_dir / name, stage / name)
-                continue
             if name == "site" and beside is not None:
                 continue
-            warnings += render(context, stage)
+            step, step_cpu = time.perf_counter(), cpu_seconds()
+            warnings += render_languages(render, name, contexts, stage, options.out_dir, reuse)
             log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
         if beside is not None:
             site_warnings = beside.result()
@@ -153,6 +174,31 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
         if fatal:
             raise ContentError(fatal)
     log.info("built %s in %.2f s", options.out_dir, time.perf_counter() - started)
+    return warnings
+
+
+def render_languages(render: Callable[[RenderContext, Path], list[Problem]], name: str,
+                     contexts: list[tuple[i18n.Language, RenderContext]], stage: Path, out_dir: Path,
+                     reuse: Collection[str] = ()) -> list[Problem]:
+    """Render one stage in every language; return the warnings.
+
+    Outputs named in `reuse` are copied from the previous build instead. What one language
+    refuses does not stop the others: a build reports every language's problems, as `check` does.
+    """
+    warnings: list[Problem] = []
+    refused: list[Problem] = []
+    for language, localised in contexts:
+        folder = localised.prefix + name
+        if name in reuse and (out_dir / folder).is_dir():
+            shutil.copytree(out_dir / folder, stage / folder)
+            continue
+        with i18n.activate(language):
+            try:
+                warnings += render(localised, stage)
+            except ContentError as exc:
+                refused += exc.problems
+    if refused:
+        raise ContentError(sorted(set(refused)))
     return warnings
 
 
@@ -167,7 +213,7 @@ def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> Non
         from . import site
 
         context, _ = prepare(options)
-        warnings = site.render_site(context, dest)
+        warnings = render_languages(site.render_site, "site", language_contexts(context), dest, options.out_dir)
         connection.send(("done", warnings, (time.perf_counter() - started, cpu_seconds() - started_cpu)))
     except ContentError as exc:
         connection.send(("problems", exc.problems, (0.0, 0.0)))

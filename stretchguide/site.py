@@ -26,7 +26,7 @@ from typing import Any
 import markupsafe
 import yaml
 
-from . import __version__, cache, icons, vocab
+from . import __version__, cache, i18n, icons, vocab
 from .colours import contrast, mix, readable
 from .models import (
     SWITCH_SECONDS,
@@ -67,9 +67,12 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
 
     The engine gets plain Markdown pages and one flat config, and runs its own normal, clean,
     strict build. Only the live preview (`options.incremental`) keeps the pages between builds
-    and lets MkDocs render just the pages whose Markdown changed (its dirty mode).
+    and lets MkDocs render just the pages whose Markdown changed (its dirty mode). Each language
+    is a site of its own, with its own search index: the default language at the root, another
+    under `<language>/` (context.prefix).
     """
     options = context.options
+    dest = dest / context.prefix
     files = page_files(context)
     config = site_config(context, site_nav(context, files))
     config_text = json.dumps(config, ensure_ascii=False, indent=2) + "\n"
@@ -116,7 +119,7 @@ def _work_folder(context: RenderContext) -> Iterator[Path]:
         return
     root = options.cache_dir.absolute() / "site"
     root.mkdir(parents=True, exist_ok=True)
-    name = cache.digest(*(str(path.absolute()) for path in (
+    name = cache.digest(context.language, *(str(path.absolute()) for path in (
         options.content_dir, options.docs_dir, options.theme_dir, options.mkdocs_config)))[:16]
     work = root / name
     work.mkdir(exist_ok=True)
@@ -237,14 +240,15 @@ def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
     hand_pages = sorted(p.name for p in context.options.docs_dir.glob("*.md"))
     listed = stretches if len(stretches) <= NAV_LIST_LIMIT else []
     nav: list[Any] = [
-        {"Home": "index.md"},
+        {i18n.gettext("Home"): "index.md"},
         entry("before-you-start.md"),
-        {"Routines": [entry("routines/index.md"), *map(entry, routines)]},
-        {"Stretches": [entry("stretches/index.md"), entry("areas.md"), entry("positions.md"), *map(entry, listed)]},
+        {i18n.gettext("Routines"): [entry("routines/index.md"), *map(entry, routines)]},
+        {i18n.gettext("Stretches"): [entry("stretches/index.md"), entry("areas.md"), entry("positions.md"),
+                                     *map(entry, listed)]},
     ]
     if extra_pages:
         # Pages for the clinic's staff, after the patients' pages (and out of their search).
-        nav.append({"For clinics": list(map(entry, extra_pages))})
+        nav.append({i18n.gettext("For clinics"): list(map(entry, extra_pages))})
     return nav + list(map(entry, hand_pages))
 
 
@@ -281,12 +285,18 @@ def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: l
         "routines": routines, "pages": page_names, "iso_duration": iso_duration, "figure_file": figure_file,
     }
 
+    up = "../" * context.prefix.count("/")
+
     def render(template: str, src_uri: str, page_url: str, **extra: Any) -> None:
         def rel(target: str) -> str:
             """Link from this page to a site-relative path."""
             return relative_url(page_url, target)
 
-        text = env.get_template(template).render(**base, rel=rel, page_url=page_url, **extra)
+        def shared(target: str) -> str:
+            """Link from this page to a file every language shares (the embed scripts in embed/)."""
+            return relative_url(page_url, up + target)
+
+        text = env.get_template(template).render(**base, rel=rel, shared=shared, page_url=page_url, **extra)
         files[src_uri] = text.encode("utf-8")
 
     return render
@@ -374,7 +384,7 @@ def dose_data(kind: str, dose: Dose) -> dict[str, Any]:
 
 def timer_data(context: RenderContext, stretch: Stretch) -> dict[str, Any]:
     """Return the data of a stretch page's timer."""
-    return {"lang": context.library.guide.language, "switch": SWITCH_SECONDS,
+    return {"lang": context.lang, "switch": SWITCH_SECONDS,
             "dose": dose_data(stretch.kind, stretch.dose)}
 
 
@@ -406,7 +416,7 @@ def player_data(context: RenderContext, routine: Routine) -> dict[str, Any]:
             "note": step.note or "",
             "figure": art.svg if art else "",
         })
-    return {"lang": library.guide.language, "title": routine.title, "transition": TRANSITION_SECONDS,
+    return {"lang": context.lang, "title": routine.title, "transition": TRANSITION_SECONDS,
             "switch": SWITCH_SECONDS, "stretches": stretches}
 
 
@@ -515,9 +525,11 @@ def site_config(context: RenderContext, nav: list[Any]) -> dict[str, Any]:
     """
     guide = context.library.guide
     options = context.options
+    language = i18n.current()
     theme: dict[str, Any] = {
         "custom_dir": str((options.theme_dir / "site" / "overrides").absolute()),
-        "language": material_language(guide.language),
+        "language": material_language(context.lang),
+        "direction": language.direction,
     }
     logo = _logo_src(context.library)
     if logo:
@@ -542,18 +554,39 @@ def site_config(context: RenderContext, nav: list[Any]) -> dict[str, Any]:
                 "disclaimer": guide.disclaimer,
                 "clinic": guide.branding.clinic_name,
                 "contact": guide.branding.contact or "",
-                "licence": guide.licence,
-                "version": guide.version,
-                "draft": DRAFT_MARK if context.options.draft else "",
+                "licence": i18n.gettext("Licence: {licence}").format(licence=guide.licence),
+                "version": i18n.gettext("Version {version}").format(version=guide.version),
+                "draft": i18n.gettext(DRAFT_MARK) if context.options.draft else "",
                 "touch_icon": TOUCH_ICON,
+                # `<html lang>` exactly as the guide writes it: Material would shorten en-GB to en.
+                "lang": context.lang,
             },
         },
     }
+    if len(context.languages) > 1:
+        config["extra"]["alternate"] = alternates(context)
     if context.site_url:
-        config["site_url"] = context.site_url
+        config["site_url"] = context.site_url + context.prefix
     base = yaml.safe_load(options.mkdocs_config.read_text(encoding="utf-8"))
     return {**base, **config, "theme": {**base.get("theme", {}), **theme},
             "extra": {**base.get("extra", {}), **config["extra"]}}
+
+
+def alternates(context: RenderContext) -> list[dict[str, str]]:
+    """Return Material's language switcher entries: each language's name, tag and tree.
+
+    `link` is the language's folder relative to this language's folder; `url` its absolute
+    address when the site's is known. The overrides add the page's own path to either, so the
+    switcher and the hreflang links lead to the same page in the other language.
+    """
+    entries = []
+    up = "../" * context.prefix.count("/")
+    for tag in context.languages:
+        folder = context.tree_url(tag)
+        name = i18n.locale_of(tag).get_display_name(i18n.locale_of(tag)) or tag
+        entries.append({"name": name[:1].upper() + name[1:], "lang": tag, "link": up + folder,
+                        "url": (context.site_url + folder) if context.site_url else ""})
+    return entries
 
 
 def material_language(tag: str) -> str:

@@ -11,43 +11,48 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from . import resources, vocab
+from . import i18n, resources, vocab
 from .models import format_minutes, iso_duration
 from .problems import Problem
 from .resources import THEME_DIR
 
-#: What every output of a --draft build says, on every page, card and embed.
-DRAFT_MARK = "Draft: not for patients"
+#: What every output of a --draft build says, on every page, card and embed (translated where shown).
+DRAFT_MARK = i18n.N_("Draft: not for patients")
 
 
 def make_env(theme_dir: Path = THEME_DIR, draft: bool = False) -> jinja2.Environment:
     """Create the environment: strict about undefined names, escaping HTML and XML.
 
-    `draft` (with the words to show, `draft_mark`) is a global every template can read.
+    `draft` (with the words to show, `draft_mark`) is a global every template can read. Words
+    are `_("...")` and `ngettext(...)` (Jinja's i18n extension, new style), in the language
+    set by `i18n.activate`; `number` and `span` format numbers as that language does.
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(theme_dir)),
+        extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg", "md"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext)
     env.globals["draft"] = draft
     env.globals["draft_mark"] = DRAFT_MARK
+    env.globals["language"] = i18n.current
+    env.globals["language_name"] = i18n.language_name
     env.filters["label"] = vocab.label
     env.filters["minutes"] = format_minutes
     env.filters["iso_duration"] = iso_duration
     env.filters["json_script"] = json_script
     env.filters["paragraphs"] = paragraphs
     env.filters["md_text"] = md_text
-    env.filters["count"] = count
+    env.filters["number"] = i18n.number
+    env.filters["span"] = lambda pair: i18n.span(*pair)
+    env.filters["long_date"] = i18n.long_date
+    env.filters["translate"] = i18n.gettext  # for words marked with N_() where they are defined
     return env
-
-
-def count(number: int, one: str, many: str) -> str:
-    """Return the number with the word that agrees with it: "1 stretch", "2 stretches"."""
-    return f"{number} {one if number == 1 else many}"
 
 
 def json_script(value: Any) -> markupsafe.Markup:

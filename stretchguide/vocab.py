@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from typing import Literal, get_args
 
+from .i18n import N_, gettext
+
 TargetArea = Literal[
     "lower-back",
     "upper-back",
@@ -59,16 +61,16 @@ PRECAUTIONS: tuple[str, ...] = get_args(Precaution)
 #: What each precaution says, word for word the same on every stretch that lists it.
 #: Why fixed here: a clinic's reviewer signs one wording, and it cannot drift between stretches.
 PRECAUTION_TEXT: dict[str, str] = {
-    "osteoporosis": "Osteoporosis or a broken bone in your spine: bend forward gently and not too far. Do not "
-    "repeat it many times, and ask your doctor or physio first.",
-    "hip-replacement": "A hip replacement: unless your surgeon says you may, do not bend the hip past a right "
-    "angle. Do not cross your legs or turn the leg in.",
-    "knee-problems": "Knees that hurt to kneel or bend deeply, even with padding: choose another stretch.",
-    "pregnancy-lying-on-back": "Pregnancy after about 16 weeks: do not lie flat on your back for long.",
-    "pregnancy-pelvic-pain": "Pregnancy with pelvic pain: take care with deep hip positions and keep the "
-    "stretch small.",
-    "pregnancy-belly": "Pregnancy: keep the arch small and do not let your belly sag hard.",
-    "recent-surgery": "Recent surgery or injury to your back, hips or knees: ask a doctor or physio first.",
+    "osteoporosis": N_("Osteoporosis or a broken bone in your spine: bend forward gently and not too far. Do not "
+    "repeat it many times, and ask your doctor or physio first."),
+    "hip-replacement": N_("A hip replacement: unless your surgeon says you may, do not bend the hip past a right "
+    "angle. Do not cross your legs or turn the leg in."),
+    "knee-problems": N_("Knees that hurt to kneel or bend deeply, even with padding: choose another stretch."),
+    "pregnancy-lying-on-back": N_("Pregnancy after about 16 weeks: do not lie flat on your back for long."),
+    "pregnancy-pelvic-pain": N_("Pregnancy with pelvic pain: take care with deep hip positions and keep the "
+    "stretch small."),
+    "pregnancy-belly": N_("Pregnancy: keep the arch small and do not let your belly sag hard."),
+    "recent-surgery": N_("Recent surgery or injury to your back, hips or knees: ask a doctor or physio first."),
 }
 
 #: Words in free safety text that mean a precaution of the vocabulary is being written out by hand.
@@ -81,36 +83,36 @@ PRECAUTION_HINTS: dict[str, str] = {
 }
 
 LABELS: dict[str, str] = {
-    "lower-back": "Lower back",
-    "upper-back": "Upper back",
-    "spine": "Spine",
-    "hips": "Hips",
-    "hip-flexors": "Hip flexors",
-    "glutes": "Buttocks (glutes)",
-    "hamstrings": "Back of the thighs (hamstrings)",
-    "quadriceps": "Front of the thighs (quadriceps)",
-    "groin": "Inner thighs (groin)",
-    "calves": "Calves",
-    "shoulders": "Shoulders",
-    "chest": "Chest",
-    "neck": "Neck",
-    "standing": "Standing",
-    "kneeling": "Kneeling",
-    "half-kneeling": "Half-kneeling",
-    "hands-and-knees": "On hands and knees",
-    "seated": "Seated",
-    "lying-on-back": "Lying on the back",
-    "lying-on-front": "Lying on the front",
-    "side-lying": "Lying on one side",
-    "gentle": "Gentle",
-    "moderate": "Moderate",
-    "challenging": "Challenging",
+    "lower-back": N_("Lower back"),
+    "upper-back": N_("Upper back"),
+    "spine": N_("Spine"),
+    "hips": N_("Hips"),
+    "hip-flexors": N_("Hip flexors"),
+    "glutes": N_("Buttocks (glutes)"),
+    "hamstrings": N_("Back of the thighs (hamstrings)"),
+    "quadriceps": N_("Front of the thighs (quadriceps)"),
+    "groin": N_("Inner thighs (groin)"),
+    "calves": N_("Calves"),
+    "shoulders": N_("Shoulders"),
+    "chest": N_("Chest"),
+    "neck": N_("Neck"),
+    "standing": N_("Standing"),
+    "kneeling": N_("Kneeling"),
+    "half-kneeling": N_("Half-kneeling"),
+    "hands-and-knees": N_("On hands and knees"),
+    "seated": N_("Seated"),
+    "lying-on-back": N_("Lying on the back"),
+    "lying-on-front": N_("Lying on the front"),
+    "side-lying": N_("Lying on one side"),
+    "gentle": N_("Gentle"),
+    "moderate": N_("Moderate"),
+    "challenging": N_("Challenging"),
 }
 
 
 def label(word: str) -> str:
     """Return the reader-facing label of a vocabulary word."""
-    return LABELS.get(word, word.replace("-", " ").capitalize())
+    return gettext(LABELS.get(word, word.replace("-", " ").capitalize()))
 
 
 def suggest(word: object, choices: tuple[str, ...] | list[str]) -> str | None:

@@ -1,6 +1,8 @@
-/* <stretch-card stretch="ID"></stretch-card>: one stretch of this guide, drawn inside a shadow
- * root from the guide's JSON, so the host page's CSS cannot reach in and ours cannot leak out.
- * Every piece of content goes in with textContent or an attribute, never as markup. */
+/* <stretch-card stretch="ID" lang="es"></stretch-card>: one stretch of this guide, drawn inside a
+ * shadow root from the guide's JSON, so the host page's CSS cannot reach in and ours cannot leak out.
+ * Every piece of content goes in with textContent or an attribute, never as markup.
+ * The language is the element's lang (else the guide's own): embed/languages.json says where each
+ * language's data is; its interface words come from embed/words/<lang>.json, written by the build. */
 (function () {
   "use strict";
 
@@ -47,7 +49,7 @@
     return node;
   }
 
-  function safetyBox(level, modifier, symbol, title, items) {
+  function safetyBox(level, modifier, symbol, title, items, itemsLang) {
     var node = el("section", "sg-safety sg-safety--" + modifier);
     var heading = el("h" + level, "sg-safety__title");
     var icon = el("span", null, symbol + "\uFE0E");
@@ -55,31 +57,41 @@
     heading.appendChild(icon);
     heading.appendChild(document.createTextNode(" " + title));
     node.appendChild(heading);
-    node.appendChild(list("ul", null, items));
+    var entries = list("ul", null, items);
+    if (itemsLang) entries.setAttribute("lang", itemsLang);
+    node.appendChild(entries);
     return node;
   }
 
-  function alternativeLine(alternative) {
+  /* Append `text` to `node`, with each {name} in it replaced by the node or text in `parts`. */
+  function fill(node, text, parts) {
+    String(text).split(/(\{[a-z_]+\})/).forEach(function (piece) {
+      var key = /^\{([a-z_]+)\}$/.exec(piece);
+      var part = key && Object.prototype.hasOwnProperty.call(parts, key[1]) ? parts[key[1]] : piece;
+      if (part === "") return;
+      node.appendChild(typeof part === "string" ? document.createTextNode(part) : part);
+    });
+    return node;
+  }
+
+  function alternativeLine(alternative, words) {
     var node = el("p", "sg-alternative");
-    node.appendChild(el("strong", "sg-alternative__label", "Another option:"));
-    node.appendChild(document.createTextNode(" do the "));
+    node.appendChild(el("strong", "sg-alternative__label", words.another_option));
+    node.appendChild(document.createTextNode(" "));
     var links = alternative.links || {};
     var link = el("a", null, alternative.title);
     link.setAttribute("href", new URL(links.page_url || links.page || "", siteRoot).href);
-    node.appendChild(link);
-    node.appendChild(document.createTextNode(" instead " + String(alternative.when || "").replace(/\.$/, "") + "."));
-    return node;
+    return fill(node, words.do_instead, { stretch: link, when: String(alternative.when || "").replace(/\.$/, "") });
   }
 
-  function warningNote(guide) {
+  function warningNote(guide, words) {
     var node = el("aside", "sg-redflag-note");
-    node.setAttribute("aria-label", "Warning signs");
+    node.setAttribute("aria-label", words.warning_signs);
     var text = el("p");
-    text.appendChild(el("strong", "sg-redflag-note__label", "Warning signs."));
-    text.appendChild(document.createTextNode(" Some symptoms mean you must stop and get medical help, " +
-      "and a few need emergency care at once." +
-      (guide.emergency_number ? " In an emergency, call " + guide.emergency_number + "." : "") + " "));
-    var link = el("a", null, "Read the warning signs and what to do");
+    text.appendChild(el("strong", "sg-redflag-note__label", words.warning_signs_label));
+    text.appendChild(document.createTextNode(" " + words.warning_text +
+      (guide.emergency_number ? " " + words.emergency_call.replace("{number}", guide.emergency_number) : "") + " "));
+    var link = el("a", null, words.read_warning_signs);
     link.setAttribute("href", new URL(guide.warning_signs_url || guide.warning_signs || "", siteRoot).href);
     text.appendChild(link);
     text.appendChild(document.createTextNode("."));
@@ -87,26 +99,24 @@
     return node;
   }
 
-  function reviewLine(review, language) {
-    if (!review) return el("p", "sg-review", "Not yet reviewed by a clinician.");
+  function reviewLine(review, words, language) {
+    if (!review) return el("p", "sg-review", words.not_reviewed);
     var details = [review.role, review.registration].filter(function (part) { return part; }).join(", ");
-    var node = el("p", "sg-review", "Reviewed by " + review.by + (details ? " (" + details + ")" : "") + " on ");
     var time = el("time", null, review.on);
     time.setAttribute("datetime", review.on);
     try {
-      time.textContent = new Date(review.on + "T00:00:00Z").toLocaleDateString("en-GB",
+      time.textContent = new Date(review.on + "T00:00:00Z").toLocaleDateString(language,
         { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
     } catch (error) { /* keep the ISO date */ }
-    node.appendChild(time);
-    node.appendChild(document.createTextNode("."));
-    return node;
+    return fill(el("p", "sg-review"), words.reviewed,
+      { reviewer: review.by + (details ? " (" + details + ")" : ""), date: time });
   }
 
   // The key to the figure, as on the stretch page: bordered boxes and a hatch, so it also prints.
-  function figureKey(helper) {
+  function figureKey(helper, words) {
     var node = el("p", "sg-legend sg-embed__legend");
-    var items = [["target", "Feel it here"], ["far", "Far-side arm or leg"]];
-    if (helper) items.push(["helper", "Helper"]);
+    var items = [["target", words.feel_it_here], ["far", words.far_side]];
+    if (helper) items.push(["helper", words.helper_figure]);
     items.forEach(function (item, index) {
       if (index) node.appendChild(document.createTextNode(" "));
       var entry = el("span", "sg-legend__item");
@@ -117,19 +127,34 @@
     return node;
   }
 
-  function render(data, level) {
+  function render(data, level, words, chosen) {
     var stretch = data.stretch;
     var links = data.links || {};
+    var language = (data.guide && data.guide.language) || chosen.tag;
     var card = el("article", "sg-embed sg-embed--stretch");
-    card.setAttribute("lang", (data.guide && data.guide.language) || "en");
+    card.setAttribute("lang", language);
+    card.setAttribute("dir", chosen.dir || "ltr");
+    // Text shown in the default language, for want of a translation, says which language it is in.
+    var source = data.untranslated ? chosen.source : null;
+    function inSource(node) {
+      if (source) node.setAttribute("lang", source);
+      return node;
+    }
 
     var header = el("header", "sg-embed__header");
-    if (data.guide && data.guide.draft) header.appendChild(el("p", "sg-embed__draft", "Draft: not for patients"));
+    if (data.guide && data.guide.draft) header.appendChild(el("p", "sg-embed__draft", words.draft));
     header.appendChild(el("p", "sg-embed__clinic", data.guide && data.guide.clinic_name));
-    header.appendChild(el("h" + level, "sg-embed__title", stretch.title));
+    header.appendChild(inSource(el("h" + level, "sg-embed__title", stretch.title)));
     card.appendChild(header);
 
     var body = el("div", "sg-embed__body");
+    if (source) {
+      var notice = el("p", "sg-untranslated");
+      notice.setAttribute("role", "note");
+      notice.appendChild(el("strong", null, words.untranslated));
+      notice.appendChild(document.createTextNode(": " + words.shown_in));
+      body.appendChild(notice);
+    }
     var intro = el("div", "sg-embed__intro");
     if (data.figure) {
       var figure = el("figure", "sg-embed__figure");
@@ -141,46 +166,54 @@
       figure.appendChild(art);
       var caption = el("figcaption");
       var drawn = stretch.figure || {};
-      caption.appendChild(figureKey(!!(drawn.helper && drawn.show_helper !== false)));
+      caption.appendChild(figureKey(!!(drawn.helper && drawn.show_helper !== false), words));
       figure.appendChild(caption);
       intro.appendChild(figure);
     }
     var lead = el("div", "sg-embed__lead");
-    lead.appendChild(el("p", "sg-embed__summary", stretch.summary));
+    lead.appendChild(inSource(el("p", "sg-embed__summary", stretch.summary)));
     var dose = el("p", "sg-dose");
-    dose.appendChild(el("strong", "sg-dose__label", "Dose:"));
+    dose.appendChild(el("strong", "sg-dose__label", words.dose));
     dose.appendChild(document.createTextNode(" "));
     dose.appendChild(el("span", "sg-dose__value", data.dose_line));
     lead.appendChild(dose);
-    if (stretch.dose && stretch.dose.frequency) lead.appendChild(el("p", "sg-embed__frequency", stretch.dose.frequency));
+    if (stretch.dose && stretch.dose.frequency) {
+      lead.appendChild(inSource(el("p", "sg-embed__frequency", stretch.dose.frequency)));
+    }
     intro.appendChild(lead);
     body.appendChild(intro);
 
     var sub = Math.min(level + 1, 6);
     var columns = el("div", "sg-embed__columns");
-    columns.appendChild(section(sub, "Get into position", list("ol", "sg-steps", stretch.setup)));
-    columns.appendChild(section(sub, "The stretch", list("ol", "sg-steps", stretch.steps)));
-    columns.appendChild(section(sub, "For the helper", list("ul", "sg-list", stretch.helper_cues)));
-    columns.appendChild(section(sub, "Where you should feel it", list("ul", "sg-list", stretch.feel)));
+    columns.appendChild(section(sub, words.setup, inSource(list("ol", "sg-steps", stretch.setup))));
+    columns.appendChild(section(sub, words.steps, inSource(list("ol", "sg-steps", stretch.steps))));
+    columns.appendChild(section(sub, words.helper, inSource(list("ul", "sg-list", stretch.helper_cues))));
+    columns.appendChild(section(sub, words.feel, inSource(list("ul", "sg-list", stretch.feel))));
     body.appendChild(columns);
 
     var safety = el("div", "sg-embed__safety");
     var rules = stretch.safety || {};
-    if (rules.stop_if && rules.stop_if.length) safety.appendChild(safetyBox(sub, "stop", "\u26A0", "Stop if", rules.stop_if));
+    if (rules.stop_if && rules.stop_if.length) {
+      safety.appendChild(safetyBox(sub, "stop", "\u26A0", words.stop_if, rules.stop_if, source));
+    }
     if (data.precautions && data.precautions.length) {
-      safety.appendChild(safetyBox(sub, "care", "\u26A0", "Take care if",
+      safety.appendChild(safetyBox(sub, "care", "\u26A0", words.take_care_if,
         data.precautions.map(function (item) { return item.text; })));
     }
-    if (rules.avoid_if && rules.avoid_if.length) safety.appendChild(safetyBox(sub, "avoid", "\u2298", "Avoid if", rules.avoid_if));
-    if (data.alternative) safety.appendChild(alternativeLine(data.alternative));
+    if (rules.avoid_if && rules.avoid_if.length) {
+      safety.appendChild(safetyBox(sub, "avoid", "\u2298", words.avoid_if, rules.avoid_if, source));
+    }
+    if (data.alternative) safety.appendChild(alternativeLine(data.alternative, words));
     body.appendChild(safety);
-    if (data.guide && (data.guide.warning_signs || data.guide.warning_signs_url)) body.appendChild(warningNote(data.guide));
-    body.appendChild(reviewLine(stretch.review));
+    if (data.guide && (data.guide.warning_signs || data.guide.warning_signs_url)) {
+      body.appendChild(warningNote(data.guide, words));
+    }
+    body.appendChild(reviewLine(stretch.review, words, language));
     card.appendChild(body);
 
     var footer = el("footer", "sg-embed__footer");
     var more = el("p", "sg-embed__more");
-    var link = el("a", "sg-embed__link", "Full instructions: " + stretch.title);
+    var link = el("a", "sg-embed__link", words.full_instructions.replace("{title}", stretch.title));
     link.setAttribute("href", new URL(links.page_url || links.page || "", siteRoot).href);
     more.appendChild(link);
     footer.appendChild(more);
@@ -189,15 +222,17 @@
     return card;
   }
 
-  function problem(text, id) {
+  /* Say what went wrong, in the guide's words when they could be read (else only the link). */
+  function problem(text, id, words, tree) {
     var card = el("div", "sg-embed");
     var body = el("div", "sg-embed__body");
-    body.appendChild(el("p", null, text));
+    if (text) body.appendChild(el("p", null, text));
     if (id) {
       // Why: a host without the CORS header blocks the data, but a link always works.
       var more = el("p", "sg-embed__more");
-      var link = el("a", "sg-embed__link", "Open this stretch in the guide");
-      link.setAttribute("href", new URL("stretches/" + id + "/", siteRoot).href);
+      var href = new URL((tree || "") + "stretches/" + id + "/", siteRoot).href;
+      var link = el("a", "sg-embed__link", (words && words.open_stretch) || href);
+      link.setAttribute("href", href);
       more.appendChild(link);
       body.appendChild(more);
     }
@@ -205,8 +240,28 @@
     return card;
   }
 
+  function getJSON(path) {
+    return fetch(new URL(path, siteRoot).href, { credentials: "omit" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  /* The language to show: the one asked for, else its base language (es-MX: es), else the guide's. */
+  function pick(known, wanted) {
+    var languages = known.languages || {};
+    var tags = Object.keys(languages);
+    function find(tag) {
+      for (var i = 0; i < tags.length; i++) if (tags[i].toLowerCase() === tag) return tags[i];
+      return null;
+    }
+    var tag = (wanted && (find(wanted) || find(wanted.split("-")[0]))) || known["default"];
+    var entry = languages[tag] || {};
+    return { tag: tag, tree: entry.tree || "", dir: entry.dir || "ltr", source: known["default"] };
+  }
+
   class StretchCard extends HTMLElement {
-    static get observedAttributes() { return ["stretch", "heading-level"]; }
+    static get observedAttributes() { return ["stretch", "heading-level", "lang"]; }
 
     constructor() {
       super();
@@ -234,21 +289,23 @@
         sheet.addEventListener("error", resolve);
       });
       root.replaceChildren(sheet);
-      if (!ID.test(id)) {
-        root.appendChild(problem("No stretch chosen: set the stretch attribute to a stretch id."));
-        return;
-      }
-      var data = fetch(new URL("api/stretches/" + id + ".json", siteRoot).href, { credentials: "omit" })
-        .then(function (response) {
-          if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.json();
-        });
-      Promise.all([data, styled]).then(function (results) {
+      var wanted = (this.getAttribute("lang") || "").toLowerCase();
+      var chosen = null;
+      var words = null;
+      getJSON("embed/languages.json").then(function (known) {
+        chosen = pick(known, wanted);
+        return getJSON("embed/words/" + chosen.tag + ".json");
+      }).then(function (found) {
+        words = found;
+        if (!ID.test(id)) throw new Error("no stretch");
+        return Promise.all([getJSON(chosen.tree + "api/stretches/" + id + ".json"), styled]);
+      }).then(function (results) {
         if (token !== self._token) return;
-        root.appendChild(render(results[0], level));
+        root.appendChild(render(results[0], level, words, chosen));
       }).catch(function () {
         if (token !== self._token) return;
-        root.appendChild(problem("This stretch could not be shown here.", id));
+        var text = words ? (ID.test(id) ? words.failed : words.no_stretch) : "";
+        root.appendChild(problem(text, ID.test(id) ? id : null, words, chosen && chosen.tree));
       });
     }
   }

@@ -105,7 +105,7 @@
       var heading = el("h2", "sg-player__title", stretch.title);
       body.appendChild(heading);
       var dose = el("p", "sg-dose sg-player__dose");
-      dose.appendChild(el("strong", "sg-dose__label", "Dose:"));
+      dose.appendChild(el("strong", "sg-dose__label", words.dose));
       dose.appendChild(document.createTextNode(" " + stretch.dose_line));
       body.appendChild(dose);
       if (stretch.figure) {
