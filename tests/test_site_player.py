@@ -7,12 +7,14 @@ started through Web Audio.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from stretchguide import figures
 from stretchguide.models import SWITCH_SECONDS, TRANSITION_SECONDS, BuildOptions, Library, RenderContext
@@ -368,22 +370,24 @@ def test_routine_order_replaces_a_to_z_on_a_stretch_page_from_the_routine(
     steps = library.steps(library.routines[ROUTINE])
     page = open_page(f"{base_url}routines/{ROUTINE}/")
     page.locator("ol.sg-routine a").first.click()
-    assert page.locator("h1").inner_text() == steps[0].stretch.title
+    # The footer and the "where am I" line are rewritten by script after load: wait for them.
+    expect(page.locator("h1")).to_have_text(steps[0].stretch.title)
     for number in range(1, len(steps)):
         nxt = page.locator(".md-footer__link--next")
-        assert nxt.get_attribute("aria-label") == f"Next in Lower back basics: {steps[number].stretch.title}"
+        expect(nxt).to_have_attribute("aria-label", f"Next in Lower back basics: {steps[number].stretch.title}")
         nxt.click()
-        assert page.locator("h1").inner_text() == steps[number].stretch.title
+        expect(page.locator("h1")).to_have_text(steps[number].stretch.title)
         assert f"routine={ROUTINE}" in page.url
         prev = page.locator(".md-footer__link--prev")
-        assert prev.get_attribute("aria-label") == f"Previous in Lower back basics: {steps[number - 1].stretch.title}"
-        assert page.locator(".sg-in-routine--current").inner_text().startswith(
-            f"Lower back basics, stretch {number + 1} of {len(steps)}.")
+        expect(prev).to_have_attribute(
+            "aria-label", f"Previous in Lower back basics: {steps[number - 1].stretch.title}")
+        expect(page.locator(".sg-in-routine--current")).to_have_text(
+            re.compile(rf"^Lower back basics, stretch {number + 1} of {len(steps)}\."))
     page.locator(".md-footer__link--next").click()  # after the last stretch: back to the routine
-    assert page.url.endswith(f"routines/{ROUTINE}/")
+    page.wait_for_url(f"**/routines/{ROUTINE}/")
     # Reached any other way, the footer stays A to Z, and the page still says where it stands.
     page.goto(f"{base_url}stretches/cat-cow/")
-    assert page.locator(".md-footer__link--next").get_attribute("aria-label") == "Next: Child's pose"
+    expect(page.locator(".md-footer__link--next")).to_have_attribute("aria-label", "Next: Child's pose")
     assert not page.locator(".sg-in-routine--current").count()
 
 
