@@ -171,6 +171,20 @@ def sync_tree(folder: Path, files: dict[str, bytes]) -> list[str]:
     return changed
 
 
+def in_language(page: str, tag: str, notice: str) -> str:
+    """Mark a page that another language's site shows in the default language `tag`.
+
+    Its front matter gets `content_lang` (main.html sets the lang attribute of the content from
+    it), and the "not yet translated" notice goes before the text.
+    """
+    head, body = "", page
+    if page.lstrip().startswith("---\n"):
+        start = page.index("---\n") + 4
+        end = page.index("\n---", start)
+        head, body = page[start:end + 1], page[end + 4:].lstrip("\n")
+    return f"---\n{head}content_lang: {json.dumps(tag)}\n---\n\n{notice.strip()}\n\n{body}"
+
+
 def page_files(context: RenderContext) -> dict[str, bytes]:
     """Return every file of the docs folder: generated pages, hand-written pages and assets."""
     library = context.library
@@ -205,6 +219,11 @@ def page_files(context: RenderContext) -> dict[str, bytes]:
         render(f"site/pages/{name}", name, f"{Path(name).stem}/")
     for name in hand_pages:
         files[name] = (context.options.docs_dir / name).read_bytes()
+    if context.language:  # the staff pages and hand-written pages exist in the default language only
+        blocks = context.env.get_template("partials/blocks.html").module
+        notice = blocks.untranslated_notice(True, context.source_lang, context.language)
+        for name in extra_pages + hand_pages:
+            files[name] = in_language(files[name].decode("utf-8"), context.source_lang, str(notice)).encode("utf-8")
     files.update(asset_files(context))
     for stretch_id, art in sorted(context.figures.items()):
         files[figure_file(stretch_id)] = art.svg.encode("utf-8")

@@ -184,6 +184,18 @@ def test_an_untranslated_stretch_is_shown_in_the_default_language_with_a_notice(
     assert data["untranslated"] is True
 
 
+def test_pages_for_clinic_staff_say_they_are_in_the_default_language(fallback_site: Path) -> None:
+    # The printing, embed and credits pages and the hand-written pages exist in the default
+    # language only: another language's site marks their text as such, with a notice in its own.
+    for name in ("printing", "credits", "about"):
+        page = (fallback_site / "es" / name / "index.html").read_text(encoding="utf-8")
+        article = page[page.index("<article"):page.index("</article>")]
+        assert re.search(r'<article[^>]*>\s*<div lang="en-GB">', article), name
+        assert '<p class="sg-untranslated" role="note" lang="es">' in article, name
+        english = (fallback_site / name / "index.html").read_text(encoding="utf-8")
+        assert "sg-untranslated" not in english and '<div lang="en-GB">' not in english, name
+
+
 @pytest.fixture(scope="module")
 def rtl_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default guide with a short Arabic sample (child's pose) and a tiny Arabic catalogue."""
