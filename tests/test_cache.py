@@ -148,8 +148,8 @@ def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_
     # A card template: every stretch card; not the cover, handouts or sheets.
     template = theme / "cards" / "stretch.html"
     text = template.read_text(encoding="utf-8")
-    assert '<h1 class="face__title">' in text
-    template.write_text(text.replace('<h1 class="face__title">', '<h1 class="face__title" data-x>'),
+    assert '<h1 class="face__title"' in text
+    template.write_text(text.replace('<h1 class="face__title"', '<h1 class="face__title" data-x'),
                         encoding="utf-8")
     assert changed(keys(make_context(library, None, theme=theme))) == stretch_cards
     shutil.copy2(ROOT / "theme" / "cards" / "stretch.html", template)
