@@ -176,20 +176,20 @@ def timed_build(content: Path, out: Path, cwd: Path, *extra: str, keep_pages: Pa
 FLOOR = """
 import sys, time
 from pathlib import Path
-from stretchguide import cards, pipeline
+from stretchguide import cards, pdf, pipeline
 from stretchguide.models import BuildOptions
 from stretchguide.cli import THEME_DIR, DOCS_DIR, MKDOCS_CONFIG
 options = BuildOptions(theme_dir=THEME_DIR, docs_dir=DOCS_DIR, mkdocs_config=MKDOCS_CONFIG,
                        content_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))
 context, _ = pipeline.prepare(pipeline.with_theme(options))
 renderer = cards.CardRenderer(context)
-jobs = [job for job, _ in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size]).values()]
+jobs = [job for _, job, _ in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size])]
 started = time.process_time()
 pages = 0
 for job in jobs:
-    rendered = cards.layout_html(job.html, renderer.options, renderer.cache)
+    rendered = pdf.layout_html(job.html, renderer.options, renderer.cache)
     pages += len(rendered.document.pages)
-    cards.write_pdf(rendered.document, job.ident)
+    pdf.write_pdf(rendered.document, job.ident)
     renderer.cache.images.clear()
 print(f"{time.process_time() - started:.3f} {pages} {len(jobs)}", file=sys.stderr)
 """
