@@ -587,8 +587,13 @@ def site_config(context: RenderContext, nav: list[Any]) -> dict[str, Any]:
     if context.site_url:
         config["site_url"] = context.site_url + context.prefix
     base = yaml.safe_load(options.mkdocs_config.read_text(encoding="utf-8"))
+    plugins = list(base.get("plugins") or [])
+    if options.engine == "mkdocs" and options.cache_dir is not None:
+        # MkDocs compiles the theme's templates for every build; keep them in the cache (mkdocs_cache.py).
+        folder = options.cache_dir.absolute() / "templates" / "mkdocs"
+        plugins.append({"stretchguide-template-cache": {"folder": str(folder)}})
     return {**base, **config, "theme": {**base.get("theme", {}), **theme},
-            "extra": {**base.get("extra", {}), **config["extra"]}}
+            "extra": {**base.get("extra", {}), **config["extra"]}, "plugins": plugins}
 
 
 def alternates(context: RenderContext) -> list[dict[str, str]]:
