@@ -25,6 +25,7 @@ import multiprocessing.connection
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,7 @@ class Output:
     pdf: bytes
     pages: dict[str, int]
     warnings: tuple[str, ...]
+    cpu: float = 0.0  # CPU seconds rendering it took, in whichever process (0 when from the cache)
 
 
 def layout_job(job: Job, cache: LayoutCache) -> tuple[Rendered, dict[str, int]]:
@@ -264,6 +266,7 @@ def layout_job(job: Job, cache: LayoutCache) -> tuple[Rendered, dict[str, int]]:
 
 def run_job(job: Job, cache: LayoutCache) -> Output:
     """Lay out and write one job; a pure function of the job and the files it reads."""
+    started = time.process_time()
     try:
         rendered, pages = layout_job(job, cache)
         data, messages = write_pdf(rendered.document, job.ident)
@@ -271,7 +274,8 @@ def run_job(job: Job, cache: LayoutCache) -> Output:
         # Why: each card's figure is an image of its own (a data: URL); kept for the next
         # documents, they filled about 1.5 GB per worker in a 1,000-stretch build.
         cache.images.clear()
-    return Output(data, pages, tuple(rendered.warnings + [f"{job.label}: {message}" for message in messages]))
+    return Output(data, pages, tuple(rendered.warnings + [f"{job.label}: {message}" for message in messages]),
+                  time.process_time() - started)
 
 
 #: Uncached jobs the build holds before it starts worker processes: fewer (after a small edit)
@@ -378,6 +382,7 @@ class Renderer:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._environments: dict[RenderOptions, str] = {}
         self.cached = 0
+        self.cpu = 0.0  # CPU seconds of the jobs rendered, in this process and the workers
 
     def __enter__(self) -> Renderer:
         return self
@@ -420,6 +425,7 @@ class Renderer:
 
     def _store(self, ticket: int, output: Output) -> None:
         self._done[ticket] = output
+        self.cpu += output.cpu
         self.store.put(self._keys[ticket], output.pdf, {"pages": output.pages, "warnings": list(output.warnings)})
         log.debug("rendered %s", self._jobs.pop(ticket).ident)
 

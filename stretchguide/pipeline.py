@@ -165,21 +165,25 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
         # Every PDF of every language is handed to the workers as soon as it is planned, so they
         # render while the site is built; the files are made of them at the end.
         renderer = running.enter_context(pdf.Renderer(options.cache_dir, options.jobs, options.verbosity > 0))
-        step, step_cpu = time.perf_counter(), cpu_seconds()
+        pdf_started, own = time.perf_counter(), time.process_time()
         plans = plan_languages({"cards": cards.plan, "booklet": booklet.plan}, contexts, renderer, stage,
                                options.out_dir, reuse)
-        log.info("planned %d documents: %.2f s, %.2f s CPU", len(renderer), time.perf_counter() - step,
-                 cpu_seconds() - step_cpu)
+        planning = time.process_time() - own
         for name, render in (("site", site.render_site), ("embeds", embeds.render_embeds)):
             if name == "site" and beside is not None:
                 continue
             step, step_cpu = time.perf_counter(), cpu_seconds()
             warnings += render_languages(render, name, contexts, stage, options.out_dir, reuse)
             log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
-        step, step_cpu = time.perf_counter(), cpu_seconds()
+        renderer.finish()
+        own = time.process_time()
         warnings += finish_languages(plans, renderer, stage)
-        log.info("cards and booklets rendered and assembled: %.2f s, %.2f s CPU", time.perf_counter() - step,
-                 cpu_seconds() - step_cpu)
+        assembling = time.process_time() - own
+        # Its wall time runs from the first job handed in to the last file written, the site's
+        # time in between included; its CPU is planning, every job wherever it ran, and assembling.
+        log.info("pdf stage: %.2f s, %.2f s CPU (%d documents: planning %.2f s, rendering %.2f s, "
+                 "assembling %.2f s of CPU)", time.perf_counter() - pdf_started, planning + renderer.cpu + assembling,
+                 len(renderer), planning, renderer.cpu, assembling)
         site_warnings: list[Problem] = []
         if beside is not None:
             site_warnings = beside.result()

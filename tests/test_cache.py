@@ -177,10 +177,10 @@ def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_
         guide.write_text(original, encoding="utf-8")
     assert shifted == {("calibration", "a4"), ("calibration", "letter")}
     # A new version of the tool, or of WeasyPrint: everything.
-    monkeypatch.setattr(cards, "__version__", "999")
+    monkeypatch.setattr(pdf, "__version__", "999")
     assert changed(keys(make_context(library, None, theme=theme))) == set(base)
     monkeypatch.undo()
-    monkeypatch.setattr(cards.weasyprint, "__version__", "999")
+    monkeypatch.setattr(pdf.weasyprint, "__version__", "999")
     assert changed(keys(make_context(library, None, theme=theme))) == set(base)
 
 
