@@ -234,7 +234,7 @@ def test_cards_cached_on_a_machine_with_other_text_libraries_are_rendered_again(
     first = build(context, tmp_path / "first", caplog)
     assert first and build(context, tmp_path / "again", caplog) == set()
     # The same cache on a machine without HarfBuzz's subset library: other bytes, another warning.
-    monkeypatch.setattr(cards, "text_libraries", lambda: ("pango-1.0 1.50.12", "harfbuzz 6.0.0",
+    monkeypatch.setattr(pdf, "text_libraries", lambda: ("pango-1.0 1.50.12", "harfbuzz 6.0.0",
                                                           "font subsetting: fontTools"))
     assert build(context, tmp_path / "other-machine", caplog) == first
 
