@@ -423,13 +423,24 @@ FOREARM_R = ((0.0, 3.8), (0.35, 3.9), (1.0, 2.7))
 NECK_R = ((0.0, 5.2), (1.0, 5.0))
 
 
+def project(point: V3, view: str) -> tuple[float, float]:
+    """Return where a point of the facing-right body is seen in `view`.
+
+    From the side x runs forward and y down; from above x and z (the near side down the page); from the
+    feet z (the near side to the right, as a reader standing at the feet sees it) and y.
+    """
+    x, y, z = point
+    if view == "side":
+        return (x, y)
+    return (x, z) if view == "top" else (z, y)
+
+
 def _part_tubes(body: Body, view: str) -> dict[str, tuple[Tube, str, str]]:
     """Return each tube-shaped part: its tube, chain and side, in the facing-right frame of `view`."""
     p = body.p3
 
     def flat(name: str) -> tuple[float, float]:
-        x, y, z = p[name]
-        return (x, y) if view == "side" else (x, z)
+        return project(p[name], view)
 
     out: dict[str, tuple[Tube, str, str]] = {}
     for side in SIDES:
@@ -449,11 +460,7 @@ def _part_tubes(body: Body, view: str) -> dict[str, tuple[Tube, str, str]]:
 
 def _local(origin: V3, u: V3, v: V3, shape: Sequence[tuple[float, float]], view: str) -> list[tuple[float, float]]:
     """Map a shape drawn in a part's own (u, v) axes into the view."""
-    out = []
-    for a, b in shape:
-        x, y, z = _add(origin, _add(_mul(u, a), _mul(v, b)))
-        out.append((x, y) if view == "side" else (x, z))
-    return out
+    return [project(_add(origin, _add(_mul(u, a), _mul(v, b))), view) for a, b in shape]
 
 
 # A foot seen from its inner side: u from heel to toes along the sole, v up toward the shin; the ankle
@@ -540,20 +547,29 @@ def _head_shape(body: Body, view: str) -> list[tuple[float, float]]:
     if view == "top":
         # From above: a round skull, the nose showing the face.
         return _local(centre, front, (0.0, 0.0, 1.0), [(f * 1.0, u * 0.8) for f, u in shape], "top")
+    if view == "feet":
+        # From the feet: the head's outline across, as round as it is wide.
+        (cx, cy) = project(centre, view)
+        return _ellipse(cx, cy, 8.2, 9.5, 28)
     return _local(centre, front, _mul(up, -1.0), [(f, -u) for f, u in shape], view)
 
 
-def _torso_top(body: Body) -> list[tuple[float, float]]:
-    """The torso from above: the hull of its cross-sections, hips to shoulders."""
+def _torso_top(body: Body, view: str = "top") -> list[tuple[float, float]]:
+    """The torso from above (or from the feet): the hull of its cross-sections, hips to shoulders."""
     pts: list[tuple[float, float]] = []
-    (px, _, _), (sx, _, _) = body.p3["pelvis"], body.p3["shoulders"]
-    cx = body.spine_ctrl[0]
+    (px, py, _), (sx, sy, _) = body.p3["pelvis"], body.p3["shoulders"]
+    cx, cy = body.spine_ctrl[0], body.spine_ctrl[1]
     lean = math.radians(body.joints["torso"])
-    depth = abs(math.cos(lean))  # how much of the torso's front-to-back depth shows from above
+    # How much of the torso's front-to-back depth shows: from above, and from the feet.
+    depth = abs(math.cos(lean)) if view == "top" else abs(math.sin(lean))
     for t, width, thick in ((0.0, 16.5, 10.0), (0.4, 14.0, 9.0), (0.75, 16.0, 11.0), (1.0, 18.5, 8.0)):
         u = 1 - t
         x = u * u * px + 2 * u * t * cx + t * t * sx
-        pts += _ellipse(x, 0.0, max(thick * depth, 4.0), width, 20)
+        y = u * u * py + 2 * u * t * cy + t * t * sy
+        if view == "top":
+            pts += _ellipse(x, 0.0, max(thick * depth, 4.0), width, 20)
+        else:
+            pts += _ellipse(0.0, y, width, max(thick * depth, 4.0), 20)
     return _hull(pts)
 
 
@@ -564,8 +580,7 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
     def depth(*names: str) -> float:
         """Nearness to the viewer: z from the side, height from above."""
-        index = 2 if view == "side" else 1
-        sign = 1.0 if view == "side" else -1.0
+        index, sign = {"side": (2, 1.0), "top": (1, -1.0), "feet": (0, 1.0)}[view]
         return sum(body.p3[n][index] * sign for n in names) / len(names)
 
     for name, (tube, chain, side) in tubes.items():
@@ -575,8 +590,8 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
         kind = name.split("_", 1)[-1]
         keys = [f"{side}_{e}" for e in ends[kind]] if kind in ends else ["pelvis", "shoulders"]
         parts.append(Part(name, chain, side, tuple(Pt(*q) for q in ring), depth(*keys)))
-    if view == "top":
-        parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body)),
+    if view != "side":
+        parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body, view)),
                           depth("pelvis", "shoulders")))
     for side in SIDES:
         for end in ENDS:
@@ -593,12 +608,20 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
     return placed
 
 
+LOWER = ("_shin", "_foot", "_forearm", "_hand")
+
+
 def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
     """Group a body's parts into chains drawn as one shape each, in drawing order."""
     parts = body_parts(body, view)
     grouped: dict[str, list[Part]] = {}
     for part in parts:
-        grouped.setdefault(part.chain, []).append(part)
+        chain = part.chain
+        if view == "feet" and part.name.endswith(LOWER):
+            # From the feet a shin often points at the reader: drawn apart from its thigh, by its own
+            # depth, it shows in front of the thigh a crossed ankle rests on, and its knee shows.
+            chain += "_lower"
+        grouped.setdefault(chain, []).append(part)
     if view == "side":
         order = ["far_arm", "far_leg", "core", "near_leg", "near_arm"]
     else:
@@ -1390,7 +1413,7 @@ def _groups(body: Body, view: str, marks: list[Mark], dx: float, dy: float, help
     out: list[dict[str, object]] = []
     for name, parts in chains(body, view):
         # From above, near and far mean nothing to the reader: every part is white, the outlines part them.
-        side = "far" if name.startswith("far_") and view == "side" else "near"
+        side = "far" if name.startswith("far_") and view != "top" else "near"
         names = {p.name for p in parts}
         out.append({
             "chain": name,
@@ -1446,7 +1469,7 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
         dx, dy = (width - (right - left)) / 2 - left, -top
         body_left, _, body_right, _ = frame.body.bounds(frame.view)
         mat = None
-        if figure.mat and frame.view == "side":
+        if figure.mat and frame.view != "top":
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
         elif figure.mat:
@@ -1471,7 +1494,7 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             "partner": _groups(frame.body, frame.view, pieces, dx, dy, helper=False),
             "helper": _groups(frame.helper, "side", [], dx, dy, helper=True) if frame.helper else [],
             "mat": mat,
-            "floor": {"x1": "0", "x2": _num(width), "y": _num(dy)} if frame.view == "side" else None,
+            "floor": {"x1": "0", "x2": _num(width), "y": _num(dy)} if frame.view != "top" else None,
             "arrow": _arrow(*arrow, dx, dy) if arrow else None,
             "label": frame.label,
             "label_x": _num(width / 2),
