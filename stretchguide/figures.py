@@ -855,19 +855,34 @@ class Mark:
     hatch: tuple[tuple[Pt, Pt], ...]
 
 
+BUTTOCK_AREAS = ("glutes", "hips")
+
+
 def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> list[Mark]:
     """Return the highlighted pieces for `areas`, inside the body's outline."""
     tubes = _part_tubes(body, view)
     table = highlight_table(body)
     marks: list[Mark] = []
-    seen: set[Piece] = set()
+    seen: set[Piece | str] = set()
     for area in sorted(set(areas)):
-        for piece in table.get(area, []):
+        pieces = table.get(area, [])
+        for piece in pieces:
             name, t0, t1, s0, s1 = piece
+            if view == "top" and name == "torso" and area in BUTTOCK_AREAS and "buttock" not in seen:
+                # From above the buttock lies under the torso's outline: mark it on the side of the leg
+                # that carries the stretch, where the thigh meets the torso.
+                seen.add("buttock")
+                leg = next(n for n, *_ in pieces if n.endswith("_thigh"))
+                hip = body.p3[leg.replace("_thigh", "_hip")]
+                spot = [(hip[0] - 1.0 + 5.5 * math.cos(k / 20 * math.tau), hip[2] * 0.8 + 5.5 * math.sin(k / 20 * math.tau))
+                        for k in range(20)]
+                placed = tuple(body.to_screen(x, y) for x, y in spot)
+                marks.append(Mark("torso", placed, tuple(hatch_lines(placed, HATCH))))
+                continue
             if name not in tubes or piece in seen:
                 continue  # from above the torso is not a tube; its limbs carry the highlight
             seen.add(piece)
-            if view == "top":
+            if view != "side":
                 s0, s1 = -1.0, 1.0
             ring = tube_ring(tubes[name][0], t0, t1, s0, s1, caps=t0 <= 0 and t1 >= 1, inset=LINE)
             placed = tuple(body.to_screen(p.x, p.y) for p in ring)
