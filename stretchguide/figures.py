@@ -785,7 +785,8 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
     body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
     helper = None
     if figure.drawn_helper is not None and frame.view == "side":
-        helper = place_body(figure.drawn_helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
+        # The helper kneels or stands on the mat too: a padded knee, the same ground as the partner.
+        helper = place_body(figure.drawn_helper, poses, -MAT_H if figure.mat else 0.0).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
     if view == "top":
         # From above, the body's own floor position does not matter: set its lowest edge on y=0.
@@ -837,7 +838,7 @@ def highlight_table(body: Body) -> dict[str, list[Piece]]:
         "neck": [("neck", 0.0, 0.7, -1.0, 1.0)],
         "hips": [("torso", 0.0, 0.22, -1.0, 0.3), (f"{folded}_thigh", 0.0, 0.4, -1.0, 1.0)],
         "glutes": [("torso", 0.0, 0.26, -1.0, -0.05), (f"{folded}_thigh", 0.0, 0.35, 0.0, 1.0)],
-        "hip-flexors": [(f"{opened}_thigh", 0.0, 0.5, -1.0, 0.1), ("torso", 0.0, 0.16, 0.1, 1.0)],
+        "hip-flexors": [(f"{opened}_thigh", 0.0, 0.22, -1.0, 0.1), ("torso", 0.0, 0.16, 0.1, 1.0)],
         "hamstrings": [(f"{long_leg}_thigh", 0.1, 0.95, -0.1, 1.0)],
         "quadriceps": [(f"{bent_knee}_thigh", 0.1, 0.95, -1.0, 0.1)],
         "groin": [("near_thigh", 0.0, 0.45, -1.0, 1.0)],
@@ -1133,7 +1134,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
         placed = place_frame(figure, index, library.poses)
         floor = -MAT_H if figure.mat else 0.0
         for body, body_frame, body_loc, ground in ((placed.body, frame, loc, floor),
-                                                   (placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0)):
+                                                   (placed.helper, figure.drawn_helper, ("figure", "helper"), floor)):
             if body is None or body_frame is None or body_frame.pelvis_height is None:
                 continue
             part, bottom = body.lowest()
@@ -1144,7 +1145,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                         "raise `pelvis_height`, or remove it so the body rests on the floor"))
         if frame.view == "side":
             problems += _check_contact(placed, figure, frame, path, where, loc)
-        problems += check_side(placed.body, figure, frame, path, where, loc)
+        problems += check_side(placed.body, figure, frame, path, where, loc, placed.props)
         for message in check_highlight(placed, areas, floor):
             spot: Loc = ("figure", "highlight") if figure.highlight is not None else loc
             line, col = where.at(spot)
@@ -1176,7 +1177,7 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     surface = "mat" if figure.mat else "floor"
     bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface, placed.props)]
     if placed.helper is not None and figure.drawn_helper is not None:
-        bodies.append((placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0, "floor", ()))
+        bodies.append((placed.helper, figure.drawn_helper, ("figure", "helper"), bodies[0][3], surface, ()))
     for body, body_frame, body_loc, support, what, props in bodies:
         if min(contact_gaps(body, support, props).values()) < -0.5:
             continue  # sunk below the floor: reported as such, and nothing rests as drawn
@@ -1218,7 +1219,7 @@ def _check_helper_hands(helper: Body, partner: Body, frame: Frame, path: Path, w
     return problems
 
 
-def worked_leg(body: Body, support: float) -> tuple[str, str, str] | None:
+def worked_leg(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> tuple[str, str, str] | None:
     """Return the leg a one-sided position works, as (near or far, the joint that shows it, what it does).
 
     A thigh turned out with the knee bent is the leg whose shin lies across (pigeon's front leg, the
@@ -1229,21 +1230,22 @@ def worked_leg(body: Body, support: float) -> tuple[str, str, str] | None:
     turned = [s for s in SIDES if j[f"{s}_hip_turn"] >= 45 and j[f"{s}_knee"] >= 60]
     if len(turned) == 1:
         return turned[0], f"{turned[0]}_hip_turn", "turns out, its shin across in front"
-    gaps = contact_gaps(body, support)
+    gaps = contact_gaps(body, support, props)  # a knee on a cushion kneels too
     down = [s for s in SIDES if f"{s}_knee" in gaps and gaps[f"{s}_knee"] < REST_GAP[1]]
     if len(down) == 1:
         return down[0], f"{down[0]}_knee", "kneels on the floor"
     return None
 
 
-def check_side(body: Body, figure: Figure, frame: Frame, path: Path, where: Positions, loc: Loc) -> list[Problem]:
+def check_side(body: Body, figure: Figure, frame: Frame, path: Path, where: Positions, loc: Loc,
+               props: Sequence[PlacedProp] = ()) -> list[Problem]:
     """Check that the leg the pose works is on the `side:` the steps name (left knee down is the left knee)."""
     side = frame.side or figure.side
     if side is None:
         return []
     spot: Loc = (*loc, "side") if frame.side else ("figure", "side")
     line, col = where.at(spot)
-    leg = worked_leg(body, -MAT_H if figure.mat else 0.0)
+    leg = worked_leg(body, -MAT_H if figure.mat else 0.0, props)
     if leg is None:
         return [Problem(path, line, col, join_key(spot),
                         f"`side: {side}`, but the pose shows no one-sided leg: neither a single knee on the floor "
@@ -1484,6 +1486,9 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
         dx, dy = (width - (right - left)) / 2 - left, -top
         body_left, _, body_right, _ = frame.body.bounds(frame.view)
         mat = None
+        if figure.mat and frame.view != "top" and frame.helper is not None:
+            helper_left, _, helper_right, _ = frame.helper.bounds()
+            body_left, body_right = min(body_left, helper_left), max(body_right, helper_right)
         if figure.mat and frame.view != "top":
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
