@@ -414,8 +414,10 @@ def tube_ring(tube: Tube, t0: float = 0.0, t1: float = 1.0, s0: float = -1.0, s1
 # and right the back; for limbs, left is the back of the limb (calf, hamstring, back of the arm).
 TORSO_FRONT = ((0.0, 9.5), (0.25, 10.8), (0.5, 10.2), (0.8, 12.2), (1.0, 8.0))
 TORSO_BACK = ((0.0, 10.0), (0.12, 11.0), (0.42, 8.6), (0.72, 10.6), (1.0, 8.0))
-THIGH_R = ((0.0, 7.6), (0.5, 6.3), (1.0, 4.9))
-THIGH_BACK = ((0.0, 7.8), (0.35, 6.8), (1.0, 4.9))
+# At the hip the thigh is as round as the torso's end, so a thigh folded against the torso (child's pose)
+# does not draw a second outline inside the buttock.
+THIGH_R = ((0.0, 9.5), (0.22, 7.4), (0.5, 6.3), (1.0, 4.9))
+THIGH_BACK = ((0.0, 10.0), (0.2, 7.6), (0.35, 6.8), (1.0, 4.9))
 SHIN_FRONT = ((0.0, 4.9), (0.5, 3.6), (1.0, 3.0))
 SHIN_BACK = ((0.0, 4.9), (0.3, 5.6), (0.7, 3.9), (1.0, 3.1))
 UPPER_ARM_R = ((0.0, 5.2), (0.4, 4.6), (1.0, 3.7))
