@@ -841,7 +841,7 @@ def highlight_table(body: Body) -> dict[str, list[Piece]]:
         "hips": [("torso", 0.0, 0.22, -1.0, 0.3), (f"{folded}_thigh", 0.0, 0.4, -1.0, 1.0)],
         "glutes": [("torso", 0.0, 0.26, -1.0, -0.05), (f"{folded}_thigh", 0.0, 0.35, 0.0, 1.0)],
         "hip-flexors": [(f"{opened}_thigh", 0.0, 0.22, -1.0, 0.1), ("torso", 0.0, 0.16, 0.1, 1.0)],
-        "hamstrings": [(f"{long_leg}_thigh", 0.1, 0.95, -0.1, 1.0)],
+        "hamstrings": [(f"{long_leg}_thigh", 0.1, 0.95, 0.3, 1.0)],  # the underside, where the thigh meets the floor
         "quadriceps": [(f"{bent_knee}_thigh", 0.1, 0.95, -1.0, 0.1)],
         "groin": [("near_thigh", 0.0, 0.45, -1.0, 1.0)],
         "calves": [("near_shin", 0.1, 0.65, 0.0, 1.0)],
