@@ -58,6 +58,7 @@ SHOULDER_Z = 17.0
 LIMB_W = 10.0
 TORSO_W = 20.0
 
+SAG_AT = 0.42  # how far up the torso an arched back's curve is pulled: about level with the navel
 LINE = 1.5  # outline width in cm: about 2 px on a phone, 0.3 mm on an A7 card
 MAT_H = 4.0
 PAD = 10.0
@@ -263,7 +264,10 @@ def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Itera
     # tangents turning by exactly `back`, the middle of a back moves only 10 cm from cat to cow.
     bulge = 1.7 * TORSO / 2 * math.tan(math.radians(bend / 2))
     back_dir = heading(lean - 90, 1.0)
-    spine_ctrl = (shoulders[0] / 2 + back_dir.x * bulge, shoulders[1] / 2 + back_dir.y * bulge, 0.0)
+    # An arched back (cow) sinks most at the waist, below the middle of the torso; a rounded one
+    # (cat) rises most in the middle.
+    along = SAG_AT if bend < 0 else 0.5
+    spine_ctrl = (shoulders[0] * along + back_dir.x * bulge, shoulders[1] * along + back_dir.y * bulge, 0.0)
     neck_r = _rot("z", lean + bend / 2 + j["neck"])
     neck_end = _add(shoulders, _mul(_apply(neck_r, UP), NECK))
     head = _add(neck_end, _mul(_apply(neck_r, UP), HEAD_R * 0.85))
@@ -832,10 +836,12 @@ def highlight_table(body: Body) -> dict[str, list[Piece]]:
     folded = turned[0] if len(turned) == 1 else pick({s: j[f"{s}_hip"] for s in SIDES})
     long_leg = pick({s: j[f"{s}_hip"] - j[f"{s}_knee"] for s in SIDES})
     bent_knee = pick({s: j[f"{s}_knee"] - j[f"{s}_hip"] for s in SIDES})  # hip back, knee bent
+    # An arched back (cow) shortens the back's muscles: nothing is stretched there to mark.
+    arched = j["back"] < -5
     return {
-        "lower-back": [("torso", 0.1, 0.5, -1.0, -0.1)],
-        "upper-back": [("torso", 0.5, 0.92, -1.0, -0.1)],
-        "spine": [("torso", 0.06, 0.94, -1.0, -0.4)],
+        "lower-back": [] if arched else [("torso", 0.1, 0.5, -1.0, -0.1)],
+        "upper-back": [] if arched else [("torso", 0.5, 0.92, -1.0, -0.1)],
+        "spine": [] if arched else [("torso", 0.06, 0.94, -1.0, -0.4)],
         "chest": [("torso", 0.55, 0.92, 0.15, 1.0)],
         "neck": [("neck", 0.0, 0.7, -1.0, 1.0)],
         "hips": [("torso", 0.0, 0.22, -1.0, 0.3), (f"{folded}_thigh", 0.0, 0.4, -1.0, 1.0)],
@@ -1055,7 +1061,8 @@ def side_words(body: Body, name: str) -> str:
 def back_point(body: Body) -> Pt:
     """Return the middle of the back's surface, placed, and where its outside points."""
     tube = _part_tubes(body, "side")["torso"][0]
-    ring = tube_ring(tube, 0.45, 0.55, -1.0, -1.0, caps=False)
+    middle = 0.4 if body.joints["back"] < 0 else 0.5  # where an arched back sinks most
+    ring = tube_ring(tube, middle - 0.05, middle + 0.05, -1.0, -1.0, caps=False)
     mid = ring[len(ring) // 2]
     return body.to_screen(mid.x, mid.y)
 
@@ -1068,12 +1075,9 @@ def movement_arrow(body: Body, other: Body) -> tuple[Pt, Pt] | None:
     if length < 5.0:
         return None
     ux, uy = dx / length, dy / length
-    # Outward from the back: away from the middle of the torso line.
-    mid = Pt((body.points["pelvis"].x + body.points["shoulders"].x) / 2,
-             (body.points["pelvis"].y + body.points["shoulders"].y) / 2)
-    ox, oy = here.x - mid.x, here.y - mid.y
-    norm = math.hypot(ox, oy) or 1.0
-    ox, oy = ox / norm, oy / norm
+    # Outward from the back: square to the torso line, on the back's side (a sunk back lies below that line).
+    out = heading(body.joints["torso"] - 90, 1.0)
+    ox, oy = (out.x if body.facing == "right" else -out.x), out.y
     size = 18.0
     if ux * ox + uy * oy > 0:
         tail = Pt(here.x + ox * 6, here.y + oy * 6)
