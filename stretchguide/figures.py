@@ -794,6 +794,10 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
         # The helper kneels or stands on the mat too: a padded knee, the same ground as the partner.
         helper = place_body(figure.drawn_helper, poses, -MAT_H if figure.mat else 0.0).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
+    if view == "feet":
+        # From the feet the torso's outline is rounder than from the side: set its lowest edge on the mat.
+        _, _, _, bottom = body.bounds("feet")
+        body = body.moved(0.0, (-MAT_H if figure.mat else 0.0) - bottom)
     if view == "top":
         # From above, the body's own floor position does not matter: set its lowest edge on y=0.
         body = body.moved(0.0, -body.dy)
@@ -867,6 +871,24 @@ class Mark:
 BUTTOCK_AREAS = ("glutes", "hips")
 
 
+def _buttock_spot(body: Body, thigh: str) -> list[tuple[float, float]]:
+    """Return a round mark on the torso seen from above, over the hip of `thigh`, inside the torso's outline.
+
+    It starts over the hip joint and moves toward the middle of the torso until it fits; empty when it
+    never does.
+    """
+    torso = [Pt(*q) for q in _torso_top(body, "top")]
+    hip = body.p3[thigh.replace("_thigh", "_hip")]
+    middle = (body.p3["pelvis"][0] + body.p3["shoulders"][0]) / 2
+    for k in range(11):
+        x = hip[0] + (middle - hip[0]) * k / 10
+        z = hip[2] * (0.8 - 0.4 * k / 10)
+        spot = [(x + 5.0 * math.cos(i / 20 * math.tau), z + 5.0 * math.sin(i / 20 * math.tau)) for i in range(20)]
+        if all(inside(torso, Pt(a, b)) for a, b in spot):
+            return spot
+    return []
+
+
 def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> list[Mark]:
     """Return the highlighted pieces for `areas`, inside the body's outline."""
     tubes = _part_tubes(body, view)
@@ -881,12 +903,10 @@ def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> lis
                 # From above the buttock lies under the torso's outline: mark it on the side of the leg
                 # that carries the stretch, where the thigh meets the torso.
                 seen.add("buttock")
-                leg = next(n for n, *_ in pieces if n.endswith("_thigh"))
-                hip = body.p3[leg.replace("_thigh", "_hip")]
-                spot = [(hip[0] - 1.0 + 5.5 * math.cos(k / 20 * math.tau), hip[2] * 0.8 + 5.5 * math.sin(k / 20 * math.tau))
-                        for k in range(20)]
-                placed = tuple(body.to_screen(x, y) for x, y in spot)
-                marks.append(Mark("torso", placed, tuple(hatch_lines(placed, HATCH))))
+                spot = _buttock_spot(body, next(n for n, *_ in pieces if n.endswith("_thigh")))
+                if spot:
+                    placed = tuple(body.to_screen(x, y) for x, y in spot)
+                    marks.append(Mark("torso", placed, tuple(hatch_lines(placed, HATCH))))
                 continue
             if name not in tubes or piece in seen:
                 continue  # from above the torso is not a tube; its limbs carry the highlight
