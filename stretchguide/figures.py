@@ -266,8 +266,8 @@ def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Itera
     back_dir = heading(lean - 90, 1.0)
     # An arched back (cow) sinks most at the waist, below the middle of the torso; a rounded one
     # (cat) rises most in the middle.
-    along = SAG_AT if bend < 0 else 0.5
-    spine_ctrl = (shoulders[0] * along + back_dir.x * bulge, shoulders[1] * along + back_dir.y * bulge, 0.0)
+    sag_at = SAG_AT if bend < 0 else 0.5
+    spine_ctrl = (shoulders[0] * sag_at + back_dir.x * bulge, shoulders[1] * sag_at + back_dir.y * bulge, 0.0)
     neck_r = _rot("z", lean + bend / 2 + j["neck"])
     neck_end = _add(shoulders, _mul(_apply(neck_r, UP), NECK))
     head = _add(neck_end, _mul(_apply(neck_r, UP), HEAD_R * 0.85))
@@ -792,7 +792,8 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
     helper = None
     if figure.drawn_helper is not None and frame.view == "side":
         # The helper kneels or stands on the mat too: a padded knee, the same ground as the partner.
-        helper = place_body(figure.drawn_helper, poses, -MAT_H if figure.mat else 0.0).moved(body.points["pelvis"].x, 0.0)
+        ground = -MAT_H if figure.mat else 0.0
+        helper = place_body(figure.drawn_helper, poses, ground).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
     if view == "feet":
         # From the feet the torso's outline is rounder than from the side: set its lowest edge on the mat.
