@@ -58,6 +58,7 @@ SHOULDER_Z = 17.0
 LIMB_W = 10.0
 TORSO_W = 20.0
 
+SAG_AT = 0.42  # how far up the torso an arched back's curve is pulled: about level with the navel
 LINE = 1.5  # outline width in cm: about 2 px on a phone, 0.3 mm on an A7 card
 MAT_H = 4.0
 PAD = 10.0
@@ -263,7 +264,10 @@ def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Itera
     # tangents turning by exactly `back`, the middle of a back moves only 10 cm from cat to cow.
     bulge = 1.7 * TORSO / 2 * math.tan(math.radians(bend / 2))
     back_dir = heading(lean - 90, 1.0)
-    spine_ctrl = (shoulders[0] / 2 + back_dir.x * bulge, shoulders[1] / 2 + back_dir.y * bulge, 0.0)
+    # An arched back (cow) sinks most at the waist, below the middle of the torso; a rounded one
+    # (cat) rises most in the middle.
+    sag_at = SAG_AT if bend < 0 else 0.5
+    spine_ctrl = (shoulders[0] * sag_at + back_dir.x * bulge, shoulders[1] * sag_at + back_dir.y * bulge, 0.0)
     neck_r = _rot("z", lean + bend / 2 + j["neck"])
     neck_end = _add(shoulders, _mul(_apply(neck_r, UP), NECK))
     head = _add(neck_end, _mul(_apply(neck_r, UP), HEAD_R * 0.85))
@@ -414,8 +418,10 @@ def tube_ring(tube: Tube, t0: float = 0.0, t1: float = 1.0, s0: float = -1.0, s1
 # and right the back; for limbs, left is the back of the limb (calf, hamstring, back of the arm).
 TORSO_FRONT = ((0.0, 9.5), (0.25, 10.8), (0.5, 10.2), (0.8, 12.2), (1.0, 8.0))
 TORSO_BACK = ((0.0, 10.0), (0.12, 11.0), (0.42, 8.6), (0.72, 10.6), (1.0, 8.0))
-THIGH_R = ((0.0, 7.6), (0.5, 6.3), (1.0, 4.9))
-THIGH_BACK = ((0.0, 7.8), (0.35, 6.8), (1.0, 4.9))
+# At the hip the thigh is as round as the torso's end, so a thigh folded against the torso (child's pose)
+# does not draw a second outline inside the buttock.
+THIGH_R = ((0.0, 9.5), (0.22, 7.4), (0.5, 6.3), (1.0, 4.9))
+THIGH_BACK = ((0.0, 10.0), (0.2, 7.6), (0.35, 6.8), (1.0, 4.9))
 SHIN_FRONT = ((0.0, 4.9), (0.5, 3.6), (1.0, 3.0))
 SHIN_BACK = ((0.0, 4.9), (0.3, 5.6), (0.7, 3.9), (1.0, 3.1))
 UPPER_ARM_R = ((0.0, 5.2), (0.4, 4.6), (1.0, 3.7))
@@ -423,13 +429,24 @@ FOREARM_R = ((0.0, 3.8), (0.35, 3.9), (1.0, 2.7))
 NECK_R = ((0.0, 5.2), (1.0, 5.0))
 
 
+def project(point: V3, view: str) -> tuple[float, float]:
+    """Return where a point of the facing-right body is seen in `view`.
+
+    From the side x runs forward and y down; from above x and z (the near side down the page); from the
+    feet z (the near side to the right, as a reader standing at the feet sees it) and y.
+    """
+    x, y, z = point
+    if view == "side":
+        return (x, y)
+    return (x, z) if view == "top" else (z, y)
+
+
 def _part_tubes(body: Body, view: str) -> dict[str, tuple[Tube, str, str]]:
     """Return each tube-shaped part: its tube, chain and side, in the facing-right frame of `view`."""
     p = body.p3
 
     def flat(name: str) -> tuple[float, float]:
-        x, y, z = p[name]
-        return (x, y) if view == "side" else (x, z)
+        return project(p[name], view)
 
     out: dict[str, tuple[Tube, str, str]] = {}
     for side in SIDES:
@@ -449,11 +466,7 @@ def _part_tubes(body: Body, view: str) -> dict[str, tuple[Tube, str, str]]:
 
 def _local(origin: V3, u: V3, v: V3, shape: Sequence[tuple[float, float]], view: str) -> list[tuple[float, float]]:
     """Map a shape drawn in a part's own (u, v) axes into the view."""
-    out = []
-    for a, b in shape:
-        x, y, z = _add(origin, _add(_mul(u, a), _mul(v, b)))
-        out.append((x, y) if view == "side" else (x, z))
-    return out
+    return [project(_add(origin, _add(_mul(u, a), _mul(v, b))), view) for a, b in shape]
 
 
 # A foot seen from its inner side: u from heel to toes along the sole, v up toward the shin; the ankle
@@ -540,20 +553,29 @@ def _head_shape(body: Body, view: str) -> list[tuple[float, float]]:
     if view == "top":
         # From above: a round skull, the nose showing the face.
         return _local(centre, front, (0.0, 0.0, 1.0), [(f * 1.0, u * 0.8) for f, u in shape], "top")
+    if view == "feet":
+        # From the feet: the head's outline across, as round as it is wide.
+        (cx, cy) = project(centre, view)
+        return _ellipse(cx, cy, 8.2, 9.5, 28)
     return _local(centre, front, _mul(up, -1.0), [(f, -u) for f, u in shape], view)
 
 
-def _torso_top(body: Body) -> list[tuple[float, float]]:
-    """The torso from above: the hull of its cross-sections, hips to shoulders."""
+def _torso_top(body: Body, view: str = "top") -> list[tuple[float, float]]:
+    """The torso from above (or from the feet): the hull of its cross-sections, hips to shoulders."""
     pts: list[tuple[float, float]] = []
-    (px, _, _), (sx, _, _) = body.p3["pelvis"], body.p3["shoulders"]
-    cx = body.spine_ctrl[0]
+    (px, py, _), (sx, sy, _) = body.p3["pelvis"], body.p3["shoulders"]
+    cx, cy = body.spine_ctrl[0], body.spine_ctrl[1]
     lean = math.radians(body.joints["torso"])
-    depth = abs(math.cos(lean))  # how much of the torso's front-to-back depth shows from above
+    # How much of the torso's front-to-back depth shows: from above, and from the feet.
+    depth = abs(math.cos(lean)) if view == "top" else abs(math.sin(lean))
     for t, width, thick in ((0.0, 16.5, 10.0), (0.4, 14.0, 9.0), (0.75, 16.0, 11.0), (1.0, 18.5, 8.0)):
         u = 1 - t
         x = u * u * px + 2 * u * t * cx + t * t * sx
-        pts += _ellipse(x, 0.0, max(thick * depth, 4.0), width, 20)
+        y = u * u * py + 2 * u * t * cy + t * t * sy
+        if view == "top":
+            pts += _ellipse(x, 0.0, max(thick * depth, 4.0), width, 20)
+        else:
+            pts += _ellipse(0.0, y, width, max(thick * depth, 4.0), 20)
     return _hull(pts)
 
 
@@ -564,8 +586,7 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
     def depth(*names: str) -> float:
         """Nearness to the viewer: z from the side, height from above."""
-        index = 2 if view == "side" else 1
-        sign = 1.0 if view == "side" else -1.0
+        index, sign = {"side": (2, 1.0), "top": (1, -1.0), "feet": (0, 1.0)}[view]
         return sum(body.p3[n][index] * sign for n in names) / len(names)
 
     for name, (tube, chain, side) in tubes.items():
@@ -575,8 +596,8 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
         kind = name.split("_", 1)[-1]
         keys = [f"{side}_{e}" for e in ends[kind]] if kind in ends else ["pelvis", "shoulders"]
         parts.append(Part(name, chain, side, tuple(Pt(*q) for q in ring), depth(*keys)))
-    if view == "top":
-        parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body)),
+    if view != "side":
+        parts.append(Part("torso", "core", "mid", tuple(Pt(*q) for q in _torso_top(body, view)),
                           depth("pelvis", "shoulders")))
     for side in SIDES:
         for end in ENDS:
@@ -593,12 +614,20 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
     return placed
 
 
+LOWER = ("_shin", "_foot", "_forearm", "_hand")
+
+
 def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
     """Group a body's parts into chains drawn as one shape each, in drawing order."""
     parts = body_parts(body, view)
     grouped: dict[str, list[Part]] = {}
     for part in parts:
-        grouped.setdefault(part.chain, []).append(part)
+        chain = part.chain
+        if view == "feet" and part.name.endswith(LOWER):
+            # From the feet a shin often points at the reader: drawn apart from its thigh, by its own
+            # depth, it shows in front of the thigh a crossed ankle rests on, and its knee shows.
+            chain += "_lower"
+        grouped.setdefault(chain, []).append(part)
     if view == "side":
         order = ["far_arm", "far_leg", "core", "near_leg", "near_arm"]
     else:
@@ -762,8 +791,14 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
     body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
     helper = None
     if figure.drawn_helper is not None and frame.view == "side":
-        helper = place_body(figure.drawn_helper, poses, 0.0).moved(body.points["pelvis"].x, 0.0)
+        # The helper kneels or stands on the mat too: a padded knee, the same ground as the partner.
+        ground = -MAT_H if figure.mat else 0.0
+        helper = place_body(figure.drawn_helper, poses, ground).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
+    if view == "feet":
+        # From the feet the torso's outline is rounder than from the side: set its lowest edge on the mat.
+        _, _, _, bottom = body.bounds("feet")
+        body = body.moved(0.0, (-MAT_H if figure.mat else 0.0) - bottom)
     if view == "top":
         # From above, the body's own floor position does not matter: set its lowest edge on y=0.
         body = body.moved(0.0, -body.dy)
@@ -806,16 +841,18 @@ def highlight_table(body: Body) -> dict[str, list[Piece]]:
     folded = turned[0] if len(turned) == 1 else pick({s: j[f"{s}_hip"] for s in SIDES})
     long_leg = pick({s: j[f"{s}_hip"] - j[f"{s}_knee"] for s in SIDES})
     bent_knee = pick({s: j[f"{s}_knee"] - j[f"{s}_hip"] for s in SIDES})  # hip back, knee bent
+    # An arched back (cow) shortens the back's muscles: nothing is stretched there to mark.
+    arched = j["back"] < -5
     return {
-        "lower-back": [("torso", 0.1, 0.5, -1.0, -0.1)],
-        "upper-back": [("torso", 0.5, 0.92, -1.0, -0.1)],
-        "spine": [("torso", 0.06, 0.94, -1.0, -0.4)],
+        "lower-back": [] if arched else [("torso", 0.1, 0.5, -1.0, -0.1)],
+        "upper-back": [] if arched else [("torso", 0.5, 0.92, -1.0, -0.1)],
+        "spine": [] if arched else [("torso", 0.06, 0.94, -1.0, -0.4)],
         "chest": [("torso", 0.55, 0.92, 0.15, 1.0)],
         "neck": [("neck", 0.0, 0.7, -1.0, 1.0)],
         "hips": [("torso", 0.0, 0.22, -1.0, 0.3), (f"{folded}_thigh", 0.0, 0.4, -1.0, 1.0)],
         "glutes": [("torso", 0.0, 0.26, -1.0, -0.05), (f"{folded}_thigh", 0.0, 0.35, 0.0, 1.0)],
-        "hip-flexors": [(f"{opened}_thigh", 0.0, 0.5, -1.0, 0.1), ("torso", 0.0, 0.16, 0.1, 1.0)],
-        "hamstrings": [(f"{long_leg}_thigh", 0.1, 0.95, -0.1, 1.0)],
+        "hip-flexors": [(f"{opened}_thigh", 0.0, 0.22, -1.0, 0.1), ("torso", 0.0, 0.16, 0.1, 1.0)],
+        "hamstrings": [(f"{long_leg}_thigh", 0.1, 0.95, 0.3, 1.0)],  # the underside, where the thigh meets the floor
         "quadriceps": [(f"{bent_knee}_thigh", 0.1, 0.95, -1.0, 0.1)],
         "groin": [("near_thigh", 0.0, 0.45, -1.0, 1.0)],
         "calves": [("near_shin", 0.1, 0.65, 0.0, 1.0)],
@@ -832,19 +869,50 @@ class Mark:
     hatch: tuple[tuple[Pt, Pt], ...]
 
 
+BUTTOCK_AREAS = ("glutes", "hips")
+
+
+def _buttock_spot(body: Body, thigh: str) -> list[tuple[float, float]]:
+    """Return a round mark on the torso seen from above, over the hip of `thigh`, inside the torso's outline.
+
+    It starts over the hip joint and moves toward the middle of the torso until it fits; empty when it
+    never does.
+    """
+    torso = [Pt(*q) for q in _torso_top(body, "top")]
+    hip = body.p3[thigh.replace("_thigh", "_hip")]
+    middle = (body.p3["pelvis"][0] + body.p3["shoulders"][0]) / 2
+    for k in range(11):
+        x = hip[0] + (middle - hip[0]) * k / 10
+        z = hip[2] * (0.8 - 0.4 * k / 10)
+        spot = [(x + 5.0 * math.cos(i / 20 * math.tau), z + 5.0 * math.sin(i / 20 * math.tau)) for i in range(20)]
+        if all(inside(torso, Pt(a, b)) for a, b in spot):
+            return spot
+    return []
+
+
 def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> list[Mark]:
     """Return the highlighted pieces for `areas`, inside the body's outline."""
     tubes = _part_tubes(body, view)
     table = highlight_table(body)
     marks: list[Mark] = []
-    seen: set[Piece] = set()
+    seen: set[Piece | str] = set()
     for area in sorted(set(areas)):
-        for piece in table.get(area, []):
+        pieces = table.get(area, [])
+        for piece in pieces:
             name, t0, t1, s0, s1 = piece
+            if view == "top" and name == "torso" and area in BUTTOCK_AREAS and "buttock" not in seen:
+                # From above the buttock lies under the torso's outline: mark it on the side of the leg
+                # that carries the stretch, where the thigh meets the torso.
+                seen.add("buttock")
+                spot = _buttock_spot(body, next(n for n, *_ in pieces if n.endswith("_thigh")))
+                if spot:
+                    placed = tuple(body.to_screen(x, y) for x, y in spot)
+                    marks.append(Mark("torso", placed, tuple(hatch_lines(placed, HATCH))))
+                continue
             if name not in tubes or piece in seen:
                 continue  # from above the torso is not a tube; its limbs carry the highlight
             seen.add(piece)
-            if view == "top":
+            if view != "side":
                 s0, s1 = -1.0, 1.0
             ring = tube_ring(tubes[name][0], t0, t1, s0, s1, caps=t0 <= 0 and t1 >= 1, inset=LINE)
             placed = tuple(body.to_screen(p.x, p.y) for p in ring)
@@ -1014,7 +1082,8 @@ def side_words(body: Body, name: str) -> str:
 def back_point(body: Body) -> Pt:
     """Return the middle of the back's surface, placed, and where its outside points."""
     tube = _part_tubes(body, "side")["torso"][0]
-    ring = tube_ring(tube, 0.45, 0.55, -1.0, -1.0, caps=False)
+    middle = 0.4 if body.joints["back"] < 0 else 0.5  # where an arched back sinks most
+    ring = tube_ring(tube, middle - 0.05, middle + 0.05, -1.0, -1.0, caps=False)
     mid = ring[len(ring) // 2]
     return body.to_screen(mid.x, mid.y)
 
@@ -1027,12 +1096,9 @@ def movement_arrow(body: Body, other: Body) -> tuple[Pt, Pt] | None:
     if length < 5.0:
         return None
     ux, uy = dx / length, dy / length
-    # Outward from the back: away from the middle of the torso line.
-    mid = Pt((body.points["pelvis"].x + body.points["shoulders"].x) / 2,
-             (body.points["pelvis"].y + body.points["shoulders"].y) / 2)
-    ox, oy = here.x - mid.x, here.y - mid.y
-    norm = math.hypot(ox, oy) or 1.0
-    ox, oy = ox / norm, oy / norm
+    # Outward from the back: square to the torso line, on the back's side (a sunk back lies below that line).
+    out = heading(body.joints["torso"] - 90, 1.0)
+    ox, oy = (out.x if body.facing == "right" else -out.x), out.y
     size = 18.0
     if ux * ox + uy * oy > 0:
         tail = Pt(here.x + ox * 6, here.y + oy * 6)
@@ -1095,7 +1161,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
         placed = place_frame(figure, index, library.poses)
         floor = -MAT_H if figure.mat else 0.0
         for body, body_frame, body_loc, ground in ((placed.body, frame, loc, floor),
-                                                   (placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0)):
+                                                   (placed.helper, figure.drawn_helper, ("figure", "helper"), floor)):
             if body is None or body_frame is None or body_frame.pelvis_height is None:
                 continue
             part, bottom = body.lowest()
@@ -1106,7 +1172,7 @@ def _check_figure(figure: Figure, library: Library, path: Path, where: Positions
                                         "raise `pelvis_height`, or remove it so the body rests on the floor"))
         if frame.view == "side":
             problems += _check_contact(placed, figure, frame, path, where, loc)
-        problems += check_side(placed.body, figure, frame, path, where, loc)
+        problems += check_side(placed.body, figure, frame, path, where, loc, placed.props)
         for message in check_highlight(placed, areas, floor):
             spot: Loc = ("figure", "highlight") if figure.highlight is not None else loc
             line, col = where.at(spot)
@@ -1138,7 +1204,7 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     surface = "mat" if figure.mat else "floor"
     bodies = [(placed.body, frame, loc, -MAT_H if figure.mat else 0.0, surface, placed.props)]
     if placed.helper is not None and figure.drawn_helper is not None:
-        bodies.append((placed.helper, figure.drawn_helper, ("figure", "helper"), 0.0, "floor", ()))
+        bodies.append((placed.helper, figure.drawn_helper, ("figure", "helper"), bodies[0][3], surface, ()))
     for body, body_frame, body_loc, support, what, props in bodies:
         if min(contact_gaps(body, support, props).values()) < -0.5:
             continue  # sunk below the floor: reported as such, and nothing rests as drawn
@@ -1180,7 +1246,7 @@ def _check_helper_hands(helper: Body, partner: Body, frame: Frame, path: Path, w
     return problems
 
 
-def worked_leg(body: Body, support: float) -> tuple[str, str, str] | None:
+def worked_leg(body: Body, support: float, props: Sequence[PlacedProp] = ()) -> tuple[str, str, str] | None:
     """Return the leg a one-sided position works, as (near or far, the joint that shows it, what it does).
 
     A thigh turned out with the knee bent is the leg whose shin lies across (pigeon's front leg, the
@@ -1191,21 +1257,22 @@ def worked_leg(body: Body, support: float) -> tuple[str, str, str] | None:
     turned = [s for s in SIDES if j[f"{s}_hip_turn"] >= 45 and j[f"{s}_knee"] >= 60]
     if len(turned) == 1:
         return turned[0], f"{turned[0]}_hip_turn", "turns out, its shin across in front"
-    gaps = contact_gaps(body, support)
+    gaps = contact_gaps(body, support, props)  # a knee on a cushion kneels too
     down = [s for s in SIDES if f"{s}_knee" in gaps and gaps[f"{s}_knee"] < REST_GAP[1]]
     if len(down) == 1:
         return down[0], f"{down[0]}_knee", "kneels on the floor"
     return None
 
 
-def check_side(body: Body, figure: Figure, frame: Frame, path: Path, where: Positions, loc: Loc) -> list[Problem]:
+def check_side(body: Body, figure: Figure, frame: Frame, path: Path, where: Positions, loc: Loc,
+               props: Sequence[PlacedProp] = ()) -> list[Problem]:
     """Check that the leg the pose works is on the `side:` the steps name (left knee down is the left knee)."""
     side = frame.side or figure.side
     if side is None:
         return []
     spot: Loc = (*loc, "side") if frame.side else ("figure", "side")
     line, col = where.at(spot)
-    leg = worked_leg(body, -MAT_H if figure.mat else 0.0)
+    leg = worked_leg(body, -MAT_H if figure.mat else 0.0, props)
     if leg is None:
         return [Problem(path, line, col, join_key(spot),
                         f"`side: {side}`, but the pose shows no one-sided leg: neither a single knee on the floor "
@@ -1339,8 +1406,46 @@ def _num(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+SIMPLIFY = 0.1  # drop outline points that move it by less than this many cm: the same look, fewer points
+
+
+def _simplify(points: Sequence[Pt], tolerance: float) -> list[Pt]:
+    """Return an open polyline with the points that bend it by less than `tolerance` left out (Ramer-Douglas-Peucker).
+
+    Why: every body part's outline is sampled densely so its curves are smooth, and each point is parsed
+    again wherever the SVG is drawn; WeasyPrint spent about 0.1 s per figure on a card or handout page.
+    """
+    if len(points) < 3:
+        return list(points)
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        worst, at = 0.0, -1
+        for i in range(first + 1, last):
+            d = _segment_distance(points[i], points[first], points[last])
+            if d > worst:
+                worst, at = d, i
+        if worst > tolerance:
+            keep[at] = True
+            stack += [(first, at), (at, last)]
+    return [q for q, k in zip(points, keep, strict=True) if k]
+
+
+def simplify_ring(ring: Sequence[Pt], tolerance: float = SIMPLIFY) -> list[Pt]:
+    """Return a closed outline with fewer points, none of the left-out ones further than `tolerance` from it."""
+    if len(ring) < 4:
+        return list(ring)
+    # Split the ring at its first point and the point furthest from it, and simplify each half.
+    far = max(range(len(ring)), key=lambda i: math.dist((ring[0].x, ring[0].y), (ring[i].x, ring[i].y)))
+    first = _simplify(ring[: far + 1], tolerance)
+    second = _simplify([*ring[far:], ring[0]], tolerance)
+    return first[:-1] + second[:-1]
+
+
 def _d(ring: Sequence[Pt], dx: float, dy: float) -> str:
-    return "M" + " ".join(f"{_num(p.x + dx)} {_num(p.y + dy)}" for p in ring) + "Z"
+    return "M" + " ".join(f"{_num(p.x + dx)} {_num(p.y + dy)}" for p in simplify_ring(ring)) + "Z"
 
 
 def _hatch_d(lines: Sequence[tuple[Pt, Pt]], dx: float, dy: float) -> str:
@@ -1351,7 +1456,8 @@ def _groups(body: Body, view: str, marks: list[Mark], dx: float, dy: float, help
     """The chains of one body as the template draws them: outline pass, fill pass, then highlights."""
     out: list[dict[str, object]] = []
     for name, parts in chains(body, view):
-        side = "far" if name.startswith("far_") else "near"
+        # From above, near and far mean nothing to the reader: every part is white, the outlines part them.
+        side = "far" if name.startswith("far_") and view != "top" else "near"
         names = {p.name for p in parts}
         out.append({
             "chain": name,
@@ -1407,7 +1513,10 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
         dx, dy = (width - (right - left)) / 2 - left, -top
         body_left, _, body_right, _ = frame.body.bounds(frame.view)
         mat = None
-        if figure.mat and frame.view == "side":
+        if figure.mat and frame.view != "top" and frame.helper is not None:
+            helper_left, _, helper_right, _ = frame.helper.bounds()
+            body_left, body_right = min(body_left, helper_left), max(body_right, helper_right)
+        if figure.mat and frame.view != "top":
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
         elif figure.mat:
@@ -1432,7 +1541,7 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             "partner": _groups(frame.body, frame.view, pieces, dx, dy, helper=False),
             "helper": _groups(frame.helper, "side", [], dx, dy, helper=True) if frame.helper else [],
             "mat": mat,
-            "floor": {"x1": "0", "x2": _num(width), "y": _num(dy)} if frame.view == "side" else None,
+            "floor": {"x1": "0", "x2": _num(width), "y": _num(dy)} if frame.view != "top" else None,
             "arrow": _arrow(*arrow, dx, dy) if arrow else None,
             "label": frame.label,
             "label_x": _num(width / 2),

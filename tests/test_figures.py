@@ -140,7 +140,8 @@ def test_cat_cow_shows_a_round_back_and_a_real_arch_with_arrows(library: Library
     assert [t.text for t in root.iter(f"{SVG}text")] == ["Cat", "Cow"]
     cat, cow = (figures.resolve_joints(f, library.poses) for f in library.stretches["cat-cow"].figure.frames)
     assert cat["back"] > 20 and cat["neck"] > 0  # cat rounds the back up, chin tucked
-    assert cow["back"] < 0 and cow["neck"] < 0  # cow lets the back arch and lifts the gaze
+    # Cow lets the back arch with the neck long: eyes on the mat just ahead of the hands, no cranked neck.
+    assert cow["back"] < 0 and -15 <= cow["neck"] <= 20
     cat_frame, cow_frame = frame_bodies(library, "cat-cow")
     # The middle of the back: well up in the cat, well down in the cow, against the same hands and knees.
     drop = figures.back_point(cow_frame.body).y - figures.back_point(cat_frame.body).y
@@ -150,6 +151,28 @@ def test_cat_cow_shows_a_round_back_and_a_real_arch_with_arrows(library: Library
     up, down = (figures.movement_arrow(a.body, b.body) for a, b in ((cat_frame, cow_frame), (cow_frame, cat_frame)))
     assert up is not None and up[1].y < up[0].y  # cat: the back goes up
     assert down is not None and down[1].y > down[0].y  # cow: the back sinks
+
+
+def sag_along(body: figures.Body) -> float:
+    """Return how far up the torso (0 pelvis, 1 shoulders) its back outline sinks deepest below the straight line."""
+    tube = figures._part_tubes(body, "side")["torso"][0]
+    edge = figures.tube_ring(tube, 0.0, 1.0, -1.0, -1.0, caps=False)[:15]  # the back's edge, pelvis to shoulders
+    a, b = edge[0], edge[-1]
+    depth = [((q.x - a.x) * (b.y - a.y) - (q.y - a.y) * (b.x - a.x)) / math.dist((a.x, a.y), (b.x, b.y)) for q in edge]
+    return max(range(len(edge)), key=lambda i: depth[i]) / (len(edge) - 1)
+
+
+def test_cow_sinks_at_the_waist_and_marks_nothing_on_the_back(library: Library) -> None:
+    cat_frame, cow_frame = frame_bodies(library, "cat-cow")
+    areas = library.stretches["cat-cow"].target_areas
+    # The back's muscles stretch in the cat and shorten in the cow: only the cat marks the back.
+    assert any(m.part == "torso" for m in figures.highlight_marks(cat_frame.body, areas))
+    assert not any(m.part == "torso" for m in figures.highlight_marks(cow_frame.body, areas))
+    # The dip sits at the waist, below the middle of the torso, and the arrow points at it from above.
+    assert sag_along(cow_frame.body) < 0.45
+    tail, head = figures.movement_arrow(cow_frame.body, cat_frame.body) or (None, None)
+    assert tail is not None and head is not None
+    assert head.y < figures.back_point(cow_frame.body).y  # the arrow ends above the back, not inside it
 
 
 def test_frames_of_a_move_are_also_drawn_one_by_one_to_one_scale(drawn: dict[str, figures.Art]) -> None:
@@ -383,11 +406,13 @@ def test_hands_resting_on_the_body_and_parts_held_clear_are_not_floating(library
     for sid in DEFAULTS:
         for placed in frame_bodies(library, sid):
             if placed.view == "side":
-                assert figures.floating(placed.body, -figures.MAT_H) == [], sid
+                assert figures.floating(placed.body, -figures.MAT_H, placed.props) == [], sid
     hip_flexor, = frame_bodies(library, "kneeling-hip-flexor")
-    gaps = figures.contact_gaps(hip_flexor.body, -figures.MAT_H)
+    gaps = figures.contact_gaps(hip_flexor.body, -figures.MAT_H, hip_flexor.props)
     assert gaps["near_hand"] > 20 and gaps["far_hand"] > 20  # hands on the front thigh, not on the floor
     assert abs(gaps["near_knee"]) < 1 and abs(gaps["near_foot"]) < 1 and abs(gaps["far_foot"]) < 1
+    # The kneeling knee is padded, as the cues ask.
+    assert figures.resting_on(hip_flexor.body, "near_knee", -figures.MAT_H, hip_flexor.props) == "cushion"
 
 
 def test_default_positions_match_their_steps(library: Library) -> None:
@@ -462,10 +487,16 @@ def test_the_helper_is_drawn_where_the_cues_put_them(library: Library, drawn: di
     (placed,) = frame_bodies(library, "kneeling-hip-flexor")
     assert placed.helper is not None
     partner, helper = placed.body.points, placed.helper.points
-    # Kneeling on the floor facing the partner, a hand held out toward them.
-    assert helper["pelvis"].x > partner["far_ankle"].x
-    assert helper["near_hand"].x < helper["pelvis"].x - 30
-    assert figures.floating(placed.helper, 0.0) == []
+    # Kneeling upright beside them on the mat, not in front of their chest: a hand rests by the shoulder
+    # blade with the elbow bent by the side, never held out at the chest as if to push.
+    assert helper["pelvis"].x < partner["pelvis"].x and placed.helper.facing == placed.body.facing
+    assert placed.helper.joints["torso"] < 15 and placed.helper.joints["near_shoulder"] < 30
+    assert placed.helper.joints["near_elbow"] >= 60
+    gap, part = figures.hand_on_partner(placed.helper, placed.body, "near_hand")
+    assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1]
+    assert partner["shoulders"].y < helper["near_hand"].y < partner["pelvis"].y
+    assert helper["near_hand"].x < partner["shoulders"].x  # on the back, not reaching round the front
+    assert figures.floating(placed.helper, -figures.MAT_H) == []  # kneeling on the mat
 
 
 def test_every_default_pose_rests_on_the_floor_without_hovering(library: Library) -> None:
@@ -486,6 +517,8 @@ def test_figure_four_crosses_an_ankle_over_the_other_knee(content_copy: Path) ->
     gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
     assert abs(gaps["head"]) < 1 and abs(gaps["torso"]) < figures.REST_GAP[0]  # head on the cushion, back down
     assert above.view == "top"
+    # From above, the crossed leg's buttock is marked inside the torso's outline.
+    assert any(m.part == "torso" for m in figures.highlight_marks(above.body, ["glutes"], "top"))
     art = figures.draw_figures(library, only="figure-four")["figure-four"]
     assert len(art.frames) == 2
     assert_inside(art.svg)
@@ -544,8 +577,7 @@ def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: 
 def test_the_helper_is_drawn_where_the_cues_place_them(library: Library, drawn: dict[str, figures.Art]) -> None:
     # Child's pose: a hand rests lightly on the lower back. Seated forward bend: hands stay on the
     # helper's own thighs, well clear of a folding back, so the picture never suggests pushing.
-    for sid, cue, touches in (("childs-pose", "lightly on the lower back", True),
-                              ("seated-forward-bend", "hands on your own thighs", False)):
+    for sid, cue, touches in (("childs-pose", "lightly on the lower back", True),):
         stretch = library.stretches[sid]
         assert any(cue in text for text in stretch.helper_cues), sid
         assert "sg-fig-helper" in drawn[sid].svg, sid
@@ -557,30 +589,49 @@ def test_the_helper_is_drawn_where_the_cues_place_them(library: Library, drawn: 
                 assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1], (sid, gap, part)
             elif not touches:
                 assert gap > 3 * figures.HELPER_TOUCH[1], (sid, hand, gap, part)
-        assert figures.floating(placed.helper, 0.0) == [], sid  # kneeling on the floor
-        # The helper's head and chest stay clear of the partner, so the two bodies do not merge.
+        assert figures.floating(placed.helper, -figures.MAT_H) == [], sid  # kneeling on the mat
+        # The helper's head and shoulders stay clear of the partner, so the two bodies do not merge.
         partner = [p.ring for p in figures.body_parts(placed.body)]
-        for part_ in figures.body_parts(placed.helper):
-            if part_.name in ("head", "torso"):
-                assert not any(figures.inside(ring, q) for ring in partner for q in part_.ring), (sid, part_.name)
-    # Where the cues keep the helper to words (cat-cow) or place them nowhere, none is drawn.
-    for sid in ("cat-cow", "figure-four", "pigeon"):
+        head = next(p for p in figures.body_parts(placed.helper) if p.name == "head")
+        assert not any(figures.inside(ring, q) for ring in partner for q in head.ring), sid
+        assert not any(figures.inside(ring, placed.helper.points["shoulders"]) for ring in partner), sid
+    # Where the cues keep the helper to words (cat-cow) or place them nowhere, none is drawn; beside the
+    # seated forward bend the helper would merge with the partner's body, so the cues alone place them.
+    for sid in ("cat-cow", "figure-four", "pigeon", "seated-forward-bend"):
         assert "sg-fig-helper" not in drawn[sid].svg, sid
+    assert any("Kneel beside them, hands on your own thighs" in cue
+               for cue in library.stretches["seated-forward-bend"].helper_cues)
+
+
+def test_childs_pose_helper_is_clear_of_the_feet_and_the_seat_is_on_the_heels(library: Library) -> None:
+    (placed,) = frame_bodies(library, "childs-pose")
+    assert placed.helper is not None
+    partner = {p.name: p.ring for p in figures.body_parts(placed.body)}
+    # The helper kneels beside the hips: no part of them lies over the partner's feet.
+    for part in figures.body_parts(placed.helper):
+        for foot in ("near_foot", "far_foot"):
+            assert not any(figures.inside(partner[foot], q) for q in part.ring), (part.name, foot)
+            assert not any(figures.inside(part.ring, q) for q in partner[foot]), (part.name, foot)
+    # The hand lies flat on the back rather than pointing down into it.
+    assert abs(placed.helper.axes["near_hand_along"][1]) < 0.4
+    # The seat rests on the heels: the torso's outline comes within 2 cm of the feet.
+    gap = min(math.dist((q.x, q.y), (h.x, h.y)) for q in partner["torso"] for h in partner["near_foot"])
+    assert gap < 2, gap
 
 
 def test_a_helper_hand_pressing_into_the_partner_or_hovering_is_reported(content_copy: Path) -> None:
     path = content_copy / "stretches" / "childs-pose.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("      near_elbow: 100\n", "      near_elbow: 70\n"), encoding="utf-8")
+    path.write_text(text.replace("      near_elbow: 95\n", "      near_elbow: 70\n"), encoding="utf-8")
     line, col = position_of(path, "near_shoulder: 0")
     col += len("near_shoulder: ")
     (found,) = problems_of(content_copy)
     assert found.startswith(f"content/stretches/childs-pose.yml:{line}:{col}: figure.helper.joints.near_shoulder: "
-                            "the helper's near (left) hand sinks ")
+                            "the helper's near (right) hand sinks ")
     assert "into the partner's torso; a helper's hand rests and never presses" in found
-    path.write_text(text.replace("      near_elbow: 100\n", "      near_elbow: 112\n"), encoding="utf-8")
+    path.write_text(text.replace("      near_elbow: 95\n", "      near_elbow: 112\n"), encoding="utf-8")
     (found,) = problems_of(content_copy)
-    assert "the helper's near (left) hand hovers" in found and "as if it should rest there" in found
+    assert "the helper's near (right) hand hovers" in found and "as if it should rest there" in found
 
 
 def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
@@ -595,38 +646,87 @@ def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
 
 
 def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_ankle(library: Library) -> None:
-    (side,) = frame_bodies(library, "figure-four")  # one large side view
+    side, feet = frame_bodies(library, "figure-four")
     body = side.body
     p3, j = body.p3, body.joints
-    # Seen from the right: the near leg is the right one, drawn in; the far (left) one is crossed over it.
-    assert figures.left_or_right(body, "near") == "right"
-    assert j["near_hip"] >= 90 and j["far_hip_turn"] >= 45
-    assert math.dist(p3["far_ankle"], p3["near_knee"]) < 15  # the left ankle rests on the right knee
-    assert p3["far_knee"][2] < p3["far_hip"][2] - 20  # the left knee turned out
+    # Facing right, the near leg is the left one: crossed, its knee turned out to the side.
+    assert figures.left_or_right(body, "near") == "left" == library.stretches["figure-four"].figure.side
+    assert j["near_hip_turn"] >= 45 and j["far_hip"] >= 90
+    # The crossed ankle rests on the other thigh just below the knee, not in the air beside it.
+    hip, knee = (figures.Pt(p3[f"far_{n}"][0], p3[f"far_{n}"][1]) for n in ("hip", "knee"))
+    ankle = p3["near_ankle"]
+    assert math.dist(ankle, p3["far_knee"]) < 12
+    assert abs(ankle[2] - p3["far_knee"][2]) < 8  # over the other thigh, not beside it
+    assert p3["near_knee"][2] > p3["near_hip"][2] + 20  # the crossed knee points out to the side
     gaps = figures.contact_gaps(body, -figures.MAT_H, side.props)
     assert abs(gaps["head"]) < 1 and abs(gaps["torso"]) < 1  # head on the cushion, back on the mat
-    hip, knee = body.points["near_hip"], body.points["near_knee"]
+    assert figures.resting_on(body, "head", -figures.MAT_H, side.props) == "cushion"
     for hand in ("near_hand", "far_hand"):
-        # Each hand is at the back of the right thigh, toward the head, between hip and knee.
+        # Each hand is at the back of the right thigh (the uncrossed leg), toward the head, never on the crossed knee.
         at = body.points[hand]
-        assert figures._segment_distance(at, hip, knee) < 12, hand
-        assert hip.y > at.y > knee.y, hand
-        assert at.x > knee.x, hand  # facing left, the head is to the right: behind the thigh
+        assert figures._segment_distance(at, body.points["far_hip"], body.points["far_knee"]) < 12, hand
+        assert body.points["far_hip"].y > at.y > body.points["far_knee"].y, hand
+        assert at.x < body.points["far_knee"].x, hand
+        assert math.dist(p3[hand], p3["near_knee"]) > 25, hand
     # The stretch is felt in the crossed leg's buttock: the highlight goes on that leg, not the other.
-    assert {piece[0] for piece in figures.highlight_table(body)["glutes"]} == {"torso", "far_thigh"}
+    assert {piece[0] for piece in figures.highlight_table(body)["glutes"]} == {"torso", "near_thigh"}
+    # From the feet the "4" shows: the crossed thigh out to the side, its shin across in front of the other thigh.
+    assert feet.view == "feet" and feet.label
+    fp = {name: figures.project(p, "feet") for name, p in feet.body.p3.items()}
+    assert fp["near_knee"][0] > fp["near_hip"][0] + 20
+    assert abs(fp["near_ankle"][0] - fp["far_knee"][0]) < 8 and abs(fp["near_ankle"][1] - fp["far_knee"][1]) < 10
+    order = [name for name, _ in figures.chains(feet.body, "feet")]
+    assert order.index("near_leg_lower") > order.index("far_leg")  # the crossed shin in front of the thigh it rests on
+    del hip, knee
+
+
+def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(library: Library,
+                                                                           drawn: dict[str, figures.Art]) -> None:
+    side, above = frame_bodies(library, "pigeon")
+    p3 = side.body.p3
+    gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
+    # The front knee and shin on the mat, the seat on the cushion the cues name, the back foot down.
+    assert abs(gaps["near_knee"]) < 3 and abs(gaps["near_foot"]) < 3 and abs(gaps["far_foot"]) < 1
+    assert figures.resting_on(side.body, "torso", -figures.MAT_H, side.props) == "cushion"
+    assert any("cushion" in step for step in library.stretches["pigeon"].steps)
+    # The shin lies across in front of the pelvis, the foot toward the other hip: a V from above.
+    assert p3["near_ankle"][0] > 20 and p3["near_ankle"][2] < 0 < p3["near_knee"][2] - 15
+    assert p3["near_knee"][0] > p3["near_ankle"][0]  # not folded back under the thigh
+    # The back leg runs straight back from its own hip.
+    assert p3["far_ankle"][0] < -70 and p3["far_ankle"][2] < 0
+    # Only the buttock and outer hip of the front leg carry the highlight, also from above.
+    pieces = {m.part for m in figures.highlight_marks(side.body, library.stretches["pigeon"].figure.highlight or [])}
+    assert pieces <= {"torso", "near_thigh"}
+    assert any(m.part == "torso" for m in figures.highlight_marks(above.body, ["glutes"], "top"))
+    # From above every part is white: near and far mean nothing there.
+    top = ET.fromstring(drawn["pigeon"].frames[1])
+    assert not [g for g in top.iter(f"{SVG}g") if "sg-fig-far" in g.attrib.get("class", "")]
 
 
 def test_pigeon_hands_rest_on_the_mat_either_side_of_the_front_leg(library: Library) -> None:
     side, above = frame_bodies(library, "pigeon")
     p3 = side.body.p3
-    gaps = figures.contact_gaps(side.body, -figures.MAT_H)
-    assert abs(gaps["near_hand"]) < 1 and abs(gaps["far_hand"]) < 1
+    gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
+    assert abs(gaps["near_hand"]) < 2 and abs(gaps["far_hand"]) < 2
     # Out beside the legs, so they also show from above, not hidden under the body.
     assert p3["near_wrist"][2] > p3["near_hip"][2] + 10 and p3["far_wrist"][2] < p3["far_hip"][2] - 10
     top = {part.name: part for part in figures.body_parts(above.body, "top")}
     torso = top["torso"].ring
     for hand in ("near_hand", "far_hand"):
         assert not all(figures.inside(torso, q) for q in top[hand].ring), hand
+
+
+def test_outlines_are_written_with_fewer_points_that_still_follow_them(library: Library) -> None:
+    body = frame_bodies(library, "childs-pose")[0].body
+    before = after = 0
+    for part in figures.body_parts(body):
+        kept = figures.simplify_ring(part.ring)
+        before, after = before + len(part.ring), after + len(kept)
+        # Every point left out lies within the tolerance of the outline that is written.
+        edges = list(zip(kept, [*kept[1:], kept[0]], strict=True))
+        for q in part.ring:
+            assert min(figures._segment_distance(q, a, b) for a, b in edges) <= figures.SIMPLIFY + 1e-9, part.name
+    assert after < before * 0.75, (before, after)
 
 
 def test_a_foot_turned_across_the_side_view_keeps_its_width() -> None:
