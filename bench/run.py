@@ -13,8 +13,9 @@ is printed beside each measurement):
    with `--jobs`: wall time, each stage's wall and CPU time (from the build's `-v` log) and the
    peak memory of the whole process tree (the build, its card workers, MkDocs: the sum of their
    resident memory, sampled every 50 ms);
-3. WeasyPrint's floor: in one fresh process, serially, every document the card stage renders
-   (the same HTML) laid out and written once, with the CPU time that took;
+3. WeasyPrint's floor: in one fresh process, serially, every document the PDF stage renders
+   (cards, handouts, sheet overlays, calibration sheets and booklets, in every language; the same
+   HTML) laid out and written once, with the CPU time that took;
 4. `build` after one edit of that library (cache kept);
 5. the site stage with Zensical (`--engine zensical`, same pages, cards from the cache) and
    stock mkdocs-material with a flat navigation building the same Markdown pages;
@@ -176,27 +177,32 @@ def timed_build(content: Path, out: Path, cwd: Path, *extra: str, keep_pages: Pa
 FLOOR = """
 import sys, time
 from pathlib import Path
-from stretchguide import cards, pipeline
+from stretchguide import booklet, cards, i18n, pdf, pipeline
 from stretchguide.models import BuildOptions
 from stretchguide.cli import THEME_DIR, DOCS_DIR, MKDOCS_CONFIG
 options = BuildOptions(theme_dir=THEME_DIR, docs_dir=DOCS_DIR, mkdocs_config=MKDOCS_CONFIG,
                        content_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))
 context, _ = pipeline.prepare(pipeline.with_theme(options))
-renderer = cards.CardRenderer(context)
-jobs = [job for job, _ in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size]).values()]
+jobs = []
+for language, localised in pipeline.language_contexts(context):
+    with i18n.activate(language):
+        for plan in (cards.plan(localised), booklet.plan(localised)):
+            jobs += [job for _, job in plan.jobs]
+caches = {}
 started = time.process_time()
 pages = 0
 for job in jobs:
-    rendered = cards.layout_html(job.html, renderer.options, renderer.cache)
+    cache = caches.setdefault(job.options, pdf.LayoutCache())
+    rendered = pdf.layout_html(job.html, job.options, cache)
     pages += len(rendered.document.pages)
-    cards.write_pdf(rendered.document, job.ident)
-    renderer.cache.images.clear()
+    pdf.write_pdf(rendered.document, job.ident)
+    cache.images.clear()
 print(f"{time.process_time() - started:.3f} {pages} {len(jobs)}", file=sys.stderr)
 """
 
 
 def floor(content: Path, cwd: Path) -> tuple[float, int]:
-    """Return WeasyPrint's floor for the card stage of `content`: CPU seconds, and pages written."""
+    """Return WeasyPrint's floor for the PDF stage of `content`: CPU seconds, and pages written."""
     code, log, *_ = run_measured([sys.executable, "-c", FLOOR, str(content), str(cwd / "out"), str(cwd / "cache")],
                                  cwd)
     if code != 0:
@@ -307,8 +313,7 @@ def measure(size: int, jobs: int, args: argparse.Namespace) -> dict[str, float]:
         pages = work / "pages"
         full = timed_build(content, work / "site", work / "full", "--jobs", str(jobs), keep_pages=pages)
         note(total=full["wall"], total_cpu=full["cpu"], peak=full["peak"], site=full.get("site", nan),
-             site_cpu=full.get("site_cpu", nan), cards=full.get("cards", nan), cards_cpu=full.get("cards_cpu", nan),
-             booklet=full.get("booklet", nan),
+             site_cpu=full.get("site_cpu", nan), cards=full.get("pdf", nan), cards_cpu=full.get("pdf_cpu", nan),
              faces=full["faces"])
         # Copies of the first default stretch (a short title: the edited one still fits its card).
         bases = len(list((CONTENT / "stretches").glob("*.yml")))
@@ -316,9 +321,8 @@ def measure(size: int, jobs: int, args: argparse.Namespace) -> dict[str, float]:
         edit_title(stretches[len(stretches) // 2], "(edited)")
         edit = timed_build(content, work / "site", work / "full", "--jobs", str(jobs))
         note(edit=edit["wall"], edit_cpu=edit["cpu"], edit_site=edit.get("site", nan),
-             edit_cards=edit.get("cards", nan), edit_embeds=edit.get("embeds", nan),
-             edit_booklet=edit.get("booklet", nan),
-             edit_cards_cpu=edit.get("cards_cpu", nan))
+             edit_cards=edit.get("pdf", nan), edit_embeds=edit.get("embeds", nan),
+             edit_cards_cpu=edit.get("pdf_cpu", nan))
         if not args.skip_serve:
             page, card = measure_serve(content, work / "full", stretches[len(stretches) // 3], jobs)
             note(serve_page=page, serve_card=card)
@@ -352,11 +356,13 @@ def report(row: dict[str, float], jobs: int, loads: tuple[str, str]) -> str:
         "| --- | ---: | ---: | --- |",
         f"| WeasyPrint's floor: every document laid out and written once, serially, one process "
         f"({row['floor_pages']:.0f} pages) | {row['floor']:.1f} s CPU | | |",
-        f"| card stage, CPU (all processes) | {row['cards_cpu']:.1f} s = {floor_ratio:.2f} x floor | "
+        f"| PDF stage (cards, handouts, sheets, booklets), CPU of all processes | {row['cards_cpu']:.1f} s = "
+        f"{floor_ratio:.2f} x floor | "
         f"1.25 x floor | {met(floor_ratio <= 1.25)} |",
-        f"| card stage, wall | {row['cards']:.1f} s = {wall_ratio:.2f} x its CPU | 0.6 x its CPU | "
+        f"| PDF stage, wall from its first job to its last file | {row['cards']:.1f} s = {wall_ratio:.2f} x its "
+        f"CPU | 0.6 x its CPU | "
         f"{met(wall_ratio <= 0.6)} |",
-        f"| full build from an empty cache, wall (site stage {row['site']:.1f} s beside card stage "
+        f"| full build from an empty cache, wall (site stage {row['site']:.1f} s within PDF stage "
         f"{row['cards']:.1f} s) | "
         f"{row['total']:.1f} s | 100 s | {met(row['total'] <= 100)} |",
         f"| full build, peak memory of the process tree | {row['peak']:.0f} MiB | 1,024 MiB | "
@@ -366,8 +372,8 @@ def report(row: dict[str, float], jobs: int, loads: tuple[str, str]) -> str:
         f"{met(row['default_cold'] <= 5)} |",
         f"| default guide, warm cache (CPU {row['default_warm_cpu']:.1f} s) | {row['default_warm']:.1f} s | 2 s | "
         f"{met(row['default_warm'] <= 2)} |",
-        f"| `build` after one edit (site {row['edit_site']:.1f} s, cards {row['edit_cards']:.1f} s, "
-        f"embeds {row['edit_embeds']:.1f} s, booklet {row['edit_booklet']:.1f} s; CPU {row['edit_cpu']:.1f} s) | "
+        f"| `build` after one edit (site {row['edit_site']:.1f} s, PDF stage {row['edit_cards']:.1f} s, "
+        f"embeds {row['edit_embeds']:.1f} s; CPU {row['edit_cpu']:.1f} s) | "
         f"{row['edit']:.1f} s | 15 s | "
         f"{met(row['edit'] <= 15)} |",
         f"| `serve`: edit saved to its page served | {row['serve_page']:.1f} s | 2 s | "

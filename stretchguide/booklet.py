@@ -1,7 +1,8 @@
 """Render the booklet of the whole guide: a tagged PDF in reading order, and sheets for saddle stitching.
 
 Why a renderer of its own: the booklet is laid out from one HTML document of the whole guide,
-not assembled from cards, so it shares nothing with the cards but the templates' partials.
+not assembled from cards; it shares with the cards only the templates' partials and the way
+documents are rendered (`pdf`), so its jobs run in the same worker processes.
 
 Why half-letter for US Letter: a US clinic folds Letter sheets in half, which gives 5.5 x 8.5 in
 pages; A5 pages scaled onto Letter would print at 92 % with wide margins. So the booklet is laid
@@ -11,31 +12,20 @@ out twice, A5 for A4 sheets and half-letter for Letter sheets, each page printed
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
-import datetime
-import hashlib
 import logging
-import os
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import markupsafe
 import segno
-import weasyprint
 
-from . import __version__, cache, i18n, impose
+from . import i18n, impose, pdf
 from .i18n import N_
 from .models import RenderContext
+from .pdf import build_stamp
 from .problems import Problem
 
-#: Tagged PDF (PDF/UA-1), as every printed document.
-PDF_VARIANT = "pdf/ua-1"
-#: Creation date when SOURCE_DATE_EPOCH is not set: constant, so builds repeat.
-FIXED_DATE = "2000-01-01T00:00:00Z"
 #: Margin of a booklet page, in mm.
 PAGE_MARGIN = 13.0
 
@@ -57,50 +47,6 @@ FORMATS: dict[str, Format] = {
 }
 
 log = logging.getLogger(__name__)
-
-
-def build_stamp() -> str:
-    """Return the creation date: SOURCE_DATE_EPOCH when set, else a constant."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return FIXED_DATE
-
-
-class _ThemeFetcher(weasyprint.urls.URLFetcher):
-    """Let the booklet read files of the theme and content folders, and data: URLs; nothing else.
-
-    Why: a template or content file must never make the build reach the network.
-    """
-
-    def __init__(self, roots: tuple[Path, ...]) -> None:
-        super().__init__(allowed_protocols=("file", "data"))
-        self.roots = roots
-
-    def fetch(self, url: str, headers: Any = None) -> weasyprint.urls.URLFetcherResponse:
-        """Return `url` when it is a data: URL or a file inside the allowed folders."""
-        parts = urlsplit(url)
-        inside = parts.scheme == "file" and any(
-            Path(url2pathname(parts.path)).resolve().is_relative_to(root) for root in self.roots)
-        if parts.scheme != "data" and not inside:
-            raise ValueError(f"refusing to fetch {url}: the booklet uses files of the theme and content folders only")
-        return super().fetch(url, headers)
-
-
-@contextlib.contextmanager
-def _weasyprint_messages() -> Iterator[list[str]]:
-    """Collect what WeasyPrint logs at warning level or above while the booklet is laid out."""
-    logger = logging.getLogger("weasyprint")
-    lines: list[str] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
-    propagate, logger.propagate = logger.propagate, False
-    logger.addHandler(handler)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
 
 
 def font_faces(theme_dir: Path) -> list[dict[str, str]]:
@@ -140,56 +86,56 @@ def booklet_html(context: RenderContext, booklet_id: str) -> str:
         credits=library.credits()))
 
 
-def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str]]:
-    """Lay out the booklet of one page size, or take it from the cache; return its tagged PDF and warnings.
-
-    Why a cache: laying out both booklets takes about as long as all the cards of the default
-    guide; a build that changed no text of the guide should not pay for it again.
-    """
+def booklet_job(context: RenderContext, booklet_id: str) -> pdf.Job:
+    """Return the job of the booklet of one page size: its HTML, the theme's booklet styles and fonts."""
     theme = context.options.theme_dir.resolve()
-    roots = (theme, context.library.content_dir.resolve())
-    text = booklet_html(context, booklet_id)
-    logo = context.library.guide.branding.logo
-    key = cache.digest(__version__, weasyprint.__version__, PDF_VARIANT, booklet_id, text, str(theme),
-                       cache.files_digest(sorted(path for folder in ("booklet", "fonts")
-                                                 for path in (theme / folder).rglob("*") if path.is_file())
-                                          + ([context.library.content_dir / logo] if logo else [])))
-    store = cache.Store(context.options.cache_dir, "booklet")
-    hit = store.get(key)
-    if hit is not None:
-        return hit[0], list(hit[1]["warnings"])
-    data, messages = _layout(context, text, booklet_id, roots)
-    store.put(key, data, {"warnings": messages})
-    return data, messages
+    options = pdf.RenderOptions(base_url=(theme / "booklet").as_uri() + "/",
+                                roots=(theme, context.library.content_dir.resolve()),
+                                stylesheets=(theme / "booklet" / "booklet.css",))
+    what = f"booklet ({booklet_id})"
+    return pdf.Job(ident=f"{context.library.guide.title}/{context.prefix}booklet-{booklet_id}",
+                   html=booklet_html(context, booklet_id), what=what, label=what, options=options)
 
 
-def _layout(context: RenderContext, text: str, booklet_id: str, roots: tuple[Path, ...]) -> tuple[bytes, list[str]]:
-    theme = roots[0]
-    fetcher = _ThemeFetcher(roots)
-    with _weasyprint_messages() as messages:
-        html = weasyprint.HTML(string=text, base_url=(theme / "booklet").as_uri() + "/", url_fetcher=fetcher)
-        style = weasyprint.CSS(url=(theme / "booklet" / "booklet.css").as_uri(), url_fetcher=fetcher)
-        name = f"{context.library.guide.title}/{context.prefix}booklet-{booklet_id}"
-        identifier = hashlib.sha256(name.encode()).hexdigest()[:32]
-        data = html.write_pdf(stylesheets=[style], pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode())
-    return bytes(data or b""), messages
+def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str]]:
+    """Lay out the booklet of one page size, or take it from the cache; return its tagged PDF and warnings."""
+    options = context.options
+    output, = pdf.render_all([booklet_job(context, booklet_id)], options.cache_dir, options.jobs)
+    return output.pdf, list(output.warnings)
+
+
+def plan(context: RenderContext) -> pdf.Plan:
+    """Plan the booklets: one job per page size, then the files made of them."""
+
+    def jobs() -> Iterator[tuple[Hashable, pdf.Job]]:
+        for booklet_id in FORMATS:
+            yield booklet_id, booklet_job(context, booklet_id)
+
+    def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
+        return write_booklets(context, {str(key): output for key, output in outputs.items()}, dest)
+
+    return pdf.Plan(jobs(), finish)
 
 
 def render_booklet(context: RenderContext, dest: Path) -> list[Problem]:
     """Render each booklet in reading order, and imposed for saddle stitching, into dest/booklet/."""
+    return pdf.render_plan(plan(context), dest, context.options)
+
+
+def write_booklets(context: RenderContext, outputs: dict[str, pdf.Output], dest: Path) -> list[Problem]:
+    """Write each booklet, and its sheets imposed for saddle stitching, into dest/booklet/; return the warnings."""
     guide = context.library.guide
     source = context.library.content_dir / "guide.yml"
     warnings: list[Problem] = []
     (dest / context.prefix / "booklet").mkdir(parents=True, exist_ok=True)
     for booklet_id, form in FORMATS.items():
-        data, messages = render_pdf(context, booklet_id)
-        warnings += [Problem(source, 1, 1, "", f"booklet ({booklet_id}): {message}", "W005")
-                     for message in messages]
-        (dest / context.root_url("booklet", booklet_id)).write_bytes(data)
+        output = outputs[booklet_id]
+        warnings += [Problem(source, 1, 1, "", message, "W005") for message in output.warnings]
+        (dest / context.root_url("booklet", booklet_id)).write_bytes(output.pdf)
         title = i18n.gettext("{title}: booklet on {paper} sheets, for saddle stitching").format(
             title=guide.title, paper=i18n.gettext(form.paper))
         meta = impose.Meta(title=title, author=guide.branding.clinic_name, language=context.lang,
                            date=build_stamp())
         (dest / context.root_url("booklet-saddle", form.sheet_id)).write_bytes(
-            impose.impose_saddle(data, *form.sheet, meta))
+            impose.impose_saddle(output.pdf, *form.sheet, meta))
     return warnings

@@ -14,9 +14,10 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -27,6 +28,9 @@ from .models import BuildOptions, Library, RenderContext
 from .output import staged_output
 from .problems import ContentError, Problem, errors_of
 from .templates import make_env, template_problem
+
+if TYPE_CHECKING:
+    from . import pdf
 
 log = logging.getLogger("stretchguide")
 
@@ -69,7 +73,7 @@ def prepare(options: BuildOptions) -> tuple[RenderContext, list[Problem]]:
     tags = tuple(translations.languages(library))
     with i18n.activate(i18n.load_language(options.theme_dir, tags[0])):
         drawn = figures.draw_figures(library, store=cache.Store(options.cache_dir, "figures"))
-    env = make_env(options.theme_dir, options.draft)
+    env = make_env(options.theme_dir, options.draft, options.cache_dir)
     return RenderContext(library, drawn, options, env, languages=tags), warnings
 
 
@@ -147,25 +151,40 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
              len(library.routines), time.perf_counter() - started)
 
     # Then render every output into a stage beside the target, and swap it in when complete.
-    from . import booklet, cards, embeds, site  # imported here: `check` should not pay for them
+    from . import booklet, cards, embeds, pdf, site  # imported here: `check` should not pay for them
     contexts = language_contexts(context)
     with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
-        # Why the site in a process of its own while the cards render: each stage is mostly one
-        # process's work (MkDocs; planning and assembling the decks), so on two cores they overlap.
+        # Why the site in a process of its own: for a large library the build process is busy
+        # planning and assembling the decks, so on two cores the site overlaps them.
         # Not for a small library, nor when the cards are carried over (the live preview's quick
         # build): starting a process and loading the library again would only delay the page.
         beside = None
         if ("cards" not in reuse and "site" not in reuse and options.jobs != 1
                 and len(library.stretches) >= SITE_PROCESS_MIN_STRETCHES):
             beside = running.enter_context(SiteProcess(options, stage))
-        site_warnings: list[Problem] = []
-        for name, render in (("site", site.render_site), ("cards", cards.render_cards),
-                             ("embeds", embeds.render_embeds), ("booklet", booklet.render_booklet)):
+        # Every PDF of every language is handed to the workers as soon as it is planned, so they
+        # render while the site is built; the files are made of them at the end.
+        renderer = running.enter_context(pdf.Renderer(options.cache_dir, options.jobs, options.verbosity > 0))
+        pdf_started, own = time.perf_counter(), time.process_time()
+        plans = plan_languages({"cards": cards.plan, "booklet": booklet.plan}, contexts, renderer, stage,
+                               options.out_dir, reuse)
+        planning = time.process_time() - own
+        for name, render in (("site", site.render_site), ("embeds", embeds.render_embeds)):
             if name == "site" and beside is not None:
                 continue
             step, step_cpu = time.perf_counter(), cpu_seconds()
             warnings += render_languages(render, name, contexts, stage, options.out_dir, reuse)
             log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
+        renderer.finish()
+        own = time.process_time()
+        warnings += finish_languages(plans, renderer, stage)
+        assembling = time.process_time() - own
+        # Its wall time runs from the first job handed in to the last file written, the site's
+        # time in between included; its CPU is planning, every job wherever it ran, and assembling.
+        log.info("pdf stage: %.2f s, %.2f s CPU (%d documents: planning %.2f s, rendering %.2f s, "
+                 "assembling %.2f s of CPU)", time.perf_counter() - pdf_started, planning + renderer.cpu + assembling,
+                 len(renderer), planning, renderer.cpu, assembling)
+        site_warnings: list[Problem] = []
         if beside is not None:
             site_warnings = beside.result()
             log.info("site stage: %.2f s, %.2f s CPU (beside the cards)", beside.wall, beside.cpu)
@@ -174,6 +193,52 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
         if fatal:
             raise ContentError(fatal)
     log.info("built %s in %.2f s", options.out_dir, time.perf_counter() - started)
+    return warnings
+
+
+#: A stage planned in one language: the language, its plan, and the renderer's ticket of each job.
+Planned = tuple[i18n.Language, "pdf.Plan", dict[Hashable, int]]
+
+
+def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
+                   contexts: list[tuple[i18n.Language, RenderContext]], renderer: pdf.Renderer, stage: Path,
+                   out_dir: Path, reuse: Collection[str] = ()) -> list[Planned]:
+    """Plan each PDF stage in every language, handing each job to `renderer` as it is planned.
+
+    Outputs named in `reuse` are copied from the previous build instead. What one language
+    refuses does not stop the others: the problems of every language are raised together.
+    """
+    plans: list[Planned] = []
+    refused: list[Problem] = []
+    for name, planner in planners.items():
+        for language, localised in contexts:
+            folder = localised.prefix + name
+            if name in reuse and (out_dir / folder).is_dir():
+                shutil.copytree(out_dir / folder, stage / folder)
+                continue
+            with i18n.activate(language):
+                try:
+                    planned = planner(localised)
+                    plans.append((language, planned, {key: renderer.submit(job) for key, job in planned.jobs}))
+                except ContentError as exc:
+                    refused += exc.problems
+    if refused:
+        raise ContentError(sorted(set(refused)))
+    return plans
+
+
+def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path) -> list[Problem]:
+    """Make each planned stage's files of its rendered documents; return the warnings of every language."""
+    warnings: list[Problem] = []
+    refused: list[Problem] = []
+    for language, planned, tickets in plans:
+        with i18n.activate(language):
+            try:
+                warnings += planned.finish({key: renderer.result(ticket) for key, ticket in tickets.items()}, stage)
+            except ContentError as exc:
+                refused += exc.problems
+    if refused:
+        raise ContentError(sorted(set(refused)))
     return warnings
 
 

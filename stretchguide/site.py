@@ -60,6 +60,11 @@ PASS_THROUGH = ("embed/", "api/")
 #: Files of the site not stored for offline use when the worker is installed: the search's other
 #: languages (stored when first fetched), source maps and the sitemap, which only crawlers read.
 NOT_PRECACHED = ("assets/javascripts/lunr/", "sitemap.xml")
+#: A library with more stretches than this stores on install only the pages and figures of the
+#: stretches its routines use; any other stretch's page is stored when it is first opened.
+#: Why: a stretch's page and figure are about 60 KB; a phone installing the worker of a
+#: 1,000-stretch guide would download some 60 MB before anyone opened a page.
+PRECACHE_ALL_STRETCHES_UP_TO = 30
 
 
 def render_site(context: RenderContext, dest: Path) -> list[Problem]:
@@ -516,11 +521,22 @@ def write_service_worker(context: RenderContext, site_dir: Path) -> None:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    later = tuple(f"{folder}{stretch_id}{suffix}" for stretch_id in _stretches_stored_when_opened(context.library)
+                  for folder, suffix in (("stretches/", "/"), (f"{ASSET_DIR}/figures/", ".svg")))
     precache = [_precache_url(name) for name in names
-                if not name.endswith(".map") and not name.startswith(NOT_PRECACHED)]
+                if not name.endswith(".map") and not name.startswith(NOT_PRECACHED + later)]
     text = context.env.get_template(f"site/{SERVICE_WORKER}").render(
         digest=cache.digest(*parts)[:16], precache=precache, pass_through=list(PASS_THROUGH))
     write_text(site_dir / SERVICE_WORKER, text)
+
+
+def _stretches_stored_when_opened(library: Library) -> list[str]:
+    """Return the stretches whose page and figure the worker stores only once opened (a large library's
+    stretches that no routine uses)."""
+    if len(library.stretches) <= PRECACHE_ALL_STRETCHES_UP_TO:
+        return []
+    used = {item.stretch for routine in library.routines.values() for item in routine.items}
+    return [stretch_id for stretch_id in library.stretches if stretch_id not in used]
 
 
 def _precache_url(name: str) -> str:
@@ -587,8 +603,13 @@ def site_config(context: RenderContext, nav: list[Any]) -> dict[str, Any]:
     if context.site_url:
         config["site_url"] = context.site_url + context.prefix
     base = yaml.safe_load(options.mkdocs_config.read_text(encoding="utf-8"))
+    plugins = list(base.get("plugins") or [])
+    if options.engine == "mkdocs" and options.cache_dir is not None:
+        # MkDocs compiles the theme's templates for every build; keep them in the cache (mkdocs_cache.py).
+        folder = options.cache_dir.absolute() / "templates" / "mkdocs"
+        plugins.append({"stretchguide-template-cache": {"folder": str(folder)}})
     return {**base, **config, "theme": {**base.get("theme", {}), **theme},
-            "extra": {**base.get("extra", {}), **config["extra"]}}
+            "extra": {**base.get("extra", {}), **config["extra"]}, "plugins": plugins}
 
 
 def alternates(context: RenderContext) -> list[dict[str, str]]:

@@ -20,14 +20,16 @@ from .resources import THEME_DIR
 DRAFT_MARK = i18n.N_("Draft: not for patients")
 
 
-def make_env(theme_dir: Path = THEME_DIR, draft: bool = False) -> jinja2.Environment:
+def make_env(theme_dir: Path = THEME_DIR, draft: bool = False, cache_dir: Path | None = None) -> jinja2.Environment:
     """Create the environment: strict about undefined names, escaping HTML and XML.
 
     `draft` (with the words to show, `draft_mark`) is a global every template can read. Words
     are `_("...")` and `ngettext(...)` (Jinja's i18n extension, new style), in the language
-    set by `i18n.activate`; `number` and `span` format numbers as that language does.
+    set by `i18n.activate`; `number` and `span` format numbers as that language does. With a
+    `cache_dir`, compiled templates are kept there (Jinja checks each against its source).
     """
     env = jinja2.Environment(
+        bytecode_cache=compiled_cache(cache_dir / "templates" / "theme") if cache_dir else None,
         loader=jinja2.FileSystemLoader(str(theme_dir)),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
@@ -53,6 +55,19 @@ def make_env(theme_dir: Path = THEME_DIR, draft: bool = False) -> jinja2.Environ
     env.filters["long_date"] = i18n.long_date
     env.filters["translate"] = i18n.gettext  # for words marked with N_() where they are defined
     return env
+
+
+def compiled_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    """Return a cache of compiled templates in `folder`, or None when the folder cannot be made.
+
+    Jinja checks each compiled template against its source, so an edited template is compiled
+    again; a cache that cannot be written only costs time.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def json_script(value: Any) -> markupsafe.Markup:

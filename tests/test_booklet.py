@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from stretchguide import booklet, figures, impose
+from stretchguide import booklet, figures, impose, pdf
 from stretchguide.cli import make_parser, options_from
 from stretchguide.models import RenderContext
 from stretchguide.pipeline import load_checked
@@ -185,7 +185,7 @@ def test_an_unchanged_booklet_comes_from_the_cache(tmp_path: Path, content_copy:
     def refuse(*args: object) -> None:
         raise AssertionError("laid out again")
 
-    monkeypatch.setattr(booklet, "_layout", refuse)
+    monkeypatch.setattr(pdf, "run_job", refuse)
     again, _ = booklet.render_pdf(make_context(content_copy, tmp_path / "out", "--cache-dir", cache_dir), "a5")
     assert again == first
     guide = content_copy / "guide.yml"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stretchguide import cache, cards, figures
+from stretchguide import cache, cards, figures, pdf
 from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
@@ -46,7 +46,7 @@ def make_context(content: Path, cache_dir: Path | None, jobs: int = 1, theme: Pa
 def build(context: RenderContext, dest: Path, caplog: pytest.LogCaptureFixture) -> set[str]:
     """Render the cards into `dest`; return the identifiers of the documents actually rendered."""
     caplog.clear()
-    with caplog.at_level(logging.DEBUG, logger="stretchguide.cards"):
+    with caplog.at_level(logging.DEBUG, logger="stretchguide.pdf"):
         assert cards.render_cards(context, dest) == []
     return {m.removeprefix("rendered ") for m in caplog.messages if m.startswith("rendered ")}
 
@@ -59,9 +59,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 def keys(context: RenderContext) -> dict[tuple[str, str], str]:
     """Return the cache key of every document a build would render, by (kind, id)."""
     renderer = cards.CardRenderer(context)
-    environment = cards.environment_key(renderer.options)
-    return {name: cards.job_key(job, environment)
-            for name, (job, _) in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size]).items()}
+    environment = pdf.environment_key(renderer.options)
+    return {name: pdf.job_key(job, environment)
+            for name, job, _ in cards.plan_jobs(renderer, cards.CARD_PAGES[context.card_size])}
 
 
 @pytest.fixture(scope="module")
@@ -177,20 +177,21 @@ def test_a_template_stylesheet_font_or_setting_changes_exactly_the_documents_it_
         guide.write_text(original, encoding="utf-8")
     assert shifted == {("calibration", "a4"), ("calibration", "letter")}
     # A new version of the tool, or of WeasyPrint: everything.
-    monkeypatch.setattr(cards, "__version__", "999")
+    monkeypatch.setattr(pdf, "__version__", "999")
     assert changed(keys(make_context(library, None, theme=theme))) == set(base)
     monkeypatch.undo()
-    monkeypatch.setattr(cards.weasyprint, "__version__", "999")
+    monkeypatch.setattr(pdf.weasyprint, "__version__", "999")
     assert changed(keys(make_context(library, None, theme=theme))) == set(base)
 
 
 def test_a_linked_file_such_as_the_logo_is_part_of_the_key(tmp_path: Path) -> None:
     logo = tmp_path / "logo.png"
     logo.write_bytes(b"one")
-    job = cards.Job(ident="x", html=f'<img src="{logo.as_uri()}">', what="x", label="x")
-    before = cards.job_key(job, "env")
+    job = pdf.Job(ident="x", html=f'<img src="{logo.as_uri()}">', what="x", label="x",
+                  options=pdf.RenderOptions("file:///", ()))
+    before = pdf.job_key(job, "env")
     logo.write_bytes(b"two")
-    assert cards.job_key(job, "env") != before
+    assert pdf.job_key(job, "env") != before
 
 
 def test_a_damaged_or_partial_entry_is_never_served(tmp_path: Path) -> None:
@@ -233,7 +234,7 @@ def test_cards_cached_on_a_machine_with_other_text_libraries_are_rendered_again(
     first = build(context, tmp_path / "first", caplog)
     assert first and build(context, tmp_path / "again", caplog) == set()
     # The same cache on a machine without HarfBuzz's subset library: other bytes, another warning.
-    monkeypatch.setattr(cards, "text_libraries", lambda: ("pango-1.0 1.50.12", "harfbuzz 6.0.0",
+    monkeypatch.setattr(pdf, "text_libraries", lambda: ("pango-1.0 1.50.12", "harfbuzz 6.0.0",
                                                           "font subsetting: fontTools"))
     assert build(context, tmp_path / "other-machine", caplog) == first
 

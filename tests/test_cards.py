@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from weasyprint import Document
 from weasyprint.formatting_structure.boxes import TextBox
 
-from stretchguide import cards, figures, impose
+from stretchguide import cards, figures, impose, pdf
 from stretchguide.cli import main, make_parser, options_from
 from stretchguide.models import RenderContext
 from stretchguide.pipeline import load_checked
@@ -341,9 +341,9 @@ def test_two_builds_are_byte_identical(built: Built, built_site: Path) -> None:
 
 def test_source_date_epoch_sets_the_pdf_dates(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert cards.build_stamp() == "2023-11-14T22:13:20Z"
+    assert pdf.build_stamp() == "2023-11-14T22:13:20Z"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert cards.build_stamp() == cards.FIXED_DATE
+    assert pdf.build_stamp() == pdf.FIXED_DATE
     info = built.pdf("stretch-cards.pdf").metadata
     assert info is not None and str(info["/CreationDate"]).startswith("D:2000")
 
@@ -377,15 +377,15 @@ def test_an_overflowing_card_fails_the_build_naming_its_file(content_copy: Path,
 
 def test_the_fetcher_refuses_the_network_and_outside_files(built: Built) -> None:
     theme = built.context.options.theme_dir
-    options = cards.RenderOptions((theme / "cards").resolve().as_uri() + "/", (theme.resolve(),))
+    options = pdf.RenderOptions((theme / "cards").resolve().as_uri() + "/", (theme.resolve(),))
     html = ('<html lang="en"><head><title>t</title></head><body>'
             '<img src="https://example.org/x.png" alt="x"><img src="file:///etc/hostname" alt="y">'
             '<img src="../fonts/OFL.txt" alt="z"></body></html>')
-    rendered = cards.layout_html(html, options)
+    rendered = pdf.layout_html(html, options)
     joined = "\n".join(rendered.warnings)
     assert "refusing to fetch https://example.org/x.png" in joined
     assert "outside the theme and content folders" in joined
-    fetcher = cards.FolderFetcher([theme])
+    fetcher = pdf.FolderFetcher([theme])
     assert fetcher.fetch((theme / "cards" / "cards.css").resolve().as_uri()).read()
     with pytest.raises(ValueError):
         fetcher.fetch("http://127.0.0.1/")
@@ -557,7 +557,7 @@ def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Bu
     renderer = cards.CardRenderer(built.context)
     routine = library.routines["lower-back-basics"]
     job = renderer.handout_job(routine, sheet)
-    rendered, _ = cards.layout_job(job, renderer.options, renderer.cache)
+    rendered, _ = pdf.layout_job(job, renderer.cache)
     steps = library.steps(routine)
     rows = [box for box in boxes_of_class(rendered.document, "ho-log__table")
             if type(box).__name__ == "TableBox"]
@@ -591,7 +591,7 @@ def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_on
         routine = next(iter(context.library.routines.values()))
         found = [len(boxes_of_class(cover, "cover__logo"))]
         for sheet in cards.SHEETS:
-            handout, _ = cards.layout_job(renderer.handout_job(routine, sheet), renderer.options, renderer.cache)
+            handout, _ = pdf.layout_job(renderer.handout_job(routine, sheet), renderer.cache)
             found.append(len(boxes_of_class(handout.document, "ho-head__logo")))
         return tuple(found)
 

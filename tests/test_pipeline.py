@@ -134,11 +134,12 @@ def test_build_reads_nothing_from_the_network(tmp_path: Path) -> None:
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, built_site: Path, cache_dir: Path) -> None:
-    # The session's build had an empty cache of its own; this one starts from this test's empty cache.
+    # The session's build had an empty cache of its own and rendered on worker processes; this one
+    # starts from this test's empty cache and renders every card, handout and booklet in one process.
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    result = build(ROOT / "content", tmp_path / "again", env=env)
+    result = build(ROOT / "content", tmp_path / "again", "--jobs", "1", env=env)
     assert result.returncode == 0, result.stderr
-    assert (cache_dir / "cards").is_dir()  # it rendered into its own cache, not from another's
+    assert (cache_dir / "pdf").is_dir()  # it rendered into its own cache, not from another's
     first, second = tree_digest(built_site), tree_digest(tmp_path / "again")
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]
@@ -187,7 +188,7 @@ def test_a_killed_build_leaves_no_card_workers_or_site_process_running(tmp_path:
 
         workers = wait_for(two_workers, 120, "the card stage to start its two workers")
         # The first rendered card reaches the cache: the workers are busy with the rest.
-        wait_for(lambda: any((cache_dir / "cards").rglob("*.bin")), 120, "the first card to be rendered")
+        wait_for(lambda: any((cache_dir / "pdf").rglob("*.bin")), 120, "the first card to be rendered")
         # Still running: the build, its two card workers, and its site stage unless that has finished.
         workers = [pid for pid in children(proc.pid) if b"spawn_main" in _cmdline(pid)]
         assert proc.poll() is None and len(workers) >= 2, "the build ended before the kill"

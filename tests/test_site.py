@@ -351,6 +351,13 @@ def test_large_library_lists_its_stretches_a_to_z_on_the_index_not_in_the_nav(tm
     assert jump and re.findall(r">([A-Z])</a>", jump.group(1)) == [chr(65 + n) for n in range(26)]
     assert all(f'href="../stretches/s{n:03d}/"' in index for n in range(40))
     assert index.index("A stretch 026") < index.index("B stretch 001") < index.index("Z stretch 025")
+    # Offline: a phone stores on install the stretches its routines use; the others once opened.
+    worker = (tmp_path / "site" / "sw.js").read_text(encoding="utf-8")
+    stored = json.loads(re.search(r"var PRECACHE = (\[.*?\]);", worker, re.S).group(1))  # type: ignore[union-attr]
+    assert {"./", "stretches/", "routines/lower-back-basics/", "stretches/s000/",
+            "assets/sg/figures/s000.svg"} <= set(stored)
+    assert not [path for path in stored if path.startswith(("stretches/s0", "assets/sg/figures/s0"))
+                and "s000" not in path]
 
 
 def preview_page(cache: Path, url: str) -> Path:
