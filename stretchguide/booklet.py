@@ -22,7 +22,7 @@ import segno
 
 from . import i18n, impose, pdf
 from .i18n import N_
-from .models import RenderContext
+from .models import BOOKLET_MAX_STRETCHES, RenderContext
 from .pdf import build_stamp
 from .problems import Problem
 
@@ -105,13 +105,20 @@ def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str
 
 
 def plan(context: RenderContext) -> pdf.Plan:
-    """Plan the booklets: one job per page size, then the files made of them."""
+    """Plan the booklets: one job per page size, then the files made of them; none for a library
+    too large to staple (`Library.has_booklet`)."""
 
     def jobs() -> Iterator[tuple[Hashable, pdf.Job]]:
+        if not context.library.has_booklet:
+            return
         for booklet_id in FORMATS:
             yield booklet_id, booklet_job(context, booklet_id)
 
     def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
+        if not context.library.has_booklet:
+            log.info("no booklet: %d stretches are more than a stapled booklet holds (%d at most)",
+                     len(context.library.stretches), BOOKLET_MAX_STRETCHES)
+            return []
         return write_booklets(context, {str(key): output for key, output in outputs.items()}, dest)
 
     return pdf.Plan(jobs(), finish)

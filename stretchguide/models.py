@@ -642,6 +642,12 @@ class Credited:
                 **self.credit.model_dump(mode="json")}
 
 
+#: The most stretches a booklet of the whole guide is made for. Why: each stretch takes two to three
+#: A5 pages, and a booklet folded and stapled through its spine holds about 80 pages; a larger
+#: library's booklet could be neither stapled nor read, and would cost minutes on every build.
+BOOKLET_MAX_STRETCHES = 24
+
+
 @dataclasses.dataclass(frozen=True)
 class Library:
     """The whole validated content: what every renderer receives."""
@@ -663,6 +669,11 @@ class Library:
     def text_language(self) -> str:
         """Return the BCP 47 tag of the text this library holds."""
         return self.language or self.guide.language
+
+    @property
+    def has_booklet(self) -> bool:
+        """Whether the build makes a booklet of the whole guide: only of a library it can be stapled for."""
+        return len(self.stretches) <= BOOKLET_MAX_STRETCHES
 
     def credits(self, stretch_ids: Sequence[str] | None = None) -> list[Credited]:
         """Return the credits of the figures of `stretch_ids` (all stretches by title when None), then the typeface."""

@@ -29,6 +29,7 @@ import yaml
 from . import __version__, cache, i18n, icons, vocab
 from .colours import contrast, mix, readable
 from .models import (
+    BOOKLET_MAX_STRETCHES,
     SWITCH_SECONDS,
     TRANSITION_SECONDS,
     Dose,
@@ -307,6 +308,7 @@ def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: l
         "context": context, "library": library, "guide": library.guide, "figures": context.figures,
         "url": context.url, "absolute_url": context.absolute_url, "stretches": stretches,
         "routines": routines, "pages": page_names, "iso_duration": iso_duration, "figure_file": figure_file,
+        "booklet_max_stretches": BOOKLET_MAX_STRETCHES,
     }
 
     up = "../" * context.prefix.count("/")

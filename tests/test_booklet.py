@@ -192,3 +192,19 @@ def test_an_unchanged_booklet_comes_from_the_cache(tmp_path: Path, content_copy:
     guide.write_text(guide.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "2.0"', 1), encoding="utf-8")
     with pytest.raises(AssertionError, match="laid out again"):
         booklet.render_pdf(make_context(content_copy, tmp_path / "out", "--cache-dir", cache_dir), "a5")
+
+
+def test_a_library_too_large_to_staple_gets_no_booklet(tmp_path: Path) -> None:
+    from stretchguide.models import BOOKLET_MAX_STRETCHES
+
+    from .test_site import make_library
+
+    content = make_library(tmp_path, BOOKLET_MAX_STRETCHES + 1)
+    context = make_context(content, tmp_path / "out")
+    assert not context.library.has_booklet
+    plan = booklet.plan(context)
+    assert list(plan.jobs) == []  # nothing is laid out
+    assert plan.finish({}, tmp_path / "out") == []
+    assert not (tmp_path / "out" / "booklet").exists()
+    (content / "stretches" / f"s{BOOKLET_MAX_STRETCHES:03d}.yml").unlink()  # at the limit, it has one
+    assert [key for key, _ in booklet.plan(make_context(content, tmp_path / "out")).jobs] == list(booklet.FORMATS)

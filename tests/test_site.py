@@ -351,6 +351,11 @@ def test_large_library_lists_its_stretches_a_to_z_on_the_index_not_in_the_nav(tm
     assert jump and re.findall(r">([A-Z])</a>", jump.group(1)) == [chr(65 + n) for n in range(26)]
     assert all(f'href="../stretches/s{n:03d}/"' in index for n in range(40))
     assert index.index("A stretch 026") < index.index("B stretch 001") < index.index("Z stretch 025")
+    # Too many stretches for a stapled booklet: the pages offer none (the build makes none).
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "booklet/booklet-a5.pdf" not in home and "The whole guide on paper" not in home
+    printing = (tmp_path / "site" / "printing" / "index.html").read_text(encoding="utf-8")
+    assert "booklet-a5.pdf" not in printing and "more stretches than a folded and stapled booklet holds" in printing
     # Offline: a phone stores on install the stretches its routines use; the others once opened.
     worker = (tmp_path / "site" / "sw.js").read_text(encoding="utf-8")
     stored = json.loads(re.search(r"var PRECACHE = (\[.*?\]);", worker, re.S).group(1))  # type: ignore[union-attr]
