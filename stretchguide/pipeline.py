@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -14,10 +15,10 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import jinja2
 
@@ -205,41 +206,25 @@ def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
                    out_dir: Path, reuse: Collection[str] = ()) -> list[Planned]:
     """Plan each PDF stage in every language, handing each job to `renderer` as it is planned.
 
-    Outputs named in `reuse` are copied from the previous build instead. What one language
-    refuses does not stop the others: the problems of every language are raised together.
+    Outputs named in `reuse` are copied from the previous build instead.
     """
-    plans: list[Planned] = []
-    refused: list[Problem] = []
-    for name, planner in planners.items():
-        for language, localised in contexts:
-            folder = localised.prefix + name
-            if name in reuse and (out_dir / folder).is_dir():
-                shutil.copytree(out_dir / folder, stage / folder)
-                continue
-            with i18n.activate(language):
-                try:
-                    planned = planner(localised)
-                    plans.append((language, planned, {key: renderer.submit(job) for key, job in planned.jobs}))
-                except ContentError as exc:
-                    refused += exc.problems
-    if refused:
-        raise ContentError(sorted(set(refused)))
-    return plans
+    def plan(planner: Callable[[RenderContext], pdf.Plan], language: i18n.Language,
+             localised: RenderContext) -> list[Planned]:
+        planned = planner(localised)
+        return [(language, planned, {key: renderer.submit(job) for key, job in planned.jobs})]
+
+    return in_every_language((language, functools.partial(plan, planner, language, localised))
+                             for name, planner in planners.items() for language, localised in contexts
+                             if not carried_over(name, localised, stage, out_dir, reuse))
 
 
 def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path) -> list[Problem]:
     """Make each planned stage's files of its rendered documents; return the warnings of every language."""
-    warnings: list[Problem] = []
-    refused: list[Problem] = []
-    for language, planned, tickets in plans:
-        with i18n.activate(language):
-            try:
-                warnings += planned.finish({key: renderer.result(ticket) for key, ticket in tickets.items()}, stage)
-            except ContentError as exc:
-                refused += exc.problems
-    if refused:
-        raise ContentError(sorted(set(refused)))
-    return warnings
+    def finish(planned: pdf.Plan, tickets: dict[Hashable, int]) -> list[Problem]:
+        return planned.finish({key: renderer.result(ticket) for key, ticket in tickets.items()}, stage)
+
+    return in_every_language((language, functools.partial(finish, planned, tickets))
+                             for language, planned, tickets in plans)
 
 
 def render_languages(render: Callable[[RenderContext, Path], list[Problem]], name: str,
@@ -247,24 +232,42 @@ def render_languages(render: Callable[[RenderContext, Path], list[Problem]], nam
                      reuse: Collection[str] = ()) -> list[Problem]:
     """Render one stage in every language; return the warnings.
 
-    Outputs named in `reuse` are copied from the previous build instead. What one language
-    refuses does not stop the others: a build reports every language's problems, as `check` does.
+    Outputs named in `reuse` are copied from the previous build instead.
     """
-    warnings: list[Problem] = []
+    return in_every_language((language, functools.partial(render, localised, stage))
+                             for language, localised in contexts
+                             if not carried_over(name, localised, stage, out_dir, reuse))
+
+
+T = TypeVar("T")
+
+
+def in_every_language(steps: Iterable[tuple[i18n.Language, Callable[[], list[T]]]]) -> list[T]:
+    """Run each step in its language and gather what they return.
+
+    What one language refuses does not stop the others: a build reports every language's
+    problems together, as `check` does.
+    """
+    results: list[T] = []
     refused: list[Problem] = []
-    for language, localised in contexts:
-        folder = localised.prefix + name
-        if name in reuse and (out_dir / folder).is_dir():
-            shutil.copytree(out_dir / folder, stage / folder)
-            continue
+    for language, step in steps:
         with i18n.activate(language):
             try:
-                warnings += render(localised, stage)
+                results += step()
             except ContentError as exc:
                 refused += exc.problems
     if refused:
         raise ContentError(sorted(set(refused)))
-    return warnings
+    return results
+
+
+def carried_over(name: str, localised: RenderContext, stage: Path, out_dir: Path, reuse: Collection[str]) -> bool:
+    """Copy a stage's folder from the previous build when it is to be reused and exists; return whether it was."""
+    folder = localised.prefix + name
+    if name not in reuse or not (out_dir / folder).is_dir():
+        return False
+    shutil.copytree(out_dir / folder, stage / folder)
+    return True
 
 
 def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> None:
