@@ -917,7 +917,35 @@ def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> lis
             ring = tube_ring(tubes[name][0], t0, t1, s0, s1, caps=t0 <= 0 and t1 >= 1, inset=LINE)
             placed = tuple(body.to_screen(p.x, p.y) for p in ring)
             marks.append(Mark(name, placed, tuple(hatch_lines(placed, HATCH))))
-    return marks
+    return [mark for mark in marks if visible_share(body, view, mark) >= MARK_SHOWN]
+
+
+MARK_SHOWN = 0.6  # a highlight mostly hidden behind the parts drawn over it shows only as stray fragments
+
+
+def visible_share(body: Body, view: str, mark: Mark) -> float:
+    """Return the share of a highlight's area not hidden by the parts drawn over its own part.
+
+    A mark lies inside its part's outline, but a limb drawn in front (the near thigh over the buttock)
+    can leave only slivers of it showing, which read as orange outside the body.
+    """
+    order = chains(body, view)
+    at = next(i for i, (_, parts) in enumerate(order) if any(p.name == mark.part for p in parts))
+    over = [p.ring for _, parts in order[at + 1:] for p in parts]
+    xs, ys = [q.x for q in mark.ring], [q.y for q in mark.ring]
+    step = max(max(xs) - min(xs), max(ys) - min(ys)) / 16 or 1.0
+    shown = total = 0
+    y = min(ys) + step / 2
+    while y < max(ys):
+        x = min(xs) + step / 2
+        while x < max(xs):
+            q = Pt(x, y)
+            if inside(mark.ring, q):
+                total += 1
+                shown += not any(inside(ring, q) for ring in over)
+            x += step
+        y += step
+    return shown / total if total else 0.0
 
 
 def hatch_lines(ring: Sequence[Pt], spacing: float) -> list[tuple[Pt, Pt]]:

@@ -208,6 +208,23 @@ def test_highlight_is_hatched_inside_the_body_and_above_the_floor(library: Libra
                     assert max(q.y for q in mark.ring) < -figures.MAT_H, (sid, mark.part)
 
 
+def test_no_highlight_shows_only_as_fragments_beside_a_limb_drawn_over_it(library: Library) -> None:
+    # A mark inside its own part can still be mostly covered by a limb drawn in front of it, leaving
+    # slivers of orange that read as outside the body (the buttock behind a near thigh).
+    for sid in DEFAULTS:
+        for placed in frame_bodies(library, sid):
+            order = figures.chains(placed.body, placed.view)
+            for mark in figures.highlight_marks(placed.body, library.stretches[sid].target_areas, placed.view):
+                at = next(i for i, (_, parts) in enumerate(order) if any(p.name == mark.part for p in parts))
+                over = [p.ring for _, parts in order[at + 1:] for p in parts]
+                xs, ys = [q.x for q in mark.ring], [q.y for q in mark.ring]
+                grid = [figures.Pt(min(xs) + (max(xs) - min(xs)) * (i + 0.5) / 20,
+                                   min(ys) + (max(ys) - min(ys)) * (k + 0.5) / 20) for i in range(20) for k in range(20)]
+                within = [q for q in grid if figures.inside(mark.ring, q)]
+                shown = [q for q in within if not any(figures.inside(ring, q) for ring in over)]
+                assert len(shown) >= 0.5 * len(within), (sid, placed.view, mark.part, len(shown), len(within))
+
+
 def test_near_and_far_side_differ_by_fill_not_only_by_colour(drawn: dict[str, figures.Art]) -> None:
     root = ET.fromstring(drawn["kneeling-hip-flexor"].svg)
     partner = [p for g in root.iter(f"{SVG}g") if g.attrib.get("class", "") in ("sg-fig-near", "sg-fig-far")
