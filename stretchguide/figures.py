@@ -615,6 +615,7 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
 
 LOWER = ("_shin", "_foot", "_forearm", "_hand")
+NEARER = 10.0  # cm: a near leg this much nearer the reader than the near arm is drawn over it
 
 
 def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
@@ -630,6 +631,10 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
         grouped.setdefault(chain, []).append(part)
     if view == "side":
         order = ["far_arm", "far_leg", "core", "near_leg", "near_arm"]
+        nearest = {c: max((p.depth for p in grouped.get(c, [])), default=0.0) for c in order}
+        if nearest["near_leg"] > nearest["near_arm"] + NEARER:
+            # A near thigh turned out toward the reader (the figure-four's) is in front of the near arm.
+            order[3:] = ["near_arm", "near_leg"]
     else:
         # From above, lower chains first; the core goes by its mean height.
         order = sorted(grouped, key=lambda c: (sum(p.depth for p in grouped[c]) / len(grouped[c]), c))
@@ -643,6 +648,7 @@ PROP_SIZE: dict[str, tuple[float, float]] = {
     "cushion": (44.0, 9.0), "block": (30.0, 12.0), "step": (36.0, 18.0), "chair": (44.0, 45.0),
     "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0), "rail": (60.0, 90.0),
 }
+ON_MAT = ("cushion", "block", "towel-roll")  # props drawn lying on the mat
 RAIL_BAR = 4.0  # the rail's bar: a part more than this below its top passes under it
 
 
@@ -1545,6 +1551,11 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             helper_left, _, helper_right, _ = frame.helper.bounds()
             body_left, body_right = min(body_left, helper_left), max(body_right, helper_right)
         if figure.mat and frame.view != "top":
+            # A cushion, block or towel roll lies on the mat: the mat reaches under it.
+            for prop in frame.props:
+                if prop.kind in ON_MAT:
+                    half = PROP_SIZE[prop.kind][0] / 2
+                    body_left, body_right = min(body_left, prop.x - half), max(body_right, prop.x + half)
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
         elif figure.mat:
