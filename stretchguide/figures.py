@@ -1516,6 +1516,33 @@ def _arrow(tail: Pt, head: Pt, dx: float, dy: float) -> dict[str, str]:
             "head": f"M{tip} L{left} L{right}Z"}
 
 
+TOP_DEPTH = {"cushion": 30.0, "block": 20.0, "towel-roll": 50.0}  # how far a prop reaches across the body
+
+
+def top_props(figure: Figure, index: int, body: Body) -> list[tuple[str, tuple[Pt, ...]]]:
+    """Return the cushions, blocks and towel rolls of a view from above, as outlines placed with the body.
+
+    Each lies where it stands in the side view, across under the hip of the side the figure names (the
+    pigeon's cushion under the front-leg buttock), or under the middle of the body when it names none.
+    """
+    frame = figure.frames[index]
+    side = frame.side or figure.side
+    z = 0.0 if side is None else (HIP_Z if left_or_right(body, "near") == side else -HIP_Z)
+    out = []
+    for prop in frame_props(figure, frame):
+        if prop.kind not in TOP_DEPTH:
+            continue
+        half, across = PROP_SIZE[prop.kind][0] / 2, TOP_DEPTH[prop.kind] / 2
+        y0, y1 = body.to_screen(0.0, z - across).y, body.to_screen(0.0, z + across).y
+        r = 4.0
+        ring = tuple(Pt(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a)))
+                     for cx, cy, start in ((prop.x + half - r, y1 - r, 0), (prop.x - half + r, y1 - r, 90),
+                                           (prop.x - half + r, y0 + r, 180), (prop.x + half - r, y0 + r, 270))
+                     for a in range(start, start + 91, 30))
+        out.append((prop.kind, ring))
+    return out
+
+
 def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]], alt: str) -> dict[str, object]:
     """Compute everything the SVG template draws, in whole viewBox coordinates."""
     placed = [place_frame(figure, i, poses) for i in range(len(figure.frames))]
@@ -1564,6 +1591,8 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
                    "width": _num(body_right - body_left + 12), "height": _num(body_bottom - body_top + 8)}
         props = [{"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
                  for prop in frame.props]
+        if frame.view == "top":
+            props = [{"kind": kind, "paths": [_d(ring, dx, dy)]} for kind, ring in top_props(figure, index, frame.body)]
         straps = []
         if frame.view == "side":
             for prop in figure.props:
