@@ -1579,10 +1579,10 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             body_left, body_right = min(body_left, helper_left), max(body_right, helper_right)
         if figure.mat and frame.view != "top":
             # A cushion, block or towel roll lies on the mat: the mat reaches under it.
-            for prop in frame.props:
-                if prop.kind in ON_MAT:
-                    half = PROP_SIZE[prop.kind][0] / 2
-                    body_left, body_right = min(body_left, prop.x - half), max(body_right, prop.x + half)
+            for lying in frame.props:
+                if lying.kind in ON_MAT:
+                    half = PROP_SIZE[lying.kind][0] / 2
+                    body_left, body_right = min(body_left, lying.x - half), max(body_right, lying.x + half)
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
         elif figure.mat:

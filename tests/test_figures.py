@@ -219,7 +219,8 @@ def test_no_highlight_shows_only_as_fragments_beside_a_limb_drawn_over_it(librar
                 over = [p.ring for _, parts in order[at + 1:] for p in parts]
                 xs, ys = [q.x for q in mark.ring], [q.y for q in mark.ring]
                 grid = [figures.Pt(min(xs) + (max(xs) - min(xs)) * (i + 0.5) / 20,
-                                   min(ys) + (max(ys) - min(ys)) * (k + 0.5) / 20) for i in range(20) for k in range(20)]
+                                   min(ys) + (max(ys) - min(ys)) * (k + 0.5) / 20)
+                        for i in range(20) for k in range(20)]
                 within = [q for q in grid if figures.inside(mark.ring, q)]
                 shown = [q for q in within if not any(figures.inside(ring, q) for ring in over)]
                 assert len(shown) >= 0.5 * len(within), (sid, placed.view, mark.part, len(shown), len(within))
@@ -593,7 +594,7 @@ def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: 
 
 
 def test_the_helper_is_drawn_where_the_cues_place_them(library: Library, drawn: dict[str, figures.Art]) -> None:
-    # Child's pose: a hand rests lightly on the top of the buttocks (the sacrum), back from the lower back. Seated forward bend: hands stay on the
+    # Child's pose: a hand rests lightly on the top of the buttocks. Seated forward bend: hands stay on the
     # helper's own thighs, well clear of a folding back, so the picture never suggests pushing.
     for sid, cue, touches in (("childs-pose", "lightly on the top of the buttocks", True),):
         stretch = library.stretches[sid]
@@ -698,8 +699,11 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
     fp = {name: figures.project(p, "feet") for name, p in feet.body.p3.items()}
     assert fp["near_knee"][0] > fp["near_hip"][0] + 15
     assert abs(fp["near_ankle"][0] - fp["far_knee"][0]) < 12 and abs(fp["near_ankle"][1] - fp["far_knee"][1]) < 10
-    # The crossed shin lies across the front of the other thigh, between it and the chest.
-    assert feet.body.p3["near_ankle"][0] < feet.body.p3["far_knee"][0]
+    # The crossed knee comes toward the chest: the shin lies across the front of the other thigh, between it
+    # and the chest, so from the feet it is drawn behind that thigh, its knee and foot showing either side.
+    assert feet.body.p3["near_knee"][0] < feet.body.p3["far_knee"][0]
+    order = [name for name, _ in figures.chains(feet.body, "feet")]
+    assert order.index("near_leg_lower") < order.index("far_leg")
     del hip, knee
 
 
@@ -758,3 +762,25 @@ def test_a_foot_turned_across_the_side_view_keeps_its_width() -> None:
     foot = next(part for part in figures.body_parts(body, "side") if part.name == "far_foot")
     xs, ys = [q.x for q in foot.ring], [q.y for q in foot.ring]
     assert min(max(xs) - min(xs), max(ys) - min(ys)) > 6
+
+
+def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(library: Library,
+                                                                             drawn: dict[str, figures.Art]) -> None:
+    # Pigeon from above: the cushion the side view shows is there too, under the front-leg (left) buttock.
+    top = ET.fromstring(drawn["pigeon"].frames[1])
+    cushions = [p for p in top.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-prop sg-fig-prop--cushion"]
+    assert len(cushions) == 1
+    side, above = frame_bodies(library, "pigeon")
+    ((place, shapes),) = figures.top_props(library.stretches["pigeon"].figure, 1, above.body)
+    middle = sum(q.y for q in shapes) / len(shapes)
+    near_hip, far_hip = (above.body.to_screen(above.body.p3[h][0], above.body.p3[h][2]) for h in ("near_hip", "far_hip"))
+    assert place == "cushion" and abs(middle - near_hip.y) < abs(middle - far_hip.y)
+    # From the side the mat reaches under the cushion, however far it lies from the body.
+    for sid in ("figure-four", "pigeon", "kneeling-hip-flexor"):
+        root = ET.fromstring((drawn[sid].frames or (drawn[sid].svg,))[0])
+        mat = next(r for r in root.iter(f"{SVG}rect") if r.attrib.get("class") == "sg-fig-mat")
+        left, right = float(mat.attrib["x"]), float(mat.attrib["x"]) + float(mat.attrib["width"])
+        for prop in root.iter(f"{SVG}path"):
+            if prop.attrib.get("class", "").startswith("sg-fig-prop sg-fig-prop--cushion"):
+                xs = [x for x, _ in path_points(prop)]
+                assert left <= min(xs) and max(xs) <= right, sid
