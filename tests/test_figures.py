@@ -770,7 +770,7 @@ def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(lib
     top = ET.fromstring(drawn["pigeon"].frames[1])
     cushions = [p for p in top.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-prop sg-fig-prop--cushion"]
     assert len(cushions) == 1
-    side, above = frame_bodies(library, "pigeon")
+    _, above = frame_bodies(library, "pigeon")
     ((place, shapes),) = figures.top_props(library.stretches["pigeon"].figure, 1, above.body)
     middle = sum(q.y for q in shapes) / len(shapes)
     near_hip, far_hip = (above.body.to_screen(above.body.p3[h][0], above.body.p3[h][2]) for h in ("near_hip", "far_hip"))
