@@ -773,7 +773,8 @@ def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(lib
     _, above = frame_bodies(library, "pigeon")
     ((place, shapes),) = figures.top_props(library.stretches["pigeon"].figure, 1, above.body)
     middle = sum(q.y for q in shapes) / len(shapes)
-    near_hip, far_hip = (above.body.to_screen(above.body.p3[h][0], above.body.p3[h][2]) for h in ("near_hip", "far_hip"))
+    near_hip, far_hip = (above.body.to_screen(above.body.p3[h][0], above.body.p3[h][2])
+                         for h in ("near_hip", "far_hip"))
     assert place == "cushion" and abs(middle - near_hip.y) < abs(middle - far_hip.y)
     # From the side the mat reaches under the cushion, however far it lies from the body.
     for sid in ("figure-four", "pigeon", "kneeling-hip-flexor"):
