@@ -615,6 +615,7 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
 
 LOWER = ("_shin", "_foot", "_forearm", "_hand")
+NEARER = 10.0  # cm: a near leg this much nearer the reader than the near arm is drawn over it
 
 
 def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
@@ -630,6 +631,10 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
         grouped.setdefault(chain, []).append(part)
     if view == "side":
         order = ["far_arm", "far_leg", "core", "near_leg", "near_arm"]
+        nearest = {c: max((p.depth for p in grouped.get(c, [])), default=0.0) for c in order}
+        if nearest["near_leg"] > nearest["near_arm"] + NEARER:
+            # A near thigh turned out toward the reader (the figure-four's) is in front of the near arm.
+            order[3:] = ["near_arm", "near_leg"]
     else:
         # From above, lower chains first; the core goes by its mean height.
         order = sorted(grouped, key=lambda c: (sum(p.depth for p in grouped[c]) / len(grouped[c]), c))
@@ -643,6 +648,7 @@ PROP_SIZE: dict[str, tuple[float, float]] = {
     "cushion": (44.0, 9.0), "block": (30.0, 12.0), "step": (36.0, 18.0), "chair": (44.0, 45.0),
     "towel-roll": (12.0, 12.0), "wall": (6.0, 0.0), "rail": (60.0, 90.0),
 }
+ON_MAT = ("cushion", "block", "towel-roll")  # props drawn lying on the mat
 RAIL_BAR = 4.0  # the rail's bar: a part more than this below its top passes under it
 
 
@@ -917,7 +923,35 @@ def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> lis
             ring = tube_ring(tubes[name][0], t0, t1, s0, s1, caps=t0 <= 0 and t1 >= 1, inset=LINE)
             placed = tuple(body.to_screen(p.x, p.y) for p in ring)
             marks.append(Mark(name, placed, tuple(hatch_lines(placed, HATCH))))
-    return marks
+    return [mark for mark in marks if visible_share(body, view, mark) >= MARK_SHOWN]
+
+
+MARK_SHOWN = 0.6  # a highlight mostly hidden behind the parts drawn over it shows only as stray fragments
+
+
+def visible_share(body: Body, view: str, mark: Mark) -> float:
+    """Return the share of a highlight's area not hidden by the parts drawn over its own part.
+
+    A mark lies inside its part's outline, but a limb drawn in front (the near thigh over the buttock)
+    can leave only slivers of it showing, which read as orange outside the body.
+    """
+    order = chains(body, view)
+    at = next(i for i, (_, parts) in enumerate(order) if any(p.name == mark.part for p in parts))
+    over = [p.ring for _, parts in order[at + 1:] for p in parts]
+    xs, ys = [q.x for q in mark.ring], [q.y for q in mark.ring]
+    step = max(max(xs) - min(xs), max(ys) - min(ys)) / 16 or 1.0
+    shown = total = 0
+    y = min(ys) + step / 2
+    while y < max(ys):
+        x = min(xs) + step / 2
+        while x < max(xs):
+            q = Pt(x, y)
+            if inside(mark.ring, q):
+                total += 1
+                shown += not any(inside(ring, q) for ring in over)
+            x += step
+        y += step
+    return shown / total if total else 0.0
 
 
 def hatch_lines(ring: Sequence[Pt], spacing: float) -> list[tuple[Pt, Pt]]:
@@ -1482,6 +1516,33 @@ def _arrow(tail: Pt, head: Pt, dx: float, dy: float) -> dict[str, str]:
             "head": f"M{tip} L{left} L{right}Z"}
 
 
+TOP_DEPTH = {"cushion": 30.0, "block": 20.0, "towel-roll": 50.0}  # how far a prop reaches across the body
+
+
+def top_props(figure: Figure, index: int, body: Body) -> list[tuple[str, tuple[Pt, ...]]]:
+    """Return the cushions, blocks and towel rolls of a view from above, as outlines placed with the body.
+
+    Each lies where it stands in the side view, across under the hip of the side the figure names (the
+    pigeon's cushion under the front-leg buttock), or under the middle of the body when it names none.
+    """
+    frame = figure.frames[index]
+    side = frame.side or figure.side
+    z = 0.0 if side is None else (HIP_Z if left_or_right(body, "near") == side else -HIP_Z)
+    out = []
+    for prop in frame_props(figure, frame):
+        if prop.kind not in TOP_DEPTH:
+            continue
+        half, across = PROP_SIZE[prop.kind][0] / 2, TOP_DEPTH[prop.kind] / 2
+        y0, y1 = body.to_screen(0.0, z - across).y, body.to_screen(0.0, z + across).y
+        r = 4.0
+        ring = tuple(Pt(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a)))
+                     for cx, cy, start in ((prop.x + half - r, y1 - r, 0), (prop.x - half + r, y1 - r, 90),
+                                           (prop.x - half + r, y0 + r, 180), (prop.x + half - r, y0 + r, 270))
+                     for a in range(start, start + 91, 30))
+        out.append((prop.kind, ring))
+    return out
+
+
 def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]], alt: str) -> dict[str, object]:
     """Compute everything the SVG template draws, in whole viewBox coordinates."""
     placed = [place_frame(figure, i, poses) for i in range(len(figure.frames))]
@@ -1517,6 +1578,11 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             helper_left, _, helper_right, _ = frame.helper.bounds()
             body_left, body_right = min(body_left, helper_left), max(body_right, helper_right)
         if figure.mat and frame.view != "top":
+            # A cushion, block or towel roll lies on the mat: the mat reaches under it.
+            for lying in frame.props:
+                if lying.kind in ON_MAT:
+                    half = PROP_SIZE[lying.kind][0] / 2
+                    body_left, body_right = min(body_left, lying.x - half), max(body_right, lying.x + half)
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
         elif figure.mat:
@@ -1525,6 +1591,8 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
                    "width": _num(body_right - body_left + 12), "height": _num(body_bottom - body_top + 8)}
         props = [{"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
                  for prop in frame.props]
+        if frame.view == "top":
+            props = [{"kind": kind, "paths": [_d(ring, dx, dy)]} for kind, ring in top_props(figure, index, frame.body)]
         straps = []
         if frame.view == "side":
             for prop in figure.props:
