@@ -216,11 +216,13 @@ def test_figures_and_qr_codes_from_the_cache_are_the_ones_drawn_fresh(tmp_path: 
     assert figures.draw_figures(library, store=store) == fresh  # drawn and stored
     assert len(list((tmp_path / "figures").rglob("*.bin"))) == len(fresh)
     assert figures.draw_figures(library, store=store) == fresh  # read back
-    # What a figure shows is part of its key: another target area highlights another part.
-    pigeon = library.stretches["pigeon"].model_copy(update={"target_areas": ["hip-flexors"]})
-    changed = dataclasses.replace(library, stretches={**library.stretches, "pigeon": pigeon})
-    redrawn = figures.draw_figures(changed, store=store)["pigeon"]
-    assert redrawn == figures.draw_figures(changed)["pigeon"] and redrawn != fresh["pigeon"]
+    # What a figure shows is part of its key: another target area highlights another part
+    # (child's pose: its figure highlights its target areas, having no `highlight:` of its own).
+    childs = library.stretches["childs-pose"].model_copy(update={"target_areas": ["hamstrings"]})
+    changed = dataclasses.replace(library, stretches={**library.stretches, "childs-pose": childs})
+    redrawn = figures.draw_figures(changed, store=store)["childs-pose"]
+    assert redrawn == figures.draw_figures(changed)["childs-pose"]
+    assert redrawn != fresh["childs-pose"]
 
     codes = cache.Store(tmp_path, "qr")
     url = "https://stretches.example.org/stretches/pigeon/"
