@@ -8,6 +8,8 @@ import http.server
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -133,6 +135,15 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = fresh_cache(tmp_path_factory, "built-cache")
     assert main(["build", "--content", str(CONTENT), "--out", str(out), "--quiet", "--cache-dir", str(cache)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def default_content_checked(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """`build.py check` of the default content as it ships, in every language: run once per session,
+    from the checkout, with an empty cache of its own."""
+    env = {**os.environ, CACHE_ENV: str(fresh_cache(tmp_path_factory, "check-cache"))}
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--content", str(CONTENT)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 def copy_content(dest: Path, *, languages: bool = False, stretches: Collection[str] | None = None) -> Path:

@@ -187,6 +187,7 @@ def test_hard_guide_text_is_warned_about_with_its_sentence(content_copy: Path) -
     assert strict.returncode == 1
 
 
-def test_default_content_reads_plainly() -> None:
-    result = run_cli("check", "--content", str(ROOT / "content"), cwd=ROOT)
+def test_default_content_reads_plainly(default_content_checked: subprocess.CompletedProcess[str]) -> None:
+    result = default_content_checked
+    assert result.returncode == 0, result.stderr
     assert not re.search(r"warning W00[6-9]|warning W010", result.stderr), result.stderr
