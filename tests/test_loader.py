@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from stretchguide.loader import load_library, read_yaml
+from tests.conftest import copy_content
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID = ROOT / "tests" / "data" / "invalid"
@@ -144,32 +145,35 @@ def test_non_ascii_utf8_is_fine(tmp_path: Path) -> None:
     assert not problems and data["title"] == "Étirement · 15–30 s"
 
 
-def test_check_leaves_no_files_behind(content_copy: Path, cache_dir: Path) -> None:
+def test_check_leaves_no_files_behind(tmp_path: Path, cache_dir: Path) -> None:
+    # One stretch, in every language: check draws its figures and lays out its cards in each.
+    copy_content(tmp_path / "content", languages=True, stretches=["cat-cow"])
+
     # The cache may keep what check drew and laid out; it lives where STRETCHGUIDE_CACHE_DIR says.
     def files() -> list[str]:
-        return sorted(p.relative_to(content_copy.parent).as_posix() for p in content_copy.parent.rglob("*")
+        return sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
                       if not p.is_relative_to(cache_dir))
 
     before = files()
-    run_cli("check", "--content", "content", cwd=content_copy.parent)
+    run_cli("check", "--content", "content", cwd=tmp_path)
     assert files() == before
 
 
-def test_a_plain_list_of_red_flags_still_loads_but_is_warned_about(content_copy: Path) -> None:
-    guide = content_copy / "guide.yml"
+def test_a_plain_list_of_red_flags_still_loads_but_is_warned_about(tmp_path: Path) -> None:
+    guide = copy_content(tmp_path / "content", stretches=["cat-cow"]) / "guide.yml"  # one stretch is enough
     text = guide.read_text(encoding="utf-8")
     start, end = text.index("red_flags:\n"), text.index("disclaimer:")
     guide.write_text(text[:start] + "red_flags:\n  - Chest pain.\n  - Numbness in both legs.\n" + text[end:],
                      encoding="utf-8")
-    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    result = run_cli("check", "--content", "content", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     line = text[:start].count("\n") + 2  # the first sign, under `red_flags:`
     assert (f"content/guide.yml:{line}:3: red_flags: warning W010: no group has `urgency: emergency`"
             in result.stderr), result.stderr
 
 
-def test_hard_guide_text_is_warned_about_with_its_sentence(content_copy: Path) -> None:
-    guide = content_copy / "guide.yml"
+def test_hard_guide_text_is_warned_about_with_its_sentence(tmp_path: Path) -> None:
+    guide = copy_content(tmp_path / "content", stretches=["cat-cow"]) / "guide.yml"  # one stretch is enough
     text = guide.read_text(encoding="utf-8")
     start, end = text.index("disclaimer:"), text.index("sources:")
     hard = ("disclaimer: >-\n  The information herein is provided for general educational purposes and does not "
@@ -177,13 +181,13 @@ def test_hard_guide_text_is_warned_about_with_its_sentence(content_copy: Path) -
     text = text[:start] + hard + text[end:]
     text = text.replace("      - Chest pain.\n", "      - Symptoms suggesting cauda equina.\n")
     guide.write_text(text, encoding="utf-8")
-    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    result = run_cli("check", "--content", "content", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert re.search(r"content/guide\.yml:\d+:\d+: disclaimer: warning W006: reads at school grade 1\d", result.stderr)
     assert ('does not constitute individualised medical advice."' in result.stderr)
     assert re.search(r"content/guide\.yml:\d+:9: red_flags\[0\]\.signs\[6\]: warning W007: `cauda equina` is a "
                      r'clinical word .*: "Symptoms suggesting cauda equina\."', result.stderr), result.stderr
-    strict = run_cli("check", "--content", "content", "--strict", cwd=content_copy.parent)
+    strict = run_cli("check", "--content", "content", "--strict", cwd=tmp_path)
     assert strict.returncode == 1
 
 
