@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from stretchguide.cli import main
 from stretchguide.loader import load_library, read_yaml
 from tests.conftest import copy_content
 
@@ -30,9 +33,22 @@ def place_case(case: Path, content: Path) -> Path:
     return dest
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `build.py` with `args` in a process of its own, in `cwd`."""
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command line with `args` in this process, in `cwd`, as `build.py` does; return its exit code and output.
+
+    Why not a process of its own: starting Python and importing the renderers takes over a second,
+    paid again by every case. test_cli.py runs the command line as a user does.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["build.py", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
@@ -69,9 +85,9 @@ def test_five_mistakes_are_all_reported_with_line_and_column(content_copy: Path)
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    assert run_cli("check", "--content", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
-    assert run_cli("build", "--card-size", "A1", cwd=tmp_path).returncode == 2
-    assert run_cli("frobnicate", cwd=tmp_path).returncode == 2
+    assert run_process("check", "--content", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
+    assert run_process("build", "--card-size", "A1", cwd=tmp_path).returncode == 2
+    assert run_process("frobnicate", cwd=tmp_path).returncode == 2
 
 
 def test_duplicate_ids_across_extensions(content_copy: Path) -> None:
