@@ -6,10 +6,13 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -127,19 +130,80 @@ def require_debian_packages(missing: list[str], what: str) -> None:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default guide, built once per test session, from an empty cache of its own."""
+    """The default guide as it ships, in every language, built once per test session from an empty cache of its own."""
     out = tmp_path_factory.mktemp("built") / "site"
     cache = fresh_cache(tmp_path_factory, "built-cache")
     assert main(["build", "--content", str(CONTENT), "--out", str(out), "--quiet", "--cache-dir", str(cache)]) == 0
     return out
 
 
+@pytest.fixture(scope="session")
+def default_content_checked(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """`build.py check` of the default content as it ships, in every language: run once per session,
+    from the checkout, with an empty cache of its own."""
+    env = {**os.environ, CACHE_ENV: str(fresh_cache(tmp_path_factory, "check-cache"))}
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--content", str(CONTENT)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def copy_content(dest: Path, *, languages: bool = False, stretches: Collection[str] | None = None) -> Path:
+    """Copy the default content folder to `dest`, in the guide's own language only; return `dest`.
+
+    Why one language: every language of content/translations/ is a whole second output of every
+    build, so a test that is not about languages builds without them. `languages` keeps them.
+    `stretches` keeps only the stretches named (and the routine items and alternatives that name
+    them): a smaller library for a test about a mechanism that does not need all of them. Its
+    translations keep only those stretches too, and no routine whose items changed (a translated
+    routine's items follow the source's by position).
+    """
+    shutil.copytree(CONTENT, dest, ignore=None if languages else shutil.ignore_patterns("translations"))
+    if stretches is None:
+        return dest
+    kept = set(stretches)
+    assert kept <= {p.stem for p in (CONTENT / "stretches").glob("*.yml")}, kept
+    for path in (dest / "stretches").glob("*.yml"):
+        if path.stem not in kept:
+            path.unlink()
+            for translated in (dest / "translations").glob(f"*/stretches/{path.name}"):
+                translated.unlink()
+            continue
+        text = path.read_text(encoding="utf-8")
+        alternative = re.search(r"(?m)^alternative:\n  stretch: (\S+)\n(?:  .*\n)*", text)
+        if alternative and alternative[1] not in kept:
+            # A translation records the source text it was made from: without its alternative, it is out of date.
+            assert not languages, f"keep {alternative[1]}, the alternative of {path.stem}, with the translations"
+            path.write_text(text.replace(alternative[0], ""), encoding="utf-8")
+    for path in (dest / "routines").glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        fewer = re.sub(r"(?m)^  - stretch: (\S+)\n(?:    .*\n)*", lambda item: item[0] if item[1] in kept else "",
+                       text)
+        if fewer != text:
+            assert "  - stretch: " in fewer, f"keep a stretch of {path.name}"
+            path.write_text(fewer, encoding="utf-8")
+            for translated in (dest / "translations").glob(f"*/routines/{path.name}"):
+                translated.unlink()
+    return dest
+
+
+@pytest.fixture(scope="session")
+def default_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default content folder in the guide's own language only, for builds that do not change it.
+
+    Shared by the whole session: a test that edits content uses `content_copy` instead.
+    """
+    return copy_content(tmp_path_factory.mktemp("default-content") / "content")
+
+
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
-    """A writable copy of the default content folder."""
-    dest = tmp_path / "content"
-    shutil.copytree(CONTENT, dest)
-    return dest
+    """A writable copy of the default content folder, in the guide's own language only (see `copy_content`)."""
+    return copy_content(tmp_path / "content")
+
+
+@pytest.fixture
+def translated_content(tmp_path: Path) -> Path:
+    """A writable copy of the default content folder with its translations, for tests about languages."""
+    return copy_content(tmp_path / "content", languages=True)
 
 
 BIRD_DOG = """\

@@ -25,7 +25,7 @@ from stretchguide.pipeline import load_checked
 from stretchguide.problems import Problem
 from stretchguide.templates import make_env
 
-from .conftest import CONTENT, fresh_cache, require_debian_packages
+from .conftest import CONTENT, copy_content, fresh_cache, require_debian_packages
 
 PT_PER_MM = 72 / 25.4
 SIZES_PT = {"A4": (595.276, 841.89), "Letter": (612.0, 792.0), "A5": (419.528, 595.276)}
@@ -359,16 +359,17 @@ def test_other_card_sizes(tmp_path: Path) -> None:
     assert renderer.overflow_problems(document, stretch.id, Path("x.yml"), "4x6in") == []
 
 
-def test_an_overflowing_card_fails_the_build_naming_its_file(content_copy: Path, tmp_path: Path,
+def test_an_overflowing_card_fails_the_build_naming_its_file(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    path = content_copy / "stretches" / "cat-cow.yml"
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # the one stretch is enough
+    path = content / "stretches" / "cat-cow.yml"
     text = path.read_text(encoding="utf-8")
     long_steps = "\n".join(f"  - Step {n}, " + "move slowly and breathe out, keeping the back long. " * 4
                            for n in range(12))
     text = re.sub(r"^steps:\n(?:  - .*\n(?:    .*\n)*)+", "steps:\n" + long_steps + "\n", text, flags=re.M)
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "site"
-    assert main(["build", "--content", str(content_copy), "--out", str(out), "--quiet"]) == 1
+    assert main(["build", "--content", str(content), "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "stretches/cat-cow.yml" in err
     assert "front of the A6 card does not fit" in err and "--card-size" in err
@@ -583,7 +584,7 @@ def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Bu
     assert {step.dose.times_a_day for step in steps} >= {2, None}, "the default routine mixes both"
 
 
-def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_one(built: Built, content_copy: Path,
+def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_one(built: Built,
                                                                               tmp_path: Path) -> None:
     def logos(context: RenderContext) -> tuple[int, ...]:
         renderer = cards.CardRenderer(context)
@@ -598,9 +599,10 @@ def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_on
     # The deck's cover card carries the logo, and so does each handout's header.
     assert built.context.library.guide.branding.logo == "logo.svg"
     assert logos(built.context) == (1, 1, 1)
-    guide = content_copy / "guide.yml"
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # a routine of one stretch is enough
+    guide = content / "guide.yml"
     guide.write_text(re.sub(r"^  logo:.*\n", "", guide.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
-    bare = make_context(content_copy, tmp_path)
+    bare = make_context(content, tmp_path)
     assert bare.library.guide.branding.logo is None
     assert logos(bare) == (0, 0, 0)
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import copy_content
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,14 +18,16 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_build_is_the_default_command_and_says_where_the_guide_is(tmp_path: Path) -> None:
-    result = run("--content", str(ROOT / "content"), "--out", "out", cwd=tmp_path)
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # one stretch is enough
+    result = run("--content", str(content), "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Built the guide into out/" in result.stderr
     assert (tmp_path / "out" / "index.html").is_file()
 
 
 def test_quiet_prints_nothing_but_problems(tmp_path: Path) -> None:
-    result = run("build", "--content", str(ROOT / "content"), "--out", "out", "--quiet", cwd=tmp_path)
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # every stage runs, for one stretch
+    result = run("build", "--content", str(content), "--out", "out", "--quiet", cwd=tmp_path)
     assert result.returncode == 0
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert all("warning W" in ln or "warning(s)" in ln for ln in lines), lines
@@ -99,13 +103,14 @@ def test_check_reports_every_kind_of_mistake_in_one_run(content_copy: Path, upda
 
 
 def test_a_folder_that_checks_clean_builds_clean_and_check_finds_cards_that_do_not_fit(
-        content_copy: Path, update_golden: bool) -> None:
-    stretch = content_copy / "stretches" / "pigeon.yml"
+        tmp_path: Path, update_golden: bool) -> None:
+    content = copy_content(tmp_path / "content", stretches=["pigeon", "figure-four"])  # pigeon and its alternative
+    stretch = content / "stretches" / "pigeon.yml"
     long_cue = "  - " + "Watch them closely, keep the hold gentle and count it aloud for them. " * 2
     stretch.write_text(stretch.read_text(encoding="utf-8").replace(
         "helper_cues:\n", "helper_cues:\n" + (long_cue.rstrip() + "\n") * 8, 1), encoding="utf-8")
-    checked = run("check", "--content", "content", cwd=content_copy.parent)
-    built = run("build", "--content", "content", "--out", "out", cwd=content_copy.parent)
+    checked = run("check", "--content", "content", cwd=tmp_path)
+    built = run("build", "--content", "content", "--out", "out", cwd=tmp_path)
     assert checked.returncode == built.returncode == 1
     refused = [ln for ln in problem_lines(checked) if "warning" not in ln]
     assert refused == [ln for ln in problem_lines(built) if "warning" not in ln]
@@ -113,10 +118,11 @@ def test_a_folder_that_checks_clean_builds_clean_and_check_finds_cards_that_do_n
 
 
 def test_other_libraries_log_lines_appear_only_with_verbose(tmp_path: Path) -> None:
-    quiet = run("build", "--content", str(ROOT / "content"), "--out", "out", cwd=tmp_path)
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # every stage runs, for one stretch
+    quiet = run("build", "--content", str(content), "--out", "out", cwd=tmp_path)
     assert quiet.returncode == 0
     assert "pikepdf" not in quiet.stderr and "logger bridge" not in quiet.stderr
-    verbose = run("build", "--content", str(ROOT / "content"), "--out", "out", "--verbose", cwd=tmp_path)
+    verbose = run("build", "--content", str(content), "--out", "out", "--verbose", cwd=tmp_path)
     assert verbose.returncode == 0
     assert "logger bridge initialized" in verbose.stderr
 

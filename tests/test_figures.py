@@ -18,6 +18,7 @@ from stretchguide.models import Figure, Library, Stretch
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
 from stretchguide.templates import make_env
+from tests.conftest import copy_content
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden" / "figures"
@@ -396,11 +397,12 @@ def test_figure_command_writes_an_svg(tmp_path: Path) -> None:
     assert root.tag == f"{SVG}svg" and root.attrib["viewBox"]
 
 
-def test_new_stretch_starts_with_a_valid_pose(content_copy: Path) -> None:
-    assert main(["new", "stretch", "knee-hug", "--content", str(content_copy)]) == 0
+def test_new_stretch_starts_with_a_valid_pose(tmp_path: Path) -> None:
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # one beside the new one is enough
+    assert main(["new", "stretch", "knee-hug", "--content", str(content)]) == 0
     # Its texts are still the scaffold's placeholders, which only a draft accepts; its pose is real.
-    assert main(["check", "--content", str(content_copy), "-q", "--draft"]) == 0
-    library, _ = load_checked(content_copy, draft=True)
+    assert main(["check", "--content", str(content), "-q", "--draft"]) == 0
+    library, _ = load_checked(content, draft=True)
     stretch = library.stretches["knee-hug"]
     assert stretch.figure is not None
     art = figures.draw_figures(library, only="knee-hug")["knee-hug"]

@@ -21,7 +21,7 @@ from stretchguide import i18n
 from stretchguide.cli import main
 from stretchguide.models import Dose
 from stretchguide.problems import ContentError
-from tests.conftest import CONTENT, DESKTOP, PHONE, ROOT, fresh_cache, require_debian_packages
+from tests.conftest import DESKTOP, PHONE, ROOT, copy_content, fresh_cache, require_debian_packages
 from tests.test_site_browser import axe_violations
 
 SPANISH = ROOT / "theme" / "locale" / "es" / "LC_MESSAGES" / "messages.po"
@@ -147,9 +147,12 @@ def test_cards_handouts_and_embeds_exist_in_each_language(built_site: Path) -> N
 
 @pytest.fixture(scope="module")
 def fallback_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default guide written in en-GB, its Spanish translation of the pigeon stretch taken away."""
-    content = tmp_path_factory.mktemp("fallback") / "content"
-    shutil.copytree(CONTENT, content)
+    """The default guide written in en-GB, its Spanish translation of the pigeon stretch taken away.
+
+    Three stretches are enough: the pigeon stretch untranslated, its alternative and cat-cow translated.
+    """
+    content = copy_content(tmp_path_factory.mktemp("fallback") / "content", languages=True,
+                           stretches=["cat-cow", "pigeon", "figure-four"])
     (content / "translations" / "es" / "stretches" / "pigeon.yml").unlink()
     guide = content / "guide.yml"
     guide.write_text(re.sub(r"(?m)^language: en$", "language: en-GB", guide.read_text(encoding="utf-8")),
@@ -198,10 +201,8 @@ def test_pages_for_clinic_staff_say_they_are_in_the_default_language(fallback_si
 
 @pytest.fixture(scope="module")
 def rtl_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default guide with a short Arabic sample (child's pose) and a tiny Arabic catalogue."""
-    content = tmp_path_factory.mktemp("rtl") / "content"
-    shutil.copytree(CONTENT, content)
-    shutil.rmtree(content / "translations")
+    """Child's pose alone, with a short Arabic sample of it and a tiny Arabic catalogue."""
+    content = copy_content(tmp_path_factory.mktemp("rtl") / "content", stretches=["childs-pose"])
     shutil.copytree(RTL / "translations", content / "translations")
     out = content.parent / "site"
     assert main(["build", "--content", str(content), "--theme", str(RTL / "theme"), "--out", str(out), "--quiet",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from stretchguide.cli import main
 from stretchguide.loader import load_library, read_yaml
+from tests.conftest import copy_content
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID = ROOT / "tests" / "data" / "invalid"
@@ -29,9 +33,22 @@ def place_case(case: Path, content: Path) -> Path:
     return dest
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `build.py` with `args` in a process of its own, in `cwd`."""
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command line with `args` in this process, in `cwd`, as `build.py` does; return its exit code and output.
+
+    Why not a process of its own: starting Python and importing the renderers takes over a second,
+    paid again by every case. test_cli.py runs the command line as a user does.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["build.py", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
@@ -68,9 +85,9 @@ def test_five_mistakes_are_all_reported_with_line_and_column(content_copy: Path)
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    assert run_cli("check", "--content", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
-    assert run_cli("build", "--card-size", "A1", cwd=tmp_path).returncode == 2
-    assert run_cli("frobnicate", cwd=tmp_path).returncode == 2
+    assert run_process("check", "--content", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
+    assert run_process("build", "--card-size", "A1", cwd=tmp_path).returncode == 2
+    assert run_process("frobnicate", cwd=tmp_path).returncode == 2
 
 
 def test_duplicate_ids_across_extensions(content_copy: Path) -> None:
@@ -144,32 +161,35 @@ def test_non_ascii_utf8_is_fine(tmp_path: Path) -> None:
     assert not problems and data["title"] == "Étirement · 15–30 s"
 
 
-def test_check_leaves_no_files_behind(content_copy: Path, cache_dir: Path) -> None:
+def test_check_leaves_no_files_behind(tmp_path: Path, cache_dir: Path) -> None:
+    # One stretch, in every language: check draws its figures and lays out its cards in each.
+    copy_content(tmp_path / "content", languages=True, stretches=["cat-cow"])
+
     # The cache may keep what check drew and laid out; it lives where STRETCHGUIDE_CACHE_DIR says.
     def files() -> list[str]:
-        return sorted(p.relative_to(content_copy.parent).as_posix() for p in content_copy.parent.rglob("*")
+        return sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
                       if not p.is_relative_to(cache_dir))
 
     before = files()
-    run_cli("check", "--content", "content", cwd=content_copy.parent)
+    run_cli("check", "--content", "content", cwd=tmp_path)
     assert files() == before
 
 
-def test_a_plain_list_of_red_flags_still_loads_but_is_warned_about(content_copy: Path) -> None:
-    guide = content_copy / "guide.yml"
+def test_a_plain_list_of_red_flags_still_loads_but_is_warned_about(tmp_path: Path) -> None:
+    guide = copy_content(tmp_path / "content", stretches=["cat-cow"]) / "guide.yml"  # one stretch is enough
     text = guide.read_text(encoding="utf-8")
     start, end = text.index("red_flags:\n"), text.index("disclaimer:")
     guide.write_text(text[:start] + "red_flags:\n  - Chest pain.\n  - Numbness in both legs.\n" + text[end:],
                      encoding="utf-8")
-    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    result = run_cli("check", "--content", "content", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     line = text[:start].count("\n") + 2  # the first sign, under `red_flags:`
     assert (f"content/guide.yml:{line}:3: red_flags: warning W010: no group has `urgency: emergency`"
             in result.stderr), result.stderr
 
 
-def test_hard_guide_text_is_warned_about_with_its_sentence(content_copy: Path) -> None:
-    guide = content_copy / "guide.yml"
+def test_hard_guide_text_is_warned_about_with_its_sentence(tmp_path: Path) -> None:
+    guide = copy_content(tmp_path / "content", stretches=["cat-cow"]) / "guide.yml"  # one stretch is enough
     text = guide.read_text(encoding="utf-8")
     start, end = text.index("disclaimer:"), text.index("sources:")
     hard = ("disclaimer: >-\n  The information herein is provided for general educational purposes and does not "
@@ -177,16 +197,17 @@ def test_hard_guide_text_is_warned_about_with_its_sentence(content_copy: Path) -
     text = text[:start] + hard + text[end:]
     text = text.replace("      - Chest pain.\n", "      - Symptoms suggesting cauda equina.\n")
     guide.write_text(text, encoding="utf-8")
-    result = run_cli("check", "--content", "content", cwd=content_copy.parent)
+    result = run_cli("check", "--content", "content", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert re.search(r"content/guide\.yml:\d+:\d+: disclaimer: warning W006: reads at school grade 1\d", result.stderr)
     assert ('does not constitute individualised medical advice."' in result.stderr)
     assert re.search(r"content/guide\.yml:\d+:9: red_flags\[0\]\.signs\[6\]: warning W007: `cauda equina` is a "
                      r'clinical word .*: "Symptoms suggesting cauda equina\."', result.stderr), result.stderr
-    strict = run_cli("check", "--content", "content", "--strict", cwd=content_copy.parent)
+    strict = run_cli("check", "--content", "content", "--strict", cwd=tmp_path)
     assert strict.returncode == 1
 
 
-def test_default_content_reads_plainly() -> None:
-    result = run_cli("check", "--content", str(ROOT / "content"), cwd=ROOT)
+def test_default_content_reads_plainly(default_content_checked: subprocess.CompletedProcess[str]) -> None:
+    result = default_content_checked
+    assert result.returncode == 0, result.stderr
     assert not re.search(r"warning W00[6-9]|warning W010", result.stderr), result.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stretchguide.output import recover, staged_output, write_text
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, copy_content, wait_for
 from tests.test_pipeline import build, tree_digest
 
 
@@ -64,10 +64,11 @@ def test_a_swap_interrupted_between_its_renames_is_undone_by_the_next_build(tmp_
 
 
 def test_a_build_killed_mid_way_leaves_the_previous_output(tmp_path: Path, built_site: Path) -> None:
+    content = copy_content(tmp_path / "content", stretches=["cat-cow", "childs-pose"])  # a smaller guide will do
     out = tmp_path / "site"
     shutil.copytree(built_site, out)
     before = tree_digest(out)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--content", str(ROOT / "content"),
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content),
                              "--out", str(out), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def card_stage() -> bool:
@@ -81,5 +82,5 @@ def test_a_build_killed_mid_way_leaves_the_previous_output(tmp_path: Path, built
         proc.wait()
     assert proc.returncode == -signal.SIGKILL  # killed, not finished
     assert tree_digest(out) == before
-    assert build(ROOT / "content", out).returncode == 0  # the next build recovers and cleans up
+    assert build(content, out).returncode == 0  # the next build recovers and cleans up
     assert not list(tmp_path.glob(".site.*"))

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import alive, children, fresh_cache, wait_for
+from tests.conftest import alive, children, copy_content, fresh_cache, wait_for
 from tests.test_loader import CASES, place_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def make_hostile(content: Path) -> None:
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(ROOT / "content", base / "content")
+    copy_content(base / "content", stretches=["childs-pose", "cat-cow"])  # the hostile stretch, and another
     make_hostile(base / "content")
     result = build(base / "content", base / "site", "--card-size", "4x6in",
                    "--cache-dir", str(fresh_cache(tmp_path_factory)))
@@ -127,7 +127,8 @@ def without_network() -> tuple[str, ...]:
 
 
 def test_build_reads_nothing_from_the_network(tmp_path: Path) -> None:
-    result = build(ROOT / "content", tmp_path / "site", prefix=without_network())
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # every stage runs, for one stretch
+    result = build(content, tmp_path / "site", prefix=without_network())
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "cards" / "stretch-cards.pdf").is_file()
@@ -148,7 +149,8 @@ def test_two_builds_are_byte_identical(tmp_path: Path, built_site: Path, cache_d
 
 def test_source_date_epoch_sets_the_shown_date(tmp_path: Path) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}  # 14 November 2023
-    result = build(ROOT / "content", tmp_path / "site", env=env)
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # one stretch is enough
+    result = build(content, tmp_path / "site", env=env)
     assert result.returncode == 0, result.stderr
     sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "2023-11-14" in sitemap
@@ -161,7 +163,7 @@ BAD_CASES = [c for c in CASES if c.stem in {"malformed-yaml", "alias-bomb", "not
 @pytest.mark.parametrize("case", BAD_CASES, ids=[c.stem for c in BAD_CASES])
 def test_bad_content_fails_cleanly_and_keeps_previous_output(case: Path, tmp_path: Path, built_site: Path) -> None:
     # How much memory and time such a build takes is measured by bench/run.py, not asserted here.
-    shutil.copytree(ROOT / "content", tmp_path / "content")
+    copy_content(tmp_path / "content")
     out = tmp_path / "site"
     shutil.copytree(built_site, out)
     before = tree_digest(out)
@@ -175,8 +177,9 @@ def test_bad_content_fails_cleanly_and_keeps_previous_output(case: Path, tmp_pat
     assert tree_digest(out) == before
 
 
-def test_a_killed_build_leaves_no_card_workers_or_site_process_running(tmp_path: Path, cache_dir: Path) -> None:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--content", str(ROOT / "content"),
+def test_a_killed_build_leaves_no_card_workers_or_site_process_running(tmp_path: Path, cache_dir: Path,
+                                                                      default_content: Path) -> None:
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--content", str(default_content),
                              "--out", str(tmp_path / "site"), "--quiet", "--jobs", "2"],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # an empty cache
     try:

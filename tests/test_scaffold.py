@@ -11,6 +11,7 @@ from stretchguide.cli import main
 from stretchguide.loader import PLACEHOLDER
 from stretchguide.scaffold import MANUAL_PAGE, content_format_doc, schema_texts
 from stretchguide.templates import DRAFT_MARK
+from tests.conftest import copy_content
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,17 +96,18 @@ def test_a_draft_build_says_so_on_every_page_card_and_embed(tmp_path: Path) -> N
     assert json.loads((out / "api" / "stretches.json").read_text(encoding="utf-8"))["guide"]["draft"] is True
 
 
-def test_new_stretch_and_routine_are_valid_and_refuse_to_overwrite(content_copy: Path) -> None:
-    assert main(["new", "stretch", "knee-hug", "--content", str(content_copy)]) == 0
-    assert main(["new", "routine", "evening", "--content", str(content_copy)]) == 0
-    assert (content_copy / "stretches" / "knee-hug.yml").is_file()
-    routine = (content_copy / "routines" / "evening.yml").read_text(encoding="utf-8")
+def test_new_stretch_and_routine_are_valid_and_refuse_to_overwrite(tmp_path: Path) -> None:
+    content = copy_content(tmp_path / "content", stretches=["cat-cow", "childs-pose"])  # a smaller guide will do
+    assert main(["new", "stretch", "knee-hug", "--content", str(content)]) == 0
+    assert main(["new", "routine", "evening", "--content", str(content)]) == 0
+    assert (content / "stretches" / "knee-hug.yml").is_file()
+    routine = (content / "routines" / "evening.yml").read_text(encoding="utf-8")
     assert "stretch: cat-cow" in routine  # it starts from stretches the guide has
-    fill_placeholders(content_copy)
-    assert main(["check", "--content", str(content_copy)]) == 0
-    assert main(["new", "stretch", "knee-hug", "--content", str(content_copy)]) == 1
-    assert main(["new", "routine", "evening", "--content", str(content_copy)]) == 1
-    assert main(["new", "stretch", "Knee Hug", "--content", str(content_copy)]) == 1
+    fill_placeholders(content)
+    assert main(["check", "--content", str(content)]) == 0
+    assert main(["new", "stretch", "knee-hug", "--content", str(content)]) == 1
+    assert main(["new", "routine", "evening", "--content", str(content)]) == 1
+    assert main(["new", "stretch", "Knee Hug", "--content", str(content)]) == 1
 
 
 def test_new_stretch_outside_a_guide_creates_nothing_and_says_why(tmp_path: Path) -> None:

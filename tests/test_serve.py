@@ -23,7 +23,7 @@ import watchfiles
 from stretchguide.cli import make_parser, options_from
 from stretchguide.models import BuildOptions
 from stretchguide.serve import PREFIX, BuildState, GuideFilter, PreviewHandler, build_args, stop_process_group
-from tests.conftest import ROOT, alive, children, wait_for
+from tests.conftest import ROOT, alive, children, copy_content, wait_for
 
 RELOAD_TAG = b'<script src="/__stretchguide__/reload.js" defer></script>'
 
@@ -46,11 +46,15 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def preview(content_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
-    """A real `build.py serve` process on a copy of the content (and this test's empty cache)."""
+def preview(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
+    """A real `build.py serve` process on a copy of the content (and this test's empty cache).
+
+    The stretches the tests edit, and pigeon's alternative, are enough for a preview.
+    """
+    content = copy_content(tmp_path / "content", stretches=["cat-cow", "pigeon", "figure-four"])
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content_copy),
+        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content),
          "--out", str(tmp_path / "site"), "--port", str(port)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
@@ -58,7 +62,7 @@ def preview(content_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, lis
     reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
     try:
-        yield f"http://127.0.0.1:{port}/", content_copy, output
+        yield f"http://127.0.0.1:{port}/", content, output
     finally:
         stop_process_group(process)
 

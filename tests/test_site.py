@@ -16,6 +16,7 @@ from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
 from stretchguide.site import brand_colours, mkdocs_text, relative_url, render_site
 from stretchguide.templates import make_env
+from tests.conftest import copy_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -53,8 +54,7 @@ def jsonld(html: str) -> dict:
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default guide with markup and Markdown smuggled into a title and a step."""
     base = tmp_path_factory.mktemp("hostile")
-    content = base / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(base / "content")
     stretch = content / "stretches" / "childs-pose.yml"
     edit(stretch, "title: Child's pose", f"title: {json.dumps(HOSTILE_TITLE)}")
     edit(stretch, "  - Sit back slowly toward your heels.", f"  - {json.dumps(HOSTILE_STEP)}")
@@ -66,8 +66,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def plain_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default guide with no site URL anywhere."""
     base = tmp_path_factory.mktemp("plain")
-    content = base / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(base / "content")
     guide = content / "guide.yml"
     guide.write_text(re.sub(r"(?m)^site_url:.*$", "", guide.read_text(encoding="utf-8")), encoding="utf-8")
     assert build_site(content, base / "site") == []  # W002 comes from the checks, not twice
@@ -268,8 +267,7 @@ def test_site_requests_nothing_from_other_hosts(hostile_site: Path) -> None:
 
 
 def test_branding_logo_and_colours_are_applied(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(tmp_path / "content")
     logo = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>'
     (content / "our-logo.svg").write_text(logo, encoding="utf-8")
     guide = content / "guide.yml"
@@ -326,8 +324,8 @@ def test_service_worker_stores_the_whole_guide_under_the_build_digest(hostile_si
 
 def make_library(tmp_path: Path, count: int) -> Path:
     """Copy the default content with `count` stretches, titled from A to Z, in place of the five."""
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("stretches"))
+    content = copy_content(tmp_path / "content")
+    shutil.rmtree(content / "stretches")
     (content / "stretches").mkdir()
     base = (CONTENT / "stretches" / "pigeon.yml").read_text(encoding="utf-8")
     base = re.sub(r"(?m)^alternative:\n(?:  .*\n)+", "", base)  # its alternative is not copied
@@ -390,8 +388,7 @@ def test_the_preview_renders_only_edited_pages_and_a_release_build_everything(tm
 
 
 def test_a_changed_title_in_the_nav_renders_every_preview_page_again(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(tmp_path / "content")
     build_site(content, tmp_path / "first", incremental=True)
     edit(content / "stretches" / "cat-cow.yml", "title: Cat-cow", "title: Cat and cow")
     build_site(content, tmp_path / "second", incremental=True)
@@ -474,8 +471,7 @@ def test_pages_for_clinics_sit_apart_from_the_patients_pages_and_their_search(bu
 
 
 def test_counts_agree_with_their_word(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(tmp_path / "content")
     (content / "routines" / "one.yml").write_text(
         "title: Just one\nsummary: A routine of one stretch.\nitems:\n  - stretch: cat-cow\n", encoding="utf-8")
     build_site(content, tmp_path / "site")

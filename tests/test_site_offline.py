@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.conftest import CONTENT, PHONE
+from tests.conftest import CONTENT, PHONE, copy_content
 from tests.test_site import build_site, edit
 
 pytestmark = [pytest.mark.browser]
@@ -84,8 +84,7 @@ def test_guide_works_offline_after_the_first_visit(built_site: Path, serve_dir: 
 
 def test_a_rebuild_replaces_the_cache_and_never_mixes_builds(tmp_path: Path, serve_dir: Callable[..., str],
                                                              context_for: Callable[[str], Any]) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(tmp_path / "content")
     served = tmp_path / "served"
     build_site(content, tmp_path / "one" / "site")
     shutil.copytree(tmp_path / "one" / "site", served)

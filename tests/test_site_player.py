@@ -8,7 +8,6 @@ started through Web Audio.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from stretchguide.models import SWITCH_SECONDS, TRANSITION_SECONDS, BuildOptions
 from stretchguide.pipeline import load_checked
 from stretchguide.site import render_site
 from stretchguide.templates import make_env
-from tests.conftest import CONTENT, DESKTOP, PHONE, ROOT
+from tests.conftest import DESKTOP, PHONE, ROOT, copy_content
 from tests.test_site_browser import axe_violations
 
 pytestmark = [pytest.mark.browser]
@@ -108,8 +107,7 @@ def expected_phases(library: Library) -> list[Phase]:
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     """The default guide, its routine giving pigeon two sets with a rest (the content has no rest)."""
-    content = tmp_path_factory.mktemp("player-content") / "content"
-    shutil.copytree(CONTENT, content)
+    content = copy_content(tmp_path_factory.mktemp("player-content") / "content")
     routine = content / "routines" / f"{ROUTINE}.yml"
     text = routine.read_text(encoding="utf-8")
     routine.write_text(text.replace("  - stretch: pigeon\n", "  - stretch: pigeon\n    dose: {sets: 2, rest: 10}\n"),

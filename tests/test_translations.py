@@ -16,7 +16,7 @@ from stretchguide.cli import main
 from stretchguide.loader import PLACEHOLDER, load_library
 from stretchguide.models import Library, Stretch
 from stretchguide.problems import ContentError, Problem
-from tests.conftest import CONTENT, ROOT
+from tests.conftest import CONTENT, ROOT, copy_content
 from tests.test_checks import edit, line_of
 from tests.test_cli import assert_golden, problem_lines
 
@@ -33,7 +33,7 @@ def loaded(content: Path) -> tuple[Library, list[Problem]]:
 
 @pytest.fixture(autouse=True)
 def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work where `content_copy` lies, so problems name `content/...` as a clinic sees them."""
+    """Work where `translated_content` lies, so problems name `content/...` as a clinic sees them."""
     monkeypatch.chdir(tmp_path)
 
 
@@ -93,9 +93,9 @@ def test_every_text_key_of_the_models_is_declared_once_on_the_model() -> None:
     assert translations.source_text(library.routines["lower-back-basics"])["items"][1:4] == [{}, {}, {}]
 
 
-def test_a_missing_translation_falls_back_and_is_named(content_copy: Path) -> None:
-    (content_copy / ES / "stretches" / "pigeon.yml").unlink()
-    library, problems = loaded(content_copy)
+def test_a_missing_translation_falls_back_and_is_named(translated_content: Path) -> None:
+    (translated_content / ES / "stretches" / "pigeon.yml").unlink()
+    library, problems = loaded(translated_content)
     spanish = translations.localise(library, "es")
     assert spanish.untranslated == {"stretch:pigeon"}
     assert spanish.stretches["pigeon"] is library.stretches["pigeon"]
@@ -108,11 +108,11 @@ def test_a_missing_translation_falls_back_and_is_named(content_copy: Path) -> No
     assert translations.localise(library, "fr").untranslated == set(translations.library_parts(library))
 
 
-def test_a_changed_source_step_makes_the_translation_out_of_date(content_copy: Path) -> None:
-    edit(content_copy / "stretches" / "pigeon.yml", "  - Start on hands and knees.",
+def test_a_changed_source_step_makes_the_translation_out_of_date(translated_content: Path) -> None:
+    edit(translated_content / "stretches" / "pigeon.yml", "  - Start on hands and knees.",
          "  - Start on hands and knees, a cushion within reach.")
-    library, problems = loaded(content_copy)
-    line = line_of(content_copy / ES / "stretches" / "pigeon.yml", "source:")
+    library, problems = loaded(translated_content)
+    line = line_of(translated_content / ES / "stretches" / "pigeon.yml", "source:")
     assert codes(problems, "W013") == [
         f"content/translations/es/stretches/pigeon.yml:{line}:1: source: warning W013: out of date: `setup` changed "
         "in content/stretches/pigeon.yml since this was translated; readers still see this translation. Bring the "
@@ -121,29 +121,29 @@ def test_a_changed_source_step_makes_the_translation_out_of_date(content_copy: P
     assert translations.localise(library, "es").stretches["pigeon"].title == "Estiramiento de la paloma"
 
     # Refreshing records the new source and changes nothing else in the file.
-    path = content_copy / ES / "stretches" / "pigeon.yml"
+    path = translated_content / ES / "stretches" / "pigeon.yml"
     before = path.read_text(encoding="utf-8")
     assert translations.refresh(library, [path]) == [path]
     after = path.read_text(encoding="utf-8")
     assert after.split("\nsource:")[0] == before.split("\nsource:")[0] and after != before
-    assert codes(loaded(content_copy)[1], "W013") == []
+    assert codes(loaded(translated_content)[1], "W013") == []
 
 
-def test_a_translation_that_records_no_source_is_out_of_date(content_copy: Path) -> None:
-    path = content_copy / ES / "routines" / "lower-back-basics.yml"
+def test_a_translation_that_records_no_source_is_out_of_date(translated_content: Path) -> None:
+    path = translated_content / ES / "routines" / "lower-back-basics.yml"
     path.write_text(path.read_text(encoding="utf-8").split("\nsource:")[0] + "\n", encoding="utf-8")
-    library, problems = loaded(content_copy)
+    library, problems = loaded(translated_content)
     assert [p.message.split(";")[0] for p in problems if p.code == "W013"] == [
         "out of date: it records no `source:` fingerprints, so nothing says which text of "
         "content/routines/lower-back-basics.yml it was made from"]
     assert translations.refresh(library, [path.parent.parent]) == [path]
-    assert codes(loaded(content_copy)[1], "W013") == []
+    assert codes(loaded(translated_content)[1], "W013") == []
 
 
-def test_a_source_with_a_new_step_shows_the_default_text_until_translated(content_copy: Path) -> None:
-    edit(content_copy / "stretches" / "pigeon.yml", "  - Start on hands and knees.\n",
+def test_a_source_with_a_new_step_shows_the_default_text_until_translated(translated_content: Path) -> None:
+    edit(translated_content / "stretches" / "pigeon.yml", "  - Start on hands and knees.\n",
          "  - Start on hands and knees.\n  - Put a cushion within reach.\n")
-    library, problems = loaded(content_copy)
+    library, problems = loaded(translated_content)
     assert codes(problems, None) == []  # the translator did nothing wrong: the source moved
     warning, = (p.message for p in problems if p.code == "W013")
     assert warning.startswith("out of date: `setup` changed in content/stretches/pigeon.yml since this was "
@@ -151,12 +151,13 @@ def test_a_source_with_a_new_step_shows_the_default_text_until_translated(conten
                               "stretches/pigeon.yml has 4")
     assert translations.localise(library, "es").untranslated == {"stretch:pigeon"}
     with pytest.raises(ContentError) as refused:
-        translations.refresh(library, [content_copy / ES / "stretches" / "pigeon.yml"])
+        translations.refresh(library, [translated_content / ES / "stretches" / "pigeon.yml"])
     assert refused.value.problems[0].message.startswith("cannot refresh: has 3 item(s)")
 
 
-def test_translation_mistakes_are_errors_at_their_line_and_column(content_copy: Path, update_golden: bool) -> None:
-    folder = content_copy / ES
+def test_translation_mistakes_are_errors_at_their_line_and_column(translated_content: Path,
+                                                                   update_golden: bool) -> None:
+    folder = translated_content / ES
     edit(folder / "stretches" / "pigeon.yml", "  - Mantenga las caderas niveladas; un cojín bajo la cadera "
          "delantera ayuda.\n", "")  # a step left out
     edit(folder / "stretches" / "cat-cow.yml", "feel:", "feels:")  # a typo of a key
@@ -167,28 +168,28 @@ def test_translation_mistakes_are_errors_at_their_line_and_column(content_copy: 
     edit(folder / "stretches" / "figure-four.yml", "title: Figura cuatro boca arriba",
          "title: [Figura cuatro boca arriba]")
     shutil.move(folder / "stretches" / "seated-forward-bend.yml", folder / "stretches" / "seated-forward.yml")
-    shutil.copytree(folder, content_copy / "translations" / "es_MX")
-    result = run("check", "--content", "content", cwd=content_copy.parent)
+    shutil.copytree(folder, translated_content / "translations" / "es_MX")
+    result = run("check", "--content", "content", cwd=translated_content.parent)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert_golden("translations", [ln for ln in problem_lines(result) if "warning" not in ln], update_golden)
 
 
-def test_a_folder_in_the_guide_language_is_refused(content_copy: Path) -> None:
-    (content_copy / "translations" / "en").mkdir()
-    result = load_library(content_copy)
+def test_a_folder_in_the_guide_language_is_refused(translated_content: Path) -> None:
+    (translated_content / "translations" / "en").mkdir()
+    result = load_library(translated_content)
     assert [p.message for p in result.problems] == [
         "`en` is the guide's own language (`language: en` in guide.yml): its text is the source files, so remove "
         "this folder"]
 
 
-def test_the_translations_table_shows_each_file_in_each_language(content_copy: Path,
+def test_the_translations_table_shows_each_file_in_each_language(translated_content: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    (content_copy / ES / "stretches" / "pigeon.yml").unlink()
-    edit(content_copy / "stretches" / "cat-cow.yml", "Make the movement smaller.", "Make the movement small.")
-    (content_copy / "translations" / "de").mkdir()
-    (content_copy / "translations" / "de" / "guide.yml").write_text(
-        (content_copy / ES / "guide.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    assert main(["translations", "--content", str(content_copy)]) == 0
+    (translated_content / ES / "stretches" / "pigeon.yml").unlink()
+    edit(translated_content / "stretches" / "cat-cow.yml", "Make the movement smaller.", "Make the movement small.")
+    (translated_content / "translations" / "de").mkdir()
+    (translated_content / "translations" / "de" / "guide.yml").write_text(
+        (translated_content / ES / "guide.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["translations", "--content", str(translated_content)]) == 0
     out = capsys.readouterr().out
     header, = (line for line in out.splitlines() if line.startswith("┃"))
     assert [cell.strip() for cell in header.split("┃")[1:-1]] == ["file", "de", "es"]
@@ -202,8 +203,7 @@ def test_the_translations_table_shows_each_file_in_each_language(content_copy: P
 
 
 def test_a_new_translation_starts_from_the_source_text_and_is_refused_until_written(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("translations"))
+    content = copy_content(tmp_path / "content")
     result = run("new", "translation", "pt-BR", "--content", "content", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     folder = content / "translations" / "pt-BR"

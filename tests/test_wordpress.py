@@ -23,7 +23,7 @@ import pytest
 
 from stretchguide.cli import main
 from stretchguide.serve import stop_process_group
-from tests.conftest import CONTENT, fresh_cache, require_debian_packages, wait_for
+from tests.conftest import copy_content, fresh_cache, require_debian_packages, wait_for
 from tests.test_embeds_browser import HostedHandler
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -114,7 +114,8 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         threading.Thread(target=guide_server.serve_forever, daemon=True).start()
         guide_port = guide_server.server_address[1]
         guide_url = f"http://{GUIDE_HOST}:{guide_port}/"
-        assert main(["build", "--content", str(CONTENT), "--out", str(site), "--site-url", guide_url,
+        content = copy_content(root / "content", stretches=[STRETCH])  # the guide of the one stretch embedded
+        assert main(["build", "--content", str(content), "--out", str(site), "--site-url", guide_url,
                      "--quiet", "--cache-dir", str(fresh_cache(tmp_path_factory))]) == 0
 
         # A private MariaDB: own data folder, socket in the test folder, no TCP port.
