@@ -226,8 +226,20 @@ class GuideFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+class Stop:
+    """SIGTERM's handler: stop like Ctrl+C, and mark the watch loop stopped.
+
+    Why both: Python runs a signal handler between any two bytecodes of the main thread, also
+    inside a finaliser that the garbage collector runs, where the KeyboardInterrupt it raises is
+    printed and dropped; the watch loop then still sees the event and ends.
+    """
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.event.set()
+        raise KeyboardInterrupt
 
 
 def serve(options: BuildOptions, host: str, port: int) -> int:
@@ -253,17 +265,19 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
                            options.mkdocs_config) if p is not None and p.exists()]
     err.print(f"Serving {display_path(out_dir)} on http://{host}:{server.server_address[1]}/ ; "
               f"watching {', '.join(display_path(p) for p in watched)} (Ctrl+C to stop)", markup=False)
-    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl+C, so the child build is stopped too
+    stop = Stop()
+    signal.signal(signal.SIGTERM, stop)  # stop like Ctrl+C, so the child build is stopped too
     try:
         rebuild(options, state, full)
         for changes in watchfiles.watch(*watched, watch_filter=GuideFilter(options.docs_dir), debounce=150,
-                                        step=50, raise_interrupt=True):
+                                        step=50, stop_event=stop.event, raise_interrupt=True):
             names = sorted({display_path(Path(path)) for _, path in changes})
             err.print(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
             rebuild(options, state, full)
     except KeyboardInterrupt:
-        err.print("stopped", markup=False)
+        pass
     finally:
+        err.print("stopped", markup=False)
         full.cancel()
         server.shutdown()
         server.server_close()
