@@ -51,7 +51,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: system-deps $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 check: $(STAMP)
 	$(BIN)/python build.py check
