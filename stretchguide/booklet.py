@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from pathlib import Path
 
 import markupsafe
@@ -107,21 +107,15 @@ def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str
 def plan(context: RenderContext) -> pdf.Plan:
     """Plan the booklets: one job per page size, then the files made of them; none for a library
     too large to staple (`Library.has_booklet`)."""
-
-    def jobs() -> Iterator[tuple[Hashable, pdf.Job]]:
-        if not context.library.has_booklet:
-            return
-        for booklet_id in FORMATS:
-            yield booklet_id, booklet_job(context, booklet_id)
+    if not context.library.has_booklet:
+        log.info("no booklet: %d stretches are more than a stapled booklet holds (%d at most)",
+                 len(context.library.stretches), BOOKLET_MAX_STRETCHES)
+        return pdf.Plan((), lambda outputs, dest: [])
 
     def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
-        if not context.library.has_booklet:
-            log.info("no booklet: %d stretches are more than a stapled booklet holds (%d at most)",
-                     len(context.library.stretches), BOOKLET_MAX_STRETCHES)
-            return []
         return write_booklets(context, {str(key): output for key, output in outputs.items()}, dest)
 
-    return pdf.Plan(jobs(), finish)
+    return pdf.Plan(((booklet_id, booklet_job(context, booklet_id)) for booklet_id in FORMATS), finish)
 
 
 def render_booklet(context: RenderContext, dest: Path) -> list[Problem]:

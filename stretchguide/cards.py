@@ -203,7 +203,7 @@ class CardRenderer:
         assert html.count(opening) == 1, "base.html must set the page's class once, on <html>"
         return Job(ident=f"{self.guide.title}/{item_id}", html=html,
                    what=what, label=item_id, options=self.options, anchors=(f"{item_id}-front", f"{item_id}-back"),
-                   compact=(opening, f'class="{markupsafe.escape(page.html_class)} compact">'))
+                   compact=(opening, f'class="{markupsafe.escape(page.html_class)} compact">'), margin=page.margin)
 
     def stretch_job(self, stretch: Stretch, page: PageBox) -> Job:
         """Return the job of one stretch's card."""

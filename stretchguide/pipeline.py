@@ -102,11 +102,13 @@ def check(options: BuildOptions) -> list[Problem]:
     Why lay out cards here: text too long for a card is found only by laying it out, and a
     folder that checks clean must build clean. Nothing is written.
     """
-    from . import cards
-
     options = with_theme(options)
     try:
         context, warnings = prepare(options)
+        # Why here: the card renderer brings in WeasyPrint (about a second), not needed until
+        # the content has loaded without errors.
+        from . import cards
+
         for language, localised in language_contexts(context):
             with i18n.activate(language):
                 warnings += cards.fit_problems(localised)

@@ -633,3 +633,52 @@ def test_print_shop_deck_has_one_face_per_page_with_3mm_bleed_trim_and_crop_mark
     assert corner.getextrema()[0] < 128, "a crop mark in the top-left bleed"
     near_corner = image.crop((round(2.3 * px), round(2.3 * px), round(3.7 * px), round(3.7 * px)))
     assert near_corner.getextrema()[0] > 200, "the marks stop short of the trim corner"
+
+
+def laid_out_by_the_first_rule(job: pdf.Job, cache: pdf.LayoutCache) -> tuple[str, Document]:
+    """Lay out normal, compact and tight in turn; keep the first whose faces each fit on one page."""
+    for variant, html in (("normal", job.html), ("compact", job.compact_html), ("tight", job.tight_html)):
+        assert html is not None
+        document = pdf.layout_html(html, job.options, cache).document
+        if all(n == 1 for n in pdf.face_page_counts(document, job.anchors).values()):
+            return variant, document
+    return "over", document
+
+
+def test_each_card_gets_the_loosest_spacing_that_fits_and_a_snug_one_is_laid_out_once(
+        content_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    context = make_context(content_copy, tmp_path)
+    renderer = cards.CardRenderer(context)
+    page = cards.CARD_PAGES["A6"]
+    stretches = context.library.stretches
+    cat_cow, pigeon = stretches["cat-cow"], stretches["pigeon"]
+    made_up = {  # sparse and crowded backs, from roomy to over
+        "cues-1": cat_cow.model_copy(update={"helper_cues": cat_cow.helper_cues[:1]}),  # normal, 2 mm to spare
+        "no-easier-harder": pigeon.model_copy(update={"easier": [], "harder": []}),
+        "cues+1": pigeon.model_copy(update={"helper_cues": pigeon.helper_cues + pigeon.helper_cues[:1]}),
+        "cues+2": cat_cow.model_copy(update={"helper_cues": cat_cow.helper_cues + cat_cow.helper_cues[:2]}),
+        "cues+4": cat_cow.model_copy(update={"helper_cues": cat_cow.helper_cues * 2}),
+        "one-step": pigeon.model_copy(update={"setup": pigeon.setup[:1], "steps": pigeon.steps[:1]}),
+    }
+    jobs = {"cover": renderer.cover_job(page), **{sid: renderer.stretch_job(s, page) for sid, s in stretches.items()},
+            **{name: renderer.stretch_job(s, page) for name, s in made_up.items()}}
+    layouts: dict[str, int] = {}
+    layout_html = pdf.layout_html
+
+    def counted(html: str, *args: Any) -> pdf.Rendered:
+        layouts[label] = layouts.get(label, 0) + 1
+        return layout_html(html, *args)
+
+    chosen = {}
+    for label, job in jobs.items():
+        chosen[label], expected = laid_out_by_the_first_rule(job, renderer.cache)
+        with monkeypatch.context() as patch:
+            patch.setattr(pdf, "layout_html", counted)
+            rendered, _ = pdf.layout_job(job, renderer.cache)
+        # The same variant: every element id, on every page, at the same place.
+        assert [page.anchors for page in rendered.document.pages] == [
+            page.anchors for page in expected.pages], (label, chosen[label])
+    assert set(chosen.values()) == {"normal", "compact", "tight", "over"}, chosen
+    assert chosen["cover"] == chosen["cues-1"] == "normal"  # each with 2 mm to spare
+    # Child's pose's back is crowded as it ships: its compact layout is the only one.
+    assert chosen["childs-pose"] == "compact" and layouts["childs-pose"] == 1

@@ -236,3 +236,14 @@ def test_a_site_stage_in_its_own_process_builds_the_same_site(
     first, second = tree_digest(built_site), tree_digest(out)
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_check_of_content_that_does_not_load_never_starts_the_card_renderer(tmp_path: Path) -> None:
+    # Why it matters: WeasyPrint takes about a second to import, and a broken file needs none of it.
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])
+    (content / "stretches" / "cat-cow.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    script = ("import sys\nfrom stretchguide import cli\ncode = cli.main(['check', '--content', sys.argv[1]])\n"
+              "print('weasyprint' in sys.modules, code)")
+    result = subprocess.run([sys.executable, "-c", script, str(content)], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert result.stdout.split() == ["False", "1"], result.stderr
