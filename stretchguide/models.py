@@ -440,10 +440,11 @@ class Frame(Strict):
         default=None, ge=-50, le=250,
         description="Height of the pelvis above the floor in cm; when left out, the body is lowered "
         "until its lowest point rests on the floor.")
-    view: Literal["side", "top", "feet"] = Field(
+    view: Literal["side", "top", "front", "feet"] = Field(
         default="side", description="Where the frame is seen from: `side` (the usual view), `top` "
-        "(from above, for a position the side view cannot show, such as a shin across in front) or `feet` "
-        "(from the feet, for a knee turned out to the side, such as the figure-four's crossed leg).")
+        "(from above), `front` (from in front of an upright body, for a position the side view cannot show, "
+        "such as pigeon's shin across in front of the hips) or `feet` (the same view of a body lying down, "
+        "from its feet, for a knee turned out to the side, such as the figure-four's crossed leg).")
     side: Literal["left", "right"] | None = Field(
         default=None, description="The side the steps work in this position (\"left knee down\"); the check "
         "makes sure the pose agrees. Overrides the figure's `side`.")

@@ -135,6 +135,15 @@ def frame_bodies(library: Library, sid: str) -> list[figures.Placed]:
     return [figures.place_frame(figure, i, library.poses) for i in range(len(figure.frames))]
 
 
+def pigeon_from_above(library: Library) -> tuple[Figure, figures.Placed]:
+    """Return pigeon's figure with its second frame seen from above, and that frame placed."""
+    figure = library.stretches["pigeon"].figure
+    assert figure is not None
+    frames = [figure.frames[0], figure.frames[1].model_copy(update={"view": "top"})]
+    above = figure.model_copy(update={"frames": frames})
+    return above, figures.place_frame(above, 1, library.poses)
+
+
 def test_cat_cow_shows_a_round_back_and_a_real_arch_with_arrows(library: Library,
                                                                 drawn: dict[str, figures.Art]) -> None:
     root = ET.fromstring(drawn["cat-cow"].svg)
@@ -445,8 +454,8 @@ def test_default_positions_match_their_steps(library: Library) -> None:
     gaps = figures.contact_gaps(seated.body, -figures.MAT_H)
     assert abs(gaps["torso"]) < 1 and abs(gaps["near_foot"]) < 1  # sitting, heels on the mat
     assert seated.body.joints["near_ankle"] < 0  # a flexed foot, toes up
-    side, above = frame_bodies(library, "pigeon")
-    assert (side.view, above.view) == ("side", "top")
+    side, front = frame_bodies(library, "pigeon")
+    assert (side.view, front.view) == ("side", "front")
     z = {k: v[2] for k, v in side.body.p3.items()}
     assert z["near_knee"] > 0 > z["near_ankle"]  # the front shin runs across, toward the other hip
     assert side.body.p3["far_ankle"][0] < -80  # the back leg long behind
@@ -711,7 +720,8 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
 
 def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(library: Library,
                                                                            drawn: dict[str, figures.Art]) -> None:
-    side, above = frame_bodies(library, "pigeon")
+    side, _ = frame_bodies(library, "pigeon")
+    _, above = pigeon_from_above(library)
     p3 = side.body.p3
     gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
     # The front knee and shin on the mat, the seat on the cushion the cues name, the back foot down.
@@ -728,12 +738,15 @@ def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(librar
     assert pieces <= {"torso", "near_thigh"}
     assert any(m.part == "torso" for m in figures.highlight_marks(above.body, ["glutes"], "top"))
     # From above every part is white: near and far mean nothing there.
-    top = ET.fromstring(drawn["pigeon"].frames[1])
-    assert not [g for g in top.iter(f"{SVG}g") if "sg-fig-far" in g.attrib.get("class", "")]
+    figure, _ = pigeon_from_above(library)
+    stretch = library.stretches["pigeon"].model_copy(update={"figure": figure})
+    data = figures.svg_data(stretch, figure, library.poses, "alt")
+    assert all(g["side"] == "near" for g in data["frames"][1]["partner"])  # type: ignore[index]
 
 
 def test_pigeon_hands_rest_on_the_mat_either_side_of_the_front_leg(library: Library) -> None:
-    side, above = frame_bodies(library, "pigeon")
+    side, _ = frame_bodies(library, "pigeon")
+    _, above = pigeon_from_above(library)
     p3 = side.body.p3
     gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
     assert abs(gaps["near_hand"]) < 2 and abs(gaps["far_hand"]) < 2
@@ -769,15 +782,28 @@ def test_a_foot_turned_across_the_side_view_keeps_its_width() -> None:
 def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(library: Library,
                                                                              drawn: dict[str, figures.Art]) -> None:
     # Pigeon from above: the cushion the side view shows is there too, under the front-leg (left) buttock.
-    top = ET.fromstring(drawn["pigeon"].frames[1])
-    cushions = [p for p in top.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-prop sg-fig-prop--cushion"]
-    assert len(cushions) == 1
-    _, above = frame_bodies(library, "pigeon")
-    ((place, shapes),) = figures.top_props(library.stretches["pigeon"].figure, 1, above.body)
+    figure, above = pigeon_from_above(library)
+    ((place, shapes),) = figures.across_props(figure, 1, above.body, "top")
     middle = sum(q.y for q in shapes) / len(shapes)
     near_hip, far_hip = (above.body.to_screen(above.body.p3[h][0], above.body.p3[h][2])
                          for h in ("near_hip", "far_hip"))
     assert place == "cushion" and abs(middle - near_hip.y) < abs(middle - far_hip.y)
+    # From the front too: drawn once, under the left hip, its top where the seat rests.
+    front_svg = ET.fromstring(drawn["pigeon"].frames[1])
+    cushions = [p for p in front_svg.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-prop sg-fig-prop--cushion"]
+    assert len(cushions) == 1
+    _, front = frame_bodies(library, "pigeon")
+    ((place, shapes),) = figures.across_props(library.stretches["pigeon"].figure, 1, front.body, "front")
+    middle = sum(q.x for q in shapes) / len(shapes)
+    near_hip, far_hip = (front.body.to_screen(*figures.project(front.body.p3[h], "front"))
+                         for h in ("near_hip", "far_hip"))
+    assert place == "cushion" and abs(middle - near_hip.x) < abs(middle - far_hip.x)
+    assert abs(max(q.y for q in shapes) + figures.MAT_H) < 0.5  # lying on the mat
+    # The figure-four's cushion lies under the head, so from the feet it lies under the middle, not a hip.
+    f4 = library.stretches["figure-four"].figure
+    _, feet = frame_bodies(library, "figure-four")
+    ((_, shapes),) = figures.across_props(f4, 1, feet.body, "feet")
+    assert abs(sum(q.x for q in shapes) / len(shapes) - feet.body.to_screen(0.0, 0.0).x) < 0.5
     # From the side the mat reaches under the cushion, however far it lies from the body.
     for sid in ("figure-four", "pigeon", "kneeling-hip-flexor"):
         root = ET.fromstring((drawn[sid].frames or (drawn[sid].svg,))[0])
@@ -787,3 +813,32 @@ def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(lib
             if prop.attrib.get("class", "").startswith("sg-fig-prop sg-fig-prop--cushion"):
                 xs = [x for x, _ in path_points(prop)]
                 assert left <= min(xs) and max(xs) <= right, sid
+
+
+@pytest.mark.parametrize("sid", ["pigeon", "figure-four"])
+def test_from_the_front_or_the_feet_the_buttock_mark_sits_at_the_outer_hip(library: Library, sid: str) -> None:
+    # Pigeon from the front, the figure-four from the feet: the orange lies out beside the hip of the leg
+    # that carries the stretch (the left, the near side: on the right of the picture), at hip height,
+    # not along the thigh toward the knee nor between the legs.
+    _, ahead = frame_bodies(library, sid)
+    assert ahead.view == ("front" if sid == "pigeon" else "feet")
+    body = ahead.body
+    marks = figures.highlight_marks(body, ["glutes", "hips"], ahead.view)
+    assert len(marks) == 1
+    ring = marks[0].ring
+    cx, cy = sum(q.x for q in ring) / len(ring), sum(q.y for q in ring) / len(ring)
+    hip, knee = (body.to_screen(*figures.project(body.p3[n], ahead.view)) for n in ("near_hip", "near_knee"))
+    assert cx > hip.x + 2, (cx, hip.x)  # outward of the hip joint, away from the other leg
+    assert math.dist((cx, cy), (hip.x, hip.y)) < math.dist((cx, cy), (knee.x, knee.y)) / 2
+    # Wholly inside the part it is drawn on, and nothing is drawn over it.
+    assert figures.visible_share(body, ahead.view, marks[0]) == 1.0
+    assert not figures.check_highlight(ahead, ["glutes", "hips"], -figures.MAT_H)
+
+
+def test_a_front_view_is_labelled_and_drawn_like_the_view_from_the_feet(library: Library,
+                                                                       drawn: dict[str, figures.Art]) -> None:
+    root = ET.fromstring(drawn["pigeon"].svg)
+    assert [t.text for t in root.iter(f"{SVG}text")] == ["From the side", "From the front"]
+    _, front = frame_bodies(library, "pigeon")
+    rings = [p.ring for p in figures.body_parts(front.body, "front")]
+    assert rings == [p.ring for p in figures.body_parts(front.body, "feet")]
