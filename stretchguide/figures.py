@@ -904,6 +904,8 @@ def _buttock_spot(body: Body, thigh: str) -> list[tuple[float, float]]:
 
 
 SPOT_R = 4.5  # radius of the round mark on the buttock or outer hip, where no tube piece shows it
+END_ON = 0.7  # a thigh drawn shorter than this share of its length comes at the reader, its end like a knee
+SPOT_OUT = 2.0  # the spot's middle lies at least this far outward of the hip joint
 
 
 def _outer_hip_spot(body: Body, thigh: str, view: str) -> tuple[str, list[Pt]] | None:
@@ -911,23 +913,33 @@ def _outer_hip_spot(body: Body, thigh: str, view: str) -> tuple[str, list[Pt]] |
 
     It aims at a point out to the side of the hip joint and toward the back of the pelvis (for a body on its
     back: down toward the mat), and goes to the nearest place where it lies wholly inside the part drawn
-    uppermost there, with nothing drawn over it. Returns that part's name and the placed outline, or None.
+    uppermost there (the pelvis or the top of that thigh), with nothing drawn over it, its middle outward of
+    the hip joint. Returns that part's name and the placed outline, or None, also when the thigh comes
+    straight at the reader and hides the buttock.
     """
     side = thigh.replace("_thigh", "")
     hip = body.p3[f"{side}_hip"]
+    if math.dist(project(hip, view), project(body.p3[f"{side}_knee"], view)) < END_ON * THIGH:
+        # A thigh seen end-on (pigeon's front thigh, coming at the reader) hides the buttock, and its round end
+        # reads as the knee; beside it lie only the belly and the arms. No spot: the side view shows it.
+        return None
     back = heading(body.joints["torso"] - 90, 1.0)  # the back's side of the torso line
-    target = project(_add(hip, (back.x * 6.0, back.y * 6.0, _side_sign(side) * 6.0)), view)
+    target = project(_add(hip, (back.x * 6.0, back.y * 6.0, _side_sign(side) * 9.0)), view)
     drawn = [part for _, parts in chains(body, view) for part in parts]
     placed = {part.name: part.ring for part in drawn}
+    hip_x = project(hip, view)[0]
+    outward = 1.0 if target[0] >= hip_x else -1.0
     candidates = sorted(((target[0] + i, target[1] + k) for i in range(-10, 11) for k in range(-10, 11)),
                         key=lambda c: math.dist(c, target))
     for cx, cy in candidates:
+        if (cx - hip_x) * outward < SPOT_OUT:
+            continue  # out beside the hip joint, away from the other leg, not between the legs
         ring = [body.to_screen(cx + SPOT_R * math.cos(i / 20 * math.tau), cy + SPOT_R * math.sin(i / 20 * math.tau))
                 for i in range(20)]
         centre = body.to_screen(cx, cy)
         top = next((i for i in reversed(range(len(drawn))) if inside(drawn[i].ring, centre)), None)
-        if top is None or drawn[top].chain == "head":
-            continue
+        if top is None or drawn[top].name not in ("torso", thigh):
+            continue  # on the pelvis or the top of the thigh, never on the shin, an arm or the head
         if all(inside(placed[drawn[top].name], q) for q in ring) and not any(
                 inside(part.ring, q) for part in drawn[top + 1:] if part.chain != drawn[top].chain for q in ring):
             return drawn[top].name, ring
