@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import __version__, cache, i18n, vocab
 from .loader import Loc, Positions
-from .models import Art, Figure, Frame, Library, Prop, Stretch
+from .models import Art, Figure, Frame, HelperFrame, Library, Prop, Stretch
 from .problems import Problem, display_path, join_key
 from .templates import make_env
 
@@ -1116,6 +1116,12 @@ def _on_body(body: Body, name: str) -> bool:
 
 HELPER_TOUCH = (-2.0, 2 * LINE + 0.5)  # a helper's hand this far outside the partner's outline rests on it
 HELPER_NEAR = 2 * LINE + 9.0  # nearer than this but not touching: it looks as if it should
+# A far-side helper's hand resting on the partner's far side, wholly hidden behind them, lies no deeper than this
+# inside their silhouette. The torso is about 21 cm deep from the side (10 cm either side of its line); a hand on
+# the curve that turns away from the reader, from the back edge up to 60 degrees round toward the flank, is seen
+# within 10 × (1 - cos 60°) = 5 cm of the edge, and the outline adds a centimetre. Deeper, it lies on the flank,
+# where nothing shows that it touches, or inside the body.
+HELPER_HIDDEN = 6.0
 
 
 def _segment_distance(p: Pt, a: Pt, b: Pt) -> float:
@@ -1140,6 +1146,41 @@ def hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, str]
             if gap < best[0]:
                 best = (gap, part.name)
     return best
+
+
+def far_hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, str, bool]:
+    """Return where a far-side helper's hand `name` ends against the partner: (gap, part, through).
+
+    Such a hand may rest on the partner's far side, behind their outline, so what counts is where its
+    fingertips are against the partner's silhouette (the outline of all their parts together): the gap is
+    negative when they lie behind it, as deep as they are from its edge, else how far they are outside it.
+    `through` is true when the hand passes behind the partner and its tips show beyond them, on the other side.
+    A hand that never reaches behind them is as far off as its nearest point.
+    """
+    hand = next(p for p in body_parts(helper, "side") if p.name == name).ring
+    parts = body_parts(partner, "side")
+    # The silhouette's edge: each part's outline where no other part covers it.
+    outline = [(a, b, part.name) for part in parts
+               for a, b in zip(part.ring, [*part.ring[1:], part.ring[0]], strict=True)
+               if not any(inside(other.ring, Pt((a.x + b.x) / 2, (a.y + b.y) / 2))
+                          for other in parts if other is not part)]
+
+    def edge(q: Pt) -> tuple[float, str]:
+        return min((_segment_distance(q, a, b), part_name) for a, b, part_name in outline)
+
+    def behind(q: Pt) -> bool:
+        return any(inside(part.ring, q) for part in parts)
+
+    wrist = helper.points[name.replace("_hand", "_wrist")]
+    tip = max(hand, key=lambda q: math.dist((q.x, q.y), (wrist.x, wrist.y)))
+    if behind(tip):
+        depth, part_name = edge(tip)
+        return -depth, part_name, False
+    if any(behind(q) for q in hand):
+        gap, part_name = edge(tip)
+        return gap, part_name, True
+    gap, part_name = min(edge(q) for q in hand)
+    return gap, part_name, False
 
 
 def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
@@ -1316,19 +1357,36 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     return problems
 
 
-def _check_helper_hands(helper: Body, partner: Body, frame: Frame, path: Path, where: Positions) -> list[Problem]:
-    """Check that a helper's hand near the partner rests on them: neither hovering nor pressing in."""
+def _check_helper_hands(helper: Body, partner: Body, frame: HelperFrame, path: Path,
+                        where: Positions) -> list[Problem]:
+    """Check that a helper's hand near the partner rests on them: neither hovering nor pressing in.
+
+    A helper on the far side may rest a hand behind the partner's outline, but not buried deep inside it.
+    """
     problems = []
+    far = frame.beside == "far"
     for side in SIDES:
         name = f"{side}_hand"
-        gap, part = hand_on_partner(helper, partner, name)
+        through = False
+        if far:
+            gap, part, through = far_hand_on_partner(helper, partner, name)
+        else:
+            gap, part = hand_on_partner(helper, partner, name)
         joints = (f"{side}_shoulder", f"{side}_elbow", "torso")
         others = " or ".join(f"`{j}`" for j in joints)
         where_to = f"the partner's {part.replace('_', ' ').replace('near ', '').replace('far ', '')}"
-        if gap < HELPER_TOUCH[0]:
+        if through and gap > HELPER_TOUCH[1]:
+            message = (f"the helper's {side_words(helper, name)} passes behind {where_to} and shows {gap:.0f} cm "
+                       f"beyond it; a hand on their far side ends there, so change {others} until it stops at their "
+                       "edge")
+        elif far and gap < -HELPER_HIDDEN:
+            message = (f"the helper's {side_words(helper, name)} ends {-gap:.0f} cm inside the outline of {where_to}, "
+                       f"buried in their body rather than resting on their far side; change {others} until the "
+                       f"fingertips come within {HELPER_HIDDEN:.0f} cm of their edge")
+        elif not far and gap < HELPER_TOUCH[0]:
             message = (f"the helper's {side_words(helper, name)} sinks {-gap:.0f} cm into {where_to}; a helper's hand "
                        f"rests and never presses, so change {others} until it just touches")
-        elif HELPER_TOUCH[1] < gap < HELPER_NEAR:
+        elif not through and HELPER_TOUCH[1] < gap < HELPER_NEAR:
             message = (f"the helper's {side_words(helper, name)} hovers {gap - 2 * LINE:.0f} cm off {where_to}, as if "
                        f"it should rest there; change {others} until it touches, or hold it clear")
         else:
@@ -1719,7 +1777,9 @@ def describe_figure(figure: Figure, poses: dict[str, dict[str, float]]) -> str:
     helper = ""
     if figure.drawn_helper is not None:
         words = describe_body(place_body(figure.drawn_helper, poses, 0.0), 0.0)
-        helper = " " + i18n.gettext("The helper: {words}").format(words=f"{words[0].lower()}{words[1:]}")
+        said = (i18n.gettext("The helper, beside them on the far side: {words}") if figure.drawn_helper.beside == "far"
+                else i18n.gettext("The helper: {words}"))
+        helper = " " + said.format(words=f"{words[0].lower()}{words[1:]}")
     if len(texts) == 1:
         return texts[0] + helper
     count = {2: i18n.N_("Two positions."), 3: i18n.N_("Three positions."), 4: i18n.N_("Four positions.")}

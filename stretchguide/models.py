@@ -456,6 +456,18 @@ class Frame(Strict):
         return self
 
 
+class HelperFrame(Frame):
+    """The helper's position: a frame drawn lighter, beside the partner."""
+
+    beside: Literal["near", "far"] = Field(
+        default="near", description="Which side of the partner the helper is on. `near` (the default): in line "
+        "with the partner or on the reader's side, placed along the floor by `offset`; a hand that reaches the "
+        "partner meets their outline. `far`: beside the partner on the side away from the reader (\"kneel beside "
+        "them\"), placed by `offset` from the partner's pelvis and drawn behind them, so the partner hides what of "
+        "the helper lies behind their body; a hand may rest on the partner's far side, hidden behind their outline, "
+        "its fingertips within 6 cm of their edge.")
+
+
 PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "rail", "strap"]
 StrapEnd = Literal["near_hand", "far_hand", "near_foot", "far_foot"]
 
@@ -510,8 +522,8 @@ class Figure(Strict):
 
     frames: Annotated[list[Frame], Field(min_length=1, max_length=4)] = Field(
         description="Positions to draw side by side, in order (cat-cow: the cat, then the cow).")
-    helper: Frame | None = Field(default=None, description="The helper, drawn lighter as a second figure "
-                                 "in every frame; place it with `offset`.")
+    helper: HelperFrame | None = Field(default=None, description="The helper, drawn lighter as a second "
+                                       "figure in every side view; place it with `offset` and `beside`.")
     highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
                                                "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
@@ -529,7 +541,7 @@ class Figure(Strict):
         "the figure is credited as drawn by the guide from pose data, under the guide's `licence`.")
 
     @property
-    def drawn_helper(self) -> Frame | None:
+    def drawn_helper(self) -> HelperFrame | None:
         """The helper as drawn: None when there is none or `show_helper` is false."""
         return self.helper if self.show_helper else None
 

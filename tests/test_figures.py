@@ -516,15 +516,19 @@ def test_the_helper_is_drawn_where_the_cues_put_them(library: Library, drawn: di
     (placed,) = frame_bodies(library, "kneeling-hip-flexor")
     assert placed.helper is not None
     partner, helper = placed.body.points, placed.helper.points
-    # Kneeling upright beside them on the mat, not in front of their chest: an open hand rests on the back
-    # of the shoulder with the elbow low and bent, never held out at the chest as if to push.
-    assert helper["pelvis"].x < partner["pelvis"].x and placed.helper.facing == placed.body.facing
+    # Kneeling upright beside their hips on the far side, not in front of their chest nor back at their foot:
+    # an open hand rests on the back of the shoulder with the elbow low, the forearm rising steeply behind
+    # them rather than angled into the back as if to push.
+    figure = library.stretches["kneeling-hip-flexor"].figure
+    assert figure is not None and figure.helper is not None and figure.helper.beside == "far"
+    assert -35 < helper["pelvis"].x - partner["pelvis"].x < 0 and placed.helper.facing == placed.body.facing
     assert placed.helper.joints["torso"] < 15 and placed.helper.joints["near_shoulder"] <= 45
-    assert placed.helper.joints["near_elbow"] >= 90 and helper["near_elbow"].y > helper["near_hand"].y
-    assert helper["near_hand"].y < partner["shoulders"].y + 10  # at the shoulder, not down on the spine
-    gap, part = figures.hand_on_partner(placed.helper, placed.body, "near_hand")
-    assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1]
-    assert partner["shoulders"].y - 10 < helper["near_hand"].y < partner["pelvis"].y
+    assert helper["near_elbow"].y > helper["near_hand"].y + 20  # the elbow low
+    rise = (helper["near_wrist"].x - helper["near_elbow"].x, helper["near_wrist"].y - helper["near_elbow"].y)
+    assert abs(rise[0]) < 0.5 * -rise[1]  # the forearm within about 27° of upright
+    gap, part, through = figures.far_hand_on_partner(placed.helper, placed.body, "near_hand")
+    assert part == "torso" and -figures.HELPER_HIDDEN <= gap <= figures.HELPER_TOUCH[1] and not through
+    assert partner["shoulders"].y - 10 < helper["near_hand"].y < partner["shoulders"].y + 10  # at the shoulder
     assert helper["near_hand"].x < partner["shoulders"].x  # on the back, not reaching round the front
     assert figures.floating(placed.helper, -figures.MAT_H) == []  # kneeling on the mat
 
@@ -607,18 +611,14 @@ def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: 
 def test_the_helper_is_drawn_where_the_cues_place_them(library: Library, drawn: dict[str, figures.Art]) -> None:
     # Child's pose: a hand rests lightly on the top of the buttocks. Seated forward bend: hands stay on the
     # helper's own thighs, well clear of a folding back, so the picture never suggests pushing.
-    for sid, cue, touches in (("childs-pose", "lightly on the top of the buttocks", True),):
+    for sid, cue in (("childs-pose", "rests lightly on the top of the buttocks"),):
         stretch = library.stretches[sid]
         assert any(cue in text for text in stretch.helper_cues), sid
         assert "sg-fig-helper" in drawn[sid].svg, sid
         (placed,) = frame_bodies(library, sid)
         assert placed.helper is not None
-        for hand in ("near_hand", "far_hand"):
-            gap, part = figures.hand_on_partner(placed.helper, placed.body, hand)
-            if touches and hand == "near_hand":
-                assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1], (sid, gap, part)
-            elif not touches:
-                assert gap > 3 * figures.HELPER_TOUCH[1], (sid, hand, gap, part)
+        gap, part, through = figures.far_hand_on_partner(placed.helper, placed.body, "near_hand")
+        assert part == "torso" and -figures.HELPER_HIDDEN <= gap <= figures.HELPER_TOUCH[1] and not through, sid
         assert figures.floating(placed.helper, -figures.MAT_H) == [], sid  # kneeling on the mat
         # The helper's head and shoulders stay clear of the partner, so the two bodies do not merge.
         partner = [p.ring for p in figures.body_parts(placed.body)]
@@ -642,26 +642,97 @@ def test_childs_pose_helper_is_clear_of_the_feet_and_the_seat_is_on_the_heels(li
         for foot in ("near_foot", "far_foot"):
             assert not any(figures.inside(partner[foot], q) for q in part.ring), (part.name, foot)
             assert not any(figures.inside(part.ring, q) for q in partner[foot]), (part.name, foot)
-    # The hand lies flat on the back rather than pointing down into it.
-    assert abs(placed.helper.axes["near_hand_along"][1]) < 0.4
+    # Kneeling tall, the knees bent and not the waist; the arm comes down to the top of the buttocks, so that
+    # only the palm rests there: the forearm lies nowhere on the partner's back.
+    assert placed.helper.joints.get("torso", 0.0) == 0 and placed.helper.joints["near_shoulder"] <= 20
+    helper = placed.helper.points
+    assert helper["near_elbow"].y < helper["near_wrist"].y - 15  # the arm comes down
+    forearm = next(p for p in figures.body_parts(placed.helper) if p.name == "near_forearm").ring
+    assert not any(figures.inside(ring, q) for ring in partner.values() for q in forearm)
+    assert placed.body.points["pelvis"].x - 5 < helper["near_hand"].x < placed.body.points["pelvis"].x + 12
     # The seat rests on the heels: the torso's outline comes within 2 cm of the feet.
     gap = min(math.dist((q.x, q.y), (h.x, h.y)) for q in partner["torso"] for h in partner["near_foot"])
     assert gap < 2, gap
 
 
+NEAR_HELPER = """figure:
+  frames:
+    - pose: childs-pose
+  helper:
+    pose: kneeling
+    facing: left
+    offset: 55
+    joints: {torso: 10, near_hip: 70, far_hip: 70, near_knee: 150, far_knee: 150, near_ankle: 80, far_ankle: 80,
+             far_shoulder: 30, far_elbow: 55,
+             near_shoulder: 30, near_elbow: 55}
+"""
+
+
 def test_a_helper_hand_pressing_into_the_partner_or_hovering_is_reported(content_copy: Path) -> None:
+    # A helper in line with the partner (`beside: near`, the default): the palm rests at the top of the
+    # buttocks, on the outline. Bent less it sinks in; bent more it hovers.
     path = content_copy / "stretches" / "childs-pose.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("      near_elbow: 55\n", "      near_elbow: 30\n"), encoding="utf-8")
+    set_figure(path, NEAR_HELPER)
+    load_checked(content_copy)
+    set_figure(path, NEAR_HELPER.replace("near_elbow: 55", "near_elbow: 30"))
     line, col = position_of(path, "near_shoulder: 30")
     col += len("near_shoulder: ")
     (found,) = problems_of(content_copy)
     assert found.startswith(f"content/stretches/childs-pose.yml:{line}:{col}: figure.helper.joints.near_shoulder: "
                             "the helper's near (right) hand sinks ")
     assert "into the partner's torso; a helper's hand rests and never presses" in found
-    path.write_text(text.replace("      near_elbow: 55\n", "      near_elbow: 75\n"), encoding="utf-8")
+    set_figure(path, NEAR_HELPER.replace("near_elbow: 55", "near_elbow: 75"))
     (found,) = problems_of(content_copy)
     assert "the helper's near (right) hand hovers" in found and "as if it should rest there" in found
+
+
+def near_hand_problems(content: Path) -> list[str]:
+    return [found for found in problems_of(content) if "the helper's near (left) hand" in found]
+
+
+def test_a_far_side_helper_is_drawn_behind_the_partner_and_rests_a_hidden_hand(
+        library: Library, drawn: dict[str, figures.Art], content_copy: Path) -> None:
+    figure = library.stretches["kneeling-hip-flexor"].figure
+    assert figure is not None and figure.helper is not None and figure.helper.beside == "far"
+    # Placed at the partner's pelvis plus `offset`, drawn before (behind) every part of the partner, lighter.
+    (placed,) = frame_bodies(library, "kneeling-hip-flexor")
+    assert placed.helper is not None
+    assert placed.helper.points["pelvis"].x == pytest.approx(placed.body.points["pelvis"].x + figure.helper.offset)
+    for sid in ("kneeling-hip-flexor", "childs-pose"):
+        groups = [g for g in ET.fromstring(drawn[sid].svg).iter(f"{SVG}g")
+                  if g.attrib.get("class", "").startswith(("sg-fig-near", "sg-fig-far"))]
+        helper = [i for i, g in enumerate(groups) if "sg-fig-helper" in g.attrib["class"]]
+        assert helper and max(helper) < min(i for i in range(len(groups)) if i not in helper), sid
+        outline = next(p for p in groups[helper[0]].iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-line")
+        assert outline.attrib["stroke"] == figures.HELPER_LINE
+    # Its hand rests on the back of the partner's far shoulder, its tips hidden behind their outline: a far-side
+    # helper may do that, while the same hand from a helper in line with the partner sinks into them.
+    gap, part, through = figures.far_hand_on_partner(placed.helper, placed.body, "near_hand")
+    assert -figures.HELPER_HIDDEN < gap < 0 and part == "torso" and not through
+    assert figures.hand_on_partner(placed.helper, placed.body, "near_hand")[0] < figures.HELPER_TOUCH[0]
+    path = content_copy / "stretches" / "kneeling-hip-flexor.yml"
+    text = path.read_text(encoding="utf-8")
+    load_checked(content_copy)
+    path.write_text(text.replace("    beside: far\n", ""), encoding="utf-8")
+    assert any("the helper's near (left) hand sinks" in found for found in problems_of(content_copy))
+    # Still at the partner's body: not hovering away from it ...
+    path.write_text(text.replace("offset: -28", "offset: -40"), encoding="utf-8")
+    (found,) = near_hand_problems(content_copy)
+    line, col = position_of(path, "near_shoulder: 20")
+    assert found.startswith(f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + len('near_shoulder: ')}: "
+                            "figure.helper.joints.near_shoulder: the helper's near (left) hand hovers ")
+    # ... nor buried deep inside it, far from the surface it rests on ...
+    path.write_text(text.replace("near_shoulder: 20", "near_shoulder: 0"), encoding="utf-8")
+    (found,) = near_hand_problems(content_copy)
+    assert found.startswith(f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + len('near_shoulder: ')}: "
+                            "figure.helper.joints.near_shoulder: the helper's near (left) hand ends 8 cm inside the "
+                            "outline of the partner's torso, buried in their body rather than resting on their far "
+                            "side; change `near_shoulder` or `near_elbow` or `torso` until the fingertips come within "
+                            "6 cm of their edge"), found
+    # ... nor passing behind them to show on the other side.
+    path.write_text(text.replace("offset: -28", "offset: -12"), encoding="utf-8")
+    (found,) = near_hand_problems(content_copy)
+    assert "the helper's near (left) hand passes behind the partner's torso and shows 7 cm beyond it" in found
 
 
 def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
