@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import __version__, cache, i18n, vocab
 from .loader import Loc, Positions
-from .models import Art, Figure, Frame, Library, Prop, Stretch
+from .models import Art, Figure, Frame, HelperFrame, Library, Prop, Stretch
 from .problems import Problem, display_path, join_key
 from .templates import make_env
 
@@ -429,11 +429,16 @@ FOREARM_R = ((0.0, 3.8), (0.35, 3.9), (1.0, 2.7))
 NECK_R = ((0.0, 5.2), (1.0, 5.0))
 
 
+# The views that look along the way the body faces: from the front of an upright body, from the feet of
+# a lying one. One projection; the two names say what the reader sees.
+AHEAD = ("front", "feet")
+
+
 def project(point: V3, view: str) -> tuple[float, float]:
     """Return where a point of the facing-right body is seen in `view`.
 
     From the side x runs forward and y down; from above x and z (the near side down the page); from the
-    feet z (the near side to the right, as a reader standing at the feet sees it) and y.
+    front or the feet z (the near side to the right, as a reader facing the body sees it) and y.
     """
     x, y, z = point
     if view == "side":
@@ -553,8 +558,8 @@ def _head_shape(body: Body, view: str) -> list[tuple[float, float]]:
     if view == "top":
         # From above: a round skull, the nose showing the face.
         return _local(centre, front, (0.0, 0.0, 1.0), [(f * 1.0, u * 0.8) for f, u in shape], "top")
-    if view == "feet":
-        # From the feet: the head's outline across, as round as it is wide.
+    if view in AHEAD:
+        # From the front or the feet: the head's outline across, as round as it is wide.
         (cx, cy) = project(centre, view)
         return _ellipse(cx, cy, 8.2, 9.5, 28)
     return _local(centre, front, _mul(up, -1.0), [(f, -u) for f, u in shape], view)
@@ -586,7 +591,7 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
     def depth(*names: str) -> float:
         """Nearness to the viewer: z from the side, height from above."""
-        index, sign = {"side": (2, 1.0), "top": (1, -1.0), "feet": (0, 1.0)}[view]
+        index, sign = {"side": (2, 1.0), "top": (1, -1.0), "front": (0, 1.0), "feet": (0, 1.0)}[view]
         return sum(body.p3[n][index] * sign for n in names) / len(names)
 
     for name, (tube, chain, side) in tubes.items():
@@ -624,7 +629,7 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
     grouped: dict[str, list[Part]] = {}
     for part in parts:
         chain = part.chain
-        if view == "feet" and part.name.endswith(LOWER):
+        if view in AHEAD and part.name.endswith(LOWER):
             # From the feet a shin often points at the reader: drawn apart from its thigh, by its own
             # depth, it shows in front of the thigh a crossed ankle rests on, and its knee shows.
             chain += "_lower"
@@ -793,16 +798,18 @@ def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
 def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) -> Placed:
     """Place one frame's partner (on the mat) and helper (on the floor beside it)."""
     frame = figure.frames[index]
-    props = frame_props(figure, frame) if frame.view == "side" else []
-    body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, props)
+    # From the front or the feet too the body rests on its props (pigeon's buttock on the cushion).
+    lying = frame_props(figure, frame) if frame.view != "top" else []
+    props = lying if frame.view == "side" else []
+    body = place_body(frame, poses, -MAT_H if figure.mat else 0.0, lying)
     helper = None
     if figure.drawn_helper is not None and frame.view == "side":
         # The helper kneels or stands on the mat too: a padded knee, the same ground as the partner.
         ground = -MAT_H if figure.mat else 0.0
         helper = place_body(figure.drawn_helper, poses, ground).moved(body.points["pelvis"].x, 0.0)
     view = frame.view
-    if view == "feet":
-        # From the feet the torso's outline is rounder than from the side: set its lowest edge on the mat.
+    if view in AHEAD:
+        # From the front or the feet the torso's outline is rounder than from the side: set its lowest edge on the mat.
         _, _, _, bottom = body.bounds("feet")
         body = body.moved(0.0, (-MAT_H if figure.mat else 0.0) - bottom)
     if view == "top":
@@ -896,6 +903,49 @@ def _buttock_spot(body: Body, thigh: str) -> list[tuple[float, float]]:
     return []
 
 
+SPOT_R = 4.5  # radius of the round mark on the buttock or outer hip, where no tube piece shows it
+END_ON = 0.7  # a thigh drawn shorter than this share of its length comes at the reader, its end like a knee
+SPOT_OUT = 2.0  # the spot's middle lies at least this far outward of the hip joint
+
+
+def _outer_hip_spot(body: Body, thigh: str, view: str) -> tuple[str, list[Pt]] | None:
+    """Return a round mark on the buttock or outer hip of `thigh`'s side seen from the front or the feet.
+
+    It aims at a point out to the side of the hip joint and toward the back of the pelvis (for a body on its
+    back: down toward the mat), and goes to the nearest place where it lies wholly inside the part drawn
+    uppermost there (the pelvis or the top of that thigh), with nothing drawn over it, its middle outward of
+    the hip joint. Returns that part's name and the placed outline, or None, also when the thigh comes
+    straight at the reader and hides the buttock.
+    """
+    side = thigh.replace("_thigh", "")
+    hip = body.p3[f"{side}_hip"]
+    if math.dist(project(hip, view), project(body.p3[f"{side}_knee"], view)) < END_ON * THIGH:
+        # A thigh seen end-on (pigeon's front thigh, coming at the reader) hides the buttock, and its round end
+        # reads as the knee; beside it lie only the belly and the arms. No spot: the side view shows it.
+        return None
+    back = heading(body.joints["torso"] - 90, 1.0)  # the back's side of the torso line
+    target = project(_add(hip, (back.x * 6.0, back.y * 6.0, _side_sign(side) * 9.0)), view)
+    drawn = [part for _, parts in chains(body, view) for part in parts]
+    placed = {part.name: part.ring for part in drawn}
+    hip_x = project(hip, view)[0]
+    outward = 1.0 if target[0] >= hip_x else -1.0
+    candidates = sorted(((target[0] + i, target[1] + k) for i in range(-10, 11) for k in range(-10, 11)),
+                        key=lambda c: math.dist(c, target))
+    for cx, cy in candidates:
+        if (cx - hip_x) * outward < SPOT_OUT:
+            continue  # out beside the hip joint, away from the other leg, not between the legs
+        ring = [body.to_screen(cx + SPOT_R * math.cos(i / 20 * math.tau), cy + SPOT_R * math.sin(i / 20 * math.tau))
+                for i in range(20)]
+        centre = body.to_screen(cx, cy)
+        top = next((i for i in reversed(range(len(drawn))) if inside(drawn[i].ring, centre)), None)
+        if top is None or drawn[top].name not in ("torso", thigh):
+            continue  # on the pelvis or the top of the thigh, never on the shin, an arm or the head
+        if all(inside(placed[drawn[top].name], q) for q in ring) and not any(
+                inside(part.ring, q) for part in drawn[top + 1:] if part.chain != drawn[top].chain for q in ring):
+            return drawn[top].name, ring
+    return None
+
+
 def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> list[Mark]:
     """Return the highlighted pieces for `areas`, inside the body's outline."""
     tubes = _part_tubes(body, view)
@@ -914,6 +964,15 @@ def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> lis
                 if spot:
                     placed = tuple(body.to_screen(x, y) for x, y in spot)
                     marks.append(Mark("torso", placed, tuple(hatch_lines(placed, HATCH))))
+                continue
+            if view in AHEAD and area in BUTTOCK_AREAS:
+                # From the front or the feet the buttock and outer hip lie beside the hip joint, under the
+                # thigh's top: one round mark there, not the thigh's length toward the knee.
+                if "buttock" not in seen:
+                    seen.add("buttock")
+                    found = _outer_hip_spot(body, next(n for n, *_ in pieces if n.endswith("_thigh")), view)
+                    if found:
+                        marks.append(Mark(found[0], tuple(found[1]), tuple(hatch_lines(found[1], HATCH))))
                 continue
             if name not in tubes or piece in seen:
                 continue  # from above the torso is not a tube; its limbs carry the highlight
@@ -1057,6 +1116,12 @@ def _on_body(body: Body, name: str) -> bool:
 
 HELPER_TOUCH = (-2.0, 2 * LINE + 0.5)  # a helper's hand this far outside the partner's outline rests on it
 HELPER_NEAR = 2 * LINE + 9.0  # nearer than this but not touching: it looks as if it should
+# A far-side helper's hand resting on the partner's far side, wholly hidden behind them, lies no deeper than this
+# inside their silhouette. The torso is about 21 cm deep from the side (10 cm either side of its line); a hand on
+# the curve that turns away from the reader, from the back edge up to 60 degrees round toward the flank, is seen
+# within 10 × (1 - cos 60°) = 5 cm of the edge, and the outline adds a centimetre. Deeper, it lies on the flank,
+# where nothing shows that it touches, or inside the body.
+HELPER_HIDDEN = 6.0
 
 
 def _segment_distance(p: Pt, a: Pt, b: Pt) -> float:
@@ -1081,6 +1146,41 @@ def hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, str]
             if gap < best[0]:
                 best = (gap, part.name)
     return best
+
+
+def far_hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, str, bool]:
+    """Return where a far-side helper's hand `name` ends against the partner: (gap, part, through).
+
+    Such a hand may rest on the partner's far side, behind their outline, so what counts is where its
+    fingertips are against the partner's silhouette (the outline of all their parts together): the gap is
+    negative when they lie behind it, as deep as they are from its edge, else how far they are outside it.
+    `through` is true when the hand passes behind the partner and its tips show beyond them, on the other side.
+    A hand that never reaches behind them is as far off as its nearest point.
+    """
+    hand = next(p for p in body_parts(helper, "side") if p.name == name).ring
+    parts = body_parts(partner, "side")
+    # The silhouette's edge: each part's outline where no other part covers it.
+    outline = [(a, b, part.name) for part in parts
+               for a, b in zip(part.ring, [*part.ring[1:], part.ring[0]], strict=True)
+               if not any(inside(other.ring, Pt((a.x + b.x) / 2, (a.y + b.y) / 2))
+                          for other in parts if other is not part)]
+
+    def edge(q: Pt) -> tuple[float, str]:
+        return min((_segment_distance(q, a, b), part_name) for a, b, part_name in outline)
+
+    def behind(q: Pt) -> bool:
+        return any(inside(part.ring, q) for part in parts)
+
+    wrist = helper.points[name.replace("_hand", "_wrist")]
+    tip = max(hand, key=lambda q: math.dist((q.x, q.y), (wrist.x, wrist.y)))
+    if behind(tip):
+        depth, part_name = edge(tip)
+        return -depth, part_name, False
+    if any(behind(q) for q in hand):
+        gap, part_name = edge(tip)
+        return gap, part_name, True
+    gap, part_name = min(edge(q) for q in hand)
+    return gap, part_name, False
 
 
 def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
@@ -1257,19 +1357,36 @@ def _check_contact(placed: Placed, figure: Figure, frame: Frame, path: Path, whe
     return problems
 
 
-def _check_helper_hands(helper: Body, partner: Body, frame: Frame, path: Path, where: Positions) -> list[Problem]:
-    """Check that a helper's hand near the partner rests on them: neither hovering nor pressing in."""
+def _check_helper_hands(helper: Body, partner: Body, frame: HelperFrame, path: Path,
+                        where: Positions) -> list[Problem]:
+    """Check that a helper's hand near the partner rests on them: neither hovering nor pressing in.
+
+    A helper on the far side may rest a hand behind the partner's outline, but not buried deep inside it.
+    """
     problems = []
+    far = frame.beside == "far"
     for side in SIDES:
         name = f"{side}_hand"
-        gap, part = hand_on_partner(helper, partner, name)
+        through = False
+        if far:
+            gap, part, through = far_hand_on_partner(helper, partner, name)
+        else:
+            gap, part = hand_on_partner(helper, partner, name)
         joints = (f"{side}_shoulder", f"{side}_elbow", "torso")
         others = " or ".join(f"`{j}`" for j in joints)
         where_to = f"the partner's {part.replace('_', ' ').replace('near ', '').replace('far ', '')}"
-        if gap < HELPER_TOUCH[0]:
+        if through and gap > HELPER_TOUCH[1]:
+            message = (f"the helper's {side_words(helper, name)} passes behind {where_to} and shows {gap:.0f} cm "
+                       f"beyond it; a hand on their far side ends there, so change {others} until it stops at their "
+                       "edge")
+        elif far and gap < -HELPER_HIDDEN:
+            message = (f"the helper's {side_words(helper, name)} ends {-gap:.0f} cm inside the outline of {where_to}, "
+                       f"buried in their body rather than resting on their far side; change {others} until the "
+                       f"fingertips come within {HELPER_HIDDEN:.0f} cm of their edge")
+        elif not far and gap < HELPER_TOUCH[0]:
             message = (f"the helper's {side_words(helper, name)} sinks {-gap:.0f} cm into {where_to}; a helper's hand "
                        f"rests and never presses, so change {others} until it just touches")
-        elif HELPER_TOUCH[1] < gap < HELPER_NEAR:
+        elif not through and HELPER_TOUCH[1] < gap < HELPER_NEAR:
             message = (f"the helper's {side_words(helper, name)} hovers {gap - 2 * LINE:.0f} cm off {where_to}, as if "
                        f"it should rest there; change {others} until it touches, or hold it clear")
         else:
@@ -1519,25 +1636,34 @@ def _arrow(tail: Pt, head: Pt, dx: float, dy: float) -> dict[str, str]:
 TOP_DEPTH = {"cushion": 30.0, "block": 20.0, "towel-roll": 50.0}  # how far a prop reaches across the body
 
 
-def top_props(figure: Figure, index: int, body: Body) -> list[tuple[str, tuple[Pt, ...]]]:
-    """Return the cushions, blocks and towel rolls of a view from above, as outlines placed with the body.
+def across_props(figure: Figure, index: int, body: Body, view: str) -> list[tuple[str, tuple[Pt, ...]]]:
+    """Return the cushions, blocks and towel rolls of a view from above, the front or the feet, placed with the body.
 
-    Each lies where it stands in the side view, across under the hip of the side the figure names (the
-    pigeon's cushion under the front-leg buttock), or under the middle of the body when it names none.
+    Each lies where it stands in the side view. One under the hips lies under the hip of the side the figure
+    names (the pigeon's cushion under the front-leg buttock), or under the middle of the body when it names
+    none; one further along (the figure-four's cushion under the head) lies under the middle.
     """
     frame = figure.frames[index]
     side = frame.side or figure.side
-    z = 0.0 if side is None else (HIP_Z if left_or_right(body, "near") == side else -HIP_Z)
     out = []
     for prop in frame_props(figure, frame):
         if prop.kind not in TOP_DEPTH:
             continue
         half, across = PROP_SIZE[prop.kind][0] / 2, TOP_DEPTH[prop.kind] / 2
-        y0, y1 = body.to_screen(0.0, z - across).y, body.to_screen(0.0, z + across).y
+        under_hips = abs(prop.x - frame.offset) <= half
+        z = HIP_Z if left_or_right(body, "near") == side else -HIP_Z
+        z = z if side is not None and under_hips else 0.0
+        if view == "top":
+            y0, y1 = body.to_screen(0.0, z - across).y, body.to_screen(0.0, z + across).y
+            x0, x1 = prop.x - half, prop.x + half
+        else:
+            a, b = body.to_screen(z - across, 0.0).x, body.to_screen(z + across, 0.0).x
+            x0, x1 = min(a, b), max(a, b)
+            y0, y1 = prop.floor - PROP_SIZE[prop.kind][1], prop.floor
         r = 4.0
         ring = tuple(Pt(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a)))
-                     for cx, cy, start in ((prop.x + half - r, y1 - r, 0), (prop.x - half + r, y1 - r, 90),
-                                           (prop.x - half + r, y0 + r, 180), (prop.x + half - r, y0 + r, 270))
+                     for cx, cy, start in ((x1 - r, y1 - r, 0), (x0 + r, y1 - r, 90),
+                                           (x0 + r, y0 + r, 180), (x1 - r, y0 + r, 270))
                      for a in range(start, start + 91, 30))
         out.append((prop.kind, ring))
     return out
@@ -1573,6 +1699,8 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
     for index, (frame, pieces, (left, _, right), arrow) in enumerate(zip(placed, marks, boxes, arrows, strict=True)):
         dx, dy = (width - (right - left)) / 2 - left, -top
         body_left, _, body_right, _ = frame.body.bounds(frame.view)
+        # Seen from above, the front or the feet, the props the side view stands along the body lie across it.
+        across = across_props(figure, index, frame.body, frame.view) if frame.view != "side" else []
         mat = None
         if figure.mat and frame.view != "top" and frame.helper is not None:
             helper_left, _, helper_right, _ = frame.helper.bounds()
@@ -1583,6 +1711,9 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
                 if lying.kind in ON_MAT:
                     half = PROP_SIZE[lying.kind][0] / 2
                     body_left, body_right = min(body_left, lying.x - half), max(body_right, lying.x + half)
+            for _, ring in across:
+                body_left = min(body_left, *(q.x for q in ring))
+                body_right = max(body_right, *(q.x for q in ring))
             mat = {"x": _num(body_left - 6 + dx), "y": _num(-MAT_H + dy), "width": _num(body_right - body_left + 12),
                    "height": _num(MAT_H)}
         elif figure.mat:
@@ -1591,8 +1722,7 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
                    "width": _num(body_right - body_left + 12), "height": _num(body_bottom - body_top + 8)}
         props = [{"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
                  for prop in frame.props]
-        if frame.view == "top":
-            props = [{"kind": kind, "paths": [_d(ring, dx, dy)]} for kind, ring in top_props(figure, index, frame.body)]
+        props += [{"kind": kind, "paths": [_d(ring, dx, dy)]} for kind, ring in across]
         straps = []
         if frame.view == "side":
             for prop in figure.props:
@@ -1647,7 +1777,9 @@ def describe_figure(figure: Figure, poses: dict[str, dict[str, float]]) -> str:
     helper = ""
     if figure.drawn_helper is not None:
         words = describe_body(place_body(figure.drawn_helper, poses, 0.0), 0.0)
-        helper = " " + i18n.gettext("The helper: {words}").format(words=f"{words[0].lower()}{words[1:]}")
+        said = (i18n.gettext("The helper, beside them on the far side: {words}") if figure.drawn_helper.beside == "far"
+                else i18n.gettext("The helper: {words}"))
+        helper = " " + said.format(words=f"{words[0].lower()}{words[1:]}")
     if len(texts) == 1:
         return texts[0] + helper
     count = {2: i18n.N_("Two positions."), 3: i18n.N_("Three positions."), 4: i18n.N_("Four positions.")}

@@ -440,10 +440,11 @@ class Frame(Strict):
         default=None, ge=-50, le=250,
         description="Height of the pelvis above the floor in cm; when left out, the body is lowered "
         "until its lowest point rests on the floor.")
-    view: Literal["side", "top", "feet"] = Field(
+    view: Literal["side", "top", "front", "feet"] = Field(
         default="side", description="Where the frame is seen from: `side` (the usual view), `top` "
-        "(from above, for a position the side view cannot show, such as a shin across in front) or `feet` "
-        "(from the feet, for a knee turned out to the side, such as the figure-four's crossed leg).")
+        "(from above), `front` (from in front of an upright body, for a position the side view cannot show, "
+        "such as pigeon's shin across in front of the hips) or `feet` (the same view of a body lying down, "
+        "from its feet, for a knee turned out to the side, such as the figure-four's crossed leg).")
     side: Literal["left", "right"] | None = Field(
         default=None, description="The side the steps work in this position (\"left knee down\"); the check "
         "makes sure the pose agrees. Overrides the figure's `side`.")
@@ -453,6 +454,18 @@ class Frame(Strict):
         if self.pose is None and self.joints is None:
             raise ValueError("give `pose` (a pose name), `joints` (angles), or both (a pose with changes)")
         return self
+
+
+class HelperFrame(Frame):
+    """The helper's position: a frame drawn lighter, beside the partner."""
+
+    beside: Literal["near", "far"] = Field(
+        default="near", description="Which side of the partner the helper is on. `near` (the default): in line "
+        "with the partner or on the reader's side, placed along the floor by `offset`; a hand that reaches the "
+        "partner meets their outline. `far`: beside the partner on the side away from the reader (\"kneel beside "
+        "them\"), placed by `offset` from the partner's pelvis and drawn behind them, so the partner hides what of "
+        "the helper lies behind their body; a hand may rest on the partner's far side, hidden behind their outline, "
+        "its fingertips within 6 cm of their edge.")
 
 
 PropKind = Literal["cushion", "block", "step", "chair", "towel-roll", "wall", "rail", "strap"]
@@ -509,8 +522,8 @@ class Figure(Strict):
 
     frames: Annotated[list[Frame], Field(min_length=1, max_length=4)] = Field(
         description="Positions to draw side by side, in order (cat-cow: the cat, then the cow).")
-    helper: Frame | None = Field(default=None, description="The helper, drawn lighter as a second figure "
-                                 "in every frame; place it with `offset`.")
+    helper: HelperFrame | None = Field(default=None, description="The helper, drawn lighter as a second "
+                                       "figure in every side view; place it with `offset` and `beside`.")
     highlight: list[TargetArea] | None = Field(default=None, description="Areas to highlight; defaults to "
                                                "the target areas.")
     mat: bool = Field(default=True, description="Draw an exercise mat under the figure.")
@@ -528,7 +541,7 @@ class Figure(Strict):
         "the figure is credited as drawn by the guide from pose data, under the guide's `licence`.")
 
     @property
-    def drawn_helper(self) -> Frame | None:
+    def drawn_helper(self) -> HelperFrame | None:
         """The helper as drawn: None when there is none or `show_helper` is false."""
         return self.helper if self.show_helper else None
 

@@ -482,9 +482,9 @@ def translation_model(model: type[BaseModel]) -> type[BaseModel]:
             inner = translation_model(sub)
             shape: Any = list[inner] if _is_list(field.annotation) else inner  # type: ignore[valid-type]
             fields[name] = (shape | None, Field(default=None, description=field.description))
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", model.__name__).lower()  # HelperFrame: "helper frame"
     return create_model(f"{model.__name__}Translation", __base__=Strict,
-                        __doc__=f"The translatable text of a {model.__name__.lower()}, in another language.",
-                        **fields)
+                        __doc__=f"The translatable text of a {words}, in another language.", **fields)
 
 
 def translation_schema(model: type[BaseModel]) -> dict[str, Any]:

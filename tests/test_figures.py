@@ -135,6 +135,15 @@ def frame_bodies(library: Library, sid: str) -> list[figures.Placed]:
     return [figures.place_frame(figure, i, library.poses) for i in range(len(figure.frames))]
 
 
+def pigeon_from_above(library: Library) -> tuple[Figure, figures.Placed]:
+    """Return pigeon's figure with its second frame seen from above, and that frame placed."""
+    figure = library.stretches["pigeon"].figure
+    assert figure is not None
+    frames = [figure.frames[0], figure.frames[1].model_copy(update={"view": "top"})]
+    above = figure.model_copy(update={"frames": frames})
+    return above, figures.place_frame(above, 1, library.poses)
+
+
 def test_cat_cow_shows_a_round_back_and_a_real_arch_with_arrows(library: Library,
                                                                 drawn: dict[str, figures.Art]) -> None:
     root = ET.fromstring(drawn["cat-cow"].svg)
@@ -445,8 +454,8 @@ def test_default_positions_match_their_steps(library: Library) -> None:
     gaps = figures.contact_gaps(seated.body, -figures.MAT_H)
     assert abs(gaps["torso"]) < 1 and abs(gaps["near_foot"]) < 1  # sitting, heels on the mat
     assert seated.body.joints["near_ankle"] < 0  # a flexed foot, toes up
-    side, above = frame_bodies(library, "pigeon")
-    assert (side.view, above.view) == ("side", "top")
+    side, front = frame_bodies(library, "pigeon")
+    assert (side.view, front.view) == ("side", "front")
     z = {k: v[2] for k, v in side.body.p3.items()}
     assert z["near_knee"] > 0 > z["near_ankle"]  # the front shin runs across, toward the other hip
     assert side.body.p3["far_ankle"][0] < -80  # the back leg long behind
@@ -507,15 +516,19 @@ def test_the_helper_is_drawn_where_the_cues_put_them(library: Library, drawn: di
     (placed,) = frame_bodies(library, "kneeling-hip-flexor")
     assert placed.helper is not None
     partner, helper = placed.body.points, placed.helper.points
-    # Kneeling upright beside them on the mat, not in front of their chest: an open hand rests on the back
-    # of the shoulder with the elbow low and bent, never held out at the chest as if to push.
-    assert helper["pelvis"].x < partner["pelvis"].x and placed.helper.facing == placed.body.facing
+    # Kneeling upright beside their hips on the far side, not in front of their chest nor back at their foot:
+    # an open hand rests on the back of the shoulder with the elbow low, the forearm rising steeply behind
+    # them rather than angled into the back as if to push.
+    figure = library.stretches["kneeling-hip-flexor"].figure
+    assert figure is not None and figure.helper is not None and figure.helper.beside == "far"
+    assert -35 < helper["pelvis"].x - partner["pelvis"].x < 0 and placed.helper.facing == placed.body.facing
     assert placed.helper.joints["torso"] < 15 and placed.helper.joints["near_shoulder"] <= 45
-    assert placed.helper.joints["near_elbow"] >= 90 and helper["near_elbow"].y > helper["near_hand"].y
-    assert helper["near_hand"].y < partner["shoulders"].y + 10  # at the shoulder, not down on the spine
-    gap, part = figures.hand_on_partner(placed.helper, placed.body, "near_hand")
-    assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1]
-    assert partner["shoulders"].y - 10 < helper["near_hand"].y < partner["pelvis"].y
+    assert helper["near_elbow"].y > helper["near_hand"].y + 20  # the elbow low
+    rise = (helper["near_wrist"].x - helper["near_elbow"].x, helper["near_wrist"].y - helper["near_elbow"].y)
+    assert abs(rise[0]) < 0.5 * -rise[1]  # the forearm within about 27° of upright
+    gap, part, through = figures.far_hand_on_partner(placed.helper, placed.body, "near_hand")
+    assert part == "torso" and -figures.HELPER_HIDDEN <= gap <= figures.HELPER_TOUCH[1] and not through
+    assert partner["shoulders"].y - 10 < helper["near_hand"].y < partner["shoulders"].y + 10  # at the shoulder
     assert helper["near_hand"].x < partner["shoulders"].x  # on the back, not reaching round the front
     assert figures.floating(placed.helper, -figures.MAT_H) == []  # kneeling on the mat
 
@@ -598,18 +611,14 @@ def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: 
 def test_the_helper_is_drawn_where_the_cues_place_them(library: Library, drawn: dict[str, figures.Art]) -> None:
     # Child's pose: a hand rests lightly on the top of the buttocks. Seated forward bend: hands stay on the
     # helper's own thighs, well clear of a folding back, so the picture never suggests pushing.
-    for sid, cue, touches in (("childs-pose", "lightly on the top of the buttocks", True),):
+    for sid, cue in (("childs-pose", "rests lightly on the top of the buttocks"),):
         stretch = library.stretches[sid]
         assert any(cue in text for text in stretch.helper_cues), sid
         assert "sg-fig-helper" in drawn[sid].svg, sid
         (placed,) = frame_bodies(library, sid)
         assert placed.helper is not None
-        for hand in ("near_hand", "far_hand"):
-            gap, part = figures.hand_on_partner(placed.helper, placed.body, hand)
-            if touches and hand == "near_hand":
-                assert part == "torso" and figures.HELPER_TOUCH[0] <= gap <= figures.HELPER_TOUCH[1], (sid, gap, part)
-            elif not touches:
-                assert gap > 3 * figures.HELPER_TOUCH[1], (sid, hand, gap, part)
+        gap, part, through = figures.far_hand_on_partner(placed.helper, placed.body, "near_hand")
+        assert part == "torso" and -figures.HELPER_HIDDEN <= gap <= figures.HELPER_TOUCH[1] and not through, sid
         assert figures.floating(placed.helper, -figures.MAT_H) == [], sid  # kneeling on the mat
         # The helper's head and shoulders stay clear of the partner, so the two bodies do not merge.
         partner = [p.ring for p in figures.body_parts(placed.body)]
@@ -633,26 +642,97 @@ def test_childs_pose_helper_is_clear_of_the_feet_and_the_seat_is_on_the_heels(li
         for foot in ("near_foot", "far_foot"):
             assert not any(figures.inside(partner[foot], q) for q in part.ring), (part.name, foot)
             assert not any(figures.inside(part.ring, q) for q in partner[foot]), (part.name, foot)
-    # The hand lies flat on the back rather than pointing down into it.
-    assert abs(placed.helper.axes["near_hand_along"][1]) < 0.4
+    # Kneeling tall, the knees bent and not the waist; the arm comes down to the top of the buttocks, so that
+    # only the palm rests there: the forearm lies nowhere on the partner's back.
+    assert placed.helper.joints.get("torso", 0.0) == 0 and placed.helper.joints["near_shoulder"] <= 20
+    helper = placed.helper.points
+    assert helper["near_elbow"].y < helper["near_wrist"].y - 15  # the arm comes down
+    forearm = next(p for p in figures.body_parts(placed.helper) if p.name == "near_forearm").ring
+    assert not any(figures.inside(ring, q) for ring in partner.values() for q in forearm)
+    assert placed.body.points["pelvis"].x - 5 < helper["near_hand"].x < placed.body.points["pelvis"].x + 12
     # The seat rests on the heels: the torso's outline comes within 2 cm of the feet.
     gap = min(math.dist((q.x, q.y), (h.x, h.y)) for q in partner["torso"] for h in partner["near_foot"])
     assert gap < 2, gap
 
 
+NEAR_HELPER = """figure:
+  frames:
+    - pose: childs-pose
+  helper:
+    pose: kneeling
+    facing: left
+    offset: 55
+    joints: {torso: 10, near_hip: 70, far_hip: 70, near_knee: 150, far_knee: 150, near_ankle: 80, far_ankle: 80,
+             far_shoulder: 30, far_elbow: 55,
+             near_shoulder: 30, near_elbow: 55}
+"""
+
+
 def test_a_helper_hand_pressing_into_the_partner_or_hovering_is_reported(content_copy: Path) -> None:
+    # A helper in line with the partner (`beside: near`, the default): the palm rests at the top of the
+    # buttocks, on the outline. Bent less it sinks in; bent more it hovers.
     path = content_copy / "stretches" / "childs-pose.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("      near_elbow: 55\n", "      near_elbow: 30\n"), encoding="utf-8")
+    set_figure(path, NEAR_HELPER)
+    load_checked(content_copy)
+    set_figure(path, NEAR_HELPER.replace("near_elbow: 55", "near_elbow: 30"))
     line, col = position_of(path, "near_shoulder: 30")
     col += len("near_shoulder: ")
     (found,) = problems_of(content_copy)
     assert found.startswith(f"content/stretches/childs-pose.yml:{line}:{col}: figure.helper.joints.near_shoulder: "
                             "the helper's near (right) hand sinks ")
     assert "into the partner's torso; a helper's hand rests and never presses" in found
-    path.write_text(text.replace("      near_elbow: 55\n", "      near_elbow: 75\n"), encoding="utf-8")
+    set_figure(path, NEAR_HELPER.replace("near_elbow: 55", "near_elbow: 75"))
     (found,) = problems_of(content_copy)
     assert "the helper's near (right) hand hovers" in found and "as if it should rest there" in found
+
+
+def near_hand_problems(content: Path) -> list[str]:
+    return [found for found in problems_of(content) if "the helper's near (left) hand" in found]
+
+
+def test_a_far_side_helper_is_drawn_behind_the_partner_and_rests_a_hidden_hand(
+        library: Library, drawn: dict[str, figures.Art], content_copy: Path) -> None:
+    figure = library.stretches["kneeling-hip-flexor"].figure
+    assert figure is not None and figure.helper is not None and figure.helper.beside == "far"
+    # Placed at the partner's pelvis plus `offset`, drawn before (behind) every part of the partner, lighter.
+    (placed,) = frame_bodies(library, "kneeling-hip-flexor")
+    assert placed.helper is not None
+    assert placed.helper.points["pelvis"].x == pytest.approx(placed.body.points["pelvis"].x + figure.helper.offset)
+    for sid in ("kneeling-hip-flexor", "childs-pose"):
+        groups = [g for g in ET.fromstring(drawn[sid].svg).iter(f"{SVG}g")
+                  if g.attrib.get("class", "").startswith(("sg-fig-near", "sg-fig-far"))]
+        helper = [i for i, g in enumerate(groups) if "sg-fig-helper" in g.attrib["class"]]
+        assert helper and max(helper) < min(i for i in range(len(groups)) if i not in helper), sid
+        outline = next(p for p in groups[helper[0]].iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-line")
+        assert outline.attrib["stroke"] == figures.HELPER_LINE
+    # Its hand rests on the back of the partner's far shoulder, its tips hidden behind their outline: a far-side
+    # helper may do that, while the same hand from a helper in line with the partner sinks into them.
+    gap, part, through = figures.far_hand_on_partner(placed.helper, placed.body, "near_hand")
+    assert -figures.HELPER_HIDDEN < gap < 0 and part == "torso" and not through
+    assert figures.hand_on_partner(placed.helper, placed.body, "near_hand")[0] < figures.HELPER_TOUCH[0]
+    path = content_copy / "stretches" / "kneeling-hip-flexor.yml"
+    text = path.read_text(encoding="utf-8")
+    load_checked(content_copy)
+    path.write_text(text.replace("    beside: far\n", ""), encoding="utf-8")
+    assert any("the helper's near (left) hand sinks" in found for found in problems_of(content_copy))
+    # Still at the partner's body: not hovering away from it ...
+    path.write_text(text.replace("offset: -28", "offset: -40"), encoding="utf-8")
+    (found,) = near_hand_problems(content_copy)
+    line, col = position_of(path, "near_shoulder: 20")
+    assert found.startswith(f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + len('near_shoulder: ')}: "
+                            "figure.helper.joints.near_shoulder: the helper's near (left) hand hovers ")
+    # ... nor buried deep inside it, far from the surface it rests on ...
+    path.write_text(text.replace("near_shoulder: 20", "near_shoulder: 0"), encoding="utf-8")
+    (found,) = near_hand_problems(content_copy)
+    assert found.startswith(f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + len('near_shoulder: ')}: "
+                            "figure.helper.joints.near_shoulder: the helper's near (left) hand ends 8 cm inside the "
+                            "outline of the partner's torso, buried in their body rather than resting on their far "
+                            "side; change `near_shoulder` or `near_elbow` or `torso` until the fingertips come within "
+                            "6 cm of their edge"), found
+    # ... nor passing behind them to show on the other side.
+    path.write_text(text.replace("offset: -28", "offset: -12"), encoding="utf-8")
+    (found,) = near_hand_problems(content_copy)
+    assert "the helper's near (left) hand passes behind the partner's torso and shows 7 cm beyond it" in found
 
 
 def test_show_helper_false_leaves_the_helper_out(content_copy: Path) -> None:
@@ -711,7 +791,8 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
 
 def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(library: Library,
                                                                            drawn: dict[str, figures.Art]) -> None:
-    side, above = frame_bodies(library, "pigeon")
+    side, _ = frame_bodies(library, "pigeon")
+    _, above = pigeon_from_above(library)
     p3 = side.body.p3
     gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
     # The front knee and shin on the mat, the seat on the cushion the cues name, the back foot down.
@@ -728,12 +809,15 @@ def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(librar
     assert pieces <= {"torso", "near_thigh"}
     assert any(m.part == "torso" for m in figures.highlight_marks(above.body, ["glutes"], "top"))
     # From above every part is white: near and far mean nothing there.
-    top = ET.fromstring(drawn["pigeon"].frames[1])
-    assert not [g for g in top.iter(f"{SVG}g") if "sg-fig-far" in g.attrib.get("class", "")]
+    figure, _ = pigeon_from_above(library)
+    stretch = library.stretches["pigeon"].model_copy(update={"figure": figure})
+    data = figures.svg_data(stretch, figure, library.poses, "alt")
+    assert all(g["side"] == "near" for g in data["frames"][1]["partner"])  # type: ignore[index]
 
 
 def test_pigeon_hands_rest_on_the_mat_either_side_of_the_front_leg(library: Library) -> None:
-    side, above = frame_bodies(library, "pigeon")
+    side, _ = frame_bodies(library, "pigeon")
+    _, above = pigeon_from_above(library)
     p3 = side.body.p3
     gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
     assert abs(gaps["near_hand"]) < 2 and abs(gaps["far_hand"]) < 2
@@ -769,15 +853,28 @@ def test_a_foot_turned_across_the_side_view_keeps_its_width() -> None:
 def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(library: Library,
                                                                              drawn: dict[str, figures.Art]) -> None:
     # Pigeon from above: the cushion the side view shows is there too, under the front-leg (left) buttock.
-    top = ET.fromstring(drawn["pigeon"].frames[1])
-    cushions = [p for p in top.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-prop sg-fig-prop--cushion"]
-    assert len(cushions) == 1
-    _, above = frame_bodies(library, "pigeon")
-    ((place, shapes),) = figures.top_props(library.stretches["pigeon"].figure, 1, above.body)
+    figure, above = pigeon_from_above(library)
+    ((place, shapes),) = figures.across_props(figure, 1, above.body, "top")
     middle = sum(q.y for q in shapes) / len(shapes)
     near_hip, far_hip = (above.body.to_screen(above.body.p3[h][0], above.body.p3[h][2])
                          for h in ("near_hip", "far_hip"))
     assert place == "cushion" and abs(middle - near_hip.y) < abs(middle - far_hip.y)
+    # From the front too: drawn once, under the left hip, its top where the seat rests.
+    front_svg = ET.fromstring(drawn["pigeon"].frames[1])
+    cushions = [p for p in front_svg.iter(f"{SVG}path") if p.attrib.get("class") == "sg-fig-prop sg-fig-prop--cushion"]
+    assert len(cushions) == 1
+    _, front = frame_bodies(library, "pigeon")
+    ((place, shapes),) = figures.across_props(library.stretches["pigeon"].figure, 1, front.body, "front")
+    middle = sum(q.x for q in shapes) / len(shapes)
+    near_hip, far_hip = (front.body.to_screen(*figures.project(front.body.p3[h], "front"))
+                         for h in ("near_hip", "far_hip"))
+    assert place == "cushion" and abs(middle - near_hip.x) < abs(middle - far_hip.x)
+    assert abs(max(q.y for q in shapes) + figures.MAT_H) < 0.5  # lying on the mat
+    # The figure-four's cushion lies under the head, so from the feet it lies under the middle, not a hip.
+    f4 = library.stretches["figure-four"].figure
+    _, feet = frame_bodies(library, "figure-four")
+    ((_, shapes),) = figures.across_props(f4, 1, feet.body, "feet")
+    assert abs(sum(q.x for q in shapes) / len(shapes) - feet.body.to_screen(0.0, 0.0).x) < 0.5
     # From the side the mat reaches under the cushion, however far it lies from the body.
     for sid in ("figure-four", "pigeon", "kneeling-hip-flexor"):
         root = ET.fromstring((drawn[sid].frames or (drawn[sid].svg,))[0])
@@ -787,3 +884,43 @@ def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(lib
             if prop.attrib.get("class", "").startswith("sg-fig-prop sg-fig-prop--cushion"):
                 xs = [x for x, _ in path_points(prop)]
                 assert left <= min(xs) and max(xs) <= right, sid
+
+
+def test_from_the_feet_the_buttock_mark_sits_at_the_outer_hip(library: Library) -> None:
+    # The figure-four from the feet: the orange lies out beside the hip of the crossed leg (the left, the near
+    # side: on the right of the picture), low by the mat, not along the thigh toward the knee nor between the legs.
+    _, ahead = frame_bodies(library, "figure-four")
+    assert ahead.view == "feet"
+    body = ahead.body
+    marks = figures.highlight_marks(body, ["glutes", "hips"], ahead.view)
+    assert len(marks) == 1 and marks[0].part in ("torso", "near_thigh")
+    ring = marks[0].ring
+    cx, cy = sum(q.x for q in ring) / len(ring), sum(q.y for q in ring) / len(ring)
+    hip, knee = (body.to_screen(*figures.project(body.p3[n], ahead.view)) for n in ("near_hip", "near_knee"))
+    assert cx > hip.x + 2, (cx, hip.x)  # outward of the hip joint, away from the other leg
+    assert math.dist((cx, cy), (hip.x, hip.y)) < math.dist((cx, cy), (knee.x, knee.y)) / 2
+    # Wholly inside the part it is drawn on, and nothing is drawn over it.
+    assert figures.visible_share(body, ahead.view, marks[0]) == 1.0
+    assert not figures.check_highlight(ahead, ["glutes", "hips"], -figures.MAT_H)
+
+
+def test_pigeon_from_the_front_marks_nothing_on_the_front_knee(library: Library,
+                                                                drawn: dict[str, figures.Art]) -> None:
+    # From the front, pigeon's front thigh comes at the reader: its round end reads as the knee, where pain
+    # means stop, and the buttock lies hidden behind it. No orange in that view; the side view shows it.
+    side, front = frame_bodies(library, "pigeon")
+    assert front.view == "front"
+    hip, knee = (front.body.to_screen(*figures.project(front.body.p3[n], "front")) for n in ("near_hip", "near_knee"))
+    assert math.dist((hip.x, hip.y), (knee.x, knee.y)) < figures.END_ON * figures.THIGH  # seen end-on
+    assert figures.highlight_marks(front.body, ["glutes", "hips"], "front") == []
+    assert "sg-fig-target" not in drawn["pigeon"].frames[1] and "sg-fig-target" in drawn["pigeon"].frames[0]
+    assert figures.highlight_marks(side.body, ["glutes", "hips"], "side")
+
+
+def test_a_front_view_is_labelled_and_drawn_like_the_view_from_the_feet(library: Library,
+                                                                       drawn: dict[str, figures.Art]) -> None:
+    root = ET.fromstring(drawn["pigeon"].svg)
+    assert [t.text for t in root.iter(f"{SVG}text")] == ["From the side", "From the front"]
+    _, front = frame_bodies(library, "pigeon")
+    rings = [p.ring for p in figures.body_parts(front.body, "front")]
+    assert rings == [p.ring for p in figures.body_parts(front.body, "feet")]

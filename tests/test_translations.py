@@ -88,7 +88,7 @@ def test_every_text_key_of_the_models_is_declared_once_on_the_model() -> None:
     assert text["dose"] == {"frequency": "Once a day"} and text["alternative"] == {
         "when": "if your knees or hips object to this position"}
     assert text["safety"] == {"stop_if": list(library.stretches["pigeon"].safety.stop_if)}  # no precaution words
-    assert [frame for frame in text["figure"]["frames"]] == [{"label": "From the side"}, {"label": "From above"}]
+    assert [frame for frame in text["figure"]["frames"]] == [{"label": "From the side"}, {"label": "From the front"}]
     # Items without text keep their place, so a translation lines up with its source item by item.
     assert translations.source_text(library.routines["lower-back-basics"])["items"][1:4] == [{}, {}, {}]
 
