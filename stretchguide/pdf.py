@@ -458,10 +458,14 @@ class Renderer:
         log.debug("rendered %s", self._jobs.pop(ticket).ident)
 
     def result(self, ticket: int) -> Output:
-        """Return the output of a job handed in, rendering or waiting for every job not done yet."""
+        """Return the output of a job handed in, rendering or waiting for every job not done yet.
+
+        Each output is handed over once and not kept: a language's documents are freed once its
+        files are assembled, instead of every language's staying in memory to the end.
+        """
         if ticket not in self._done:
             self.finish()
-        return self._done[ticket]
+        return self._done.pop(ticket)
 
     def finish(self) -> None:
         """Render every job handed in that is neither cached nor done yet."""
@@ -476,6 +480,11 @@ class Renderer:
             for future in concurrent.futures.as_completed(list(self._running)):
                 self._store(self._running.pop(future), future.result())
                 advance()
+        if self._pool is not None:
+            # Why now: the workers' fonts, stylesheets and layouts (about 200 MiB each in a large
+            # library) would otherwise stay in memory while the decks and sheets are assembled.
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def render_all(jobs: Sequence[Job], cache_dir: Path | None, workers: int = 0, verbose: bool = False) -> list[Output]:

@@ -392,6 +392,25 @@ def test_the_fetcher_refuses_the_network_and_outside_files(built: Built) -> None
         fetcher.fetch("http://127.0.0.1/")
 
 
+def test_the_workers_end_before_the_files_are_assembled_and_each_output_is_handed_over_once(
+        built: Built, tmp_path: Path) -> None:
+    import multiprocessing
+
+    theme = built.context.options.theme_dir
+    options = pdf.RenderOptions((theme / "cards").resolve().as_uri() + "/", (theme.resolve(),))
+    with pdf.Renderer(tmp_path / "cache", jobs=2) as renderer:
+        tickets = [renderer.submit(pdf.Job(f"doc{n}", f'<html lang="en"><title>{n}</title><p>Page {n}</p></html>',
+                                           f"doc{n}", f"doc{n}", options))
+                   for n in range(pdf.MIN_JOBS_FOR_WORKERS)]
+        assert multiprocessing.active_children()  # enough documents to start the workers
+        outputs = [renderer.result(ticket) for ticket in tickets]
+        # Every document is rendered; the workers (and the memory they hold) are gone before assembly.
+        assert multiprocessing.active_children() == []
+        assert len(outputs) == len(tickets) and all(output.pdf.startswith(b"%PDF") for output in outputs)
+        with pytest.raises(KeyError):  # not kept once handed over
+            renderer.result(tickets[0])
+
+
 def test_deck_pages_render_without_clipping(built: Built, tmp_path: Path) -> None:
     # A face's content stays inside its page margin: the outermost 2 mm of every card is blank.
     subprocess.run(["pdftoppm", "-r", "60", "-gray", str(built.folder / "stretch-cards.pdf"),
