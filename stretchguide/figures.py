@@ -1,7 +1,7 @@
 """Draw figures from pose data: a line-art body posed by joint angles, rendered to SVG.
 
 Angle convention, in degrees, for a body seen from the side facing right (`facing: left` mirrors it;
-facing right, the near side is the body's left side). Every joint defaults to 0: standing upright,
+facing right, the near side is the body's right side). Every joint defaults to 0: standing upright,
 arms hanging.
 
 - `torso`: lean of the pelvis-to-shoulders line from vertical. 0 upright, 90 level with the head
@@ -438,12 +438,13 @@ def project(point: V3, view: str) -> tuple[float, float]:
     """Return where a point of the facing-right body is seen in `view`.
 
     From the side x runs forward and y down; from above x and z (the near side down the page); from the
-    front or the feet z (the near side to the right, as a reader facing the body sees it) and y.
+    front or the feet -z and y: a reader facing the body sees its near side, the side that faced the
+    reader of the side view, on their left (facing right, that is the body's right side).
     """
     x, y, z = point
     if view == "side":
         return (x, y)
-    return (x, z) if view == "top" else (z, y)
+    return (x, z) if view == "top" else (-z, y)
 
 
 def _part_tubes(body: Body, view: str) -> dict[str, tuple[Tube, str, str]]:
@@ -1198,12 +1199,16 @@ def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp
 
 
 def left_or_right(body: Body, side: str) -> str:
-    """Return the body's own side that `near` or `far` is: facing right, the near side is the left."""
-    return "left" if (side == "near") == (body.facing == "right") else "right"
+    """Return the body's own side that `near` or `far` is.
+
+    Facing right, the near side is the right: a person facing east, seen from the south, shows the
+    reader their right side (their right hand points south).
+    """
+    return "right" if (side == "near") == (body.facing == "right") else "left"
 
 
 def side_words(body: Body, name: str) -> str:
-    """Name a part for people: `near_hand` facing right is the near (left) hand."""
+    """Name a part for people: `near_hand` facing right is the near (right) hand."""
     side, _, part = name.partition("_")
     if side not in SIDES:
         return name.replace("_", " ")
@@ -1657,7 +1662,7 @@ def across_props(figure: Figure, index: int, body: Body, view: str) -> list[tupl
             y0, y1 = body.to_screen(0.0, z - across).y, body.to_screen(0.0, z + across).y
             x0, x1 = prop.x - half, prop.x + half
         else:
-            a, b = body.to_screen(z - across, 0.0).x, body.to_screen(z + across, 0.0).x
+            a, b = body.to_screen(across - z, 0.0).x, body.to_screen(-z - across, 0.0).x
             x0, x1 = min(a, b), max(a, b)
             y0, y1 = prop.floor - PROP_SIZE[prop.kind][1], prop.floor
         r = 4.0

@@ -433,7 +433,8 @@ class Frame(Strict):
     label: TranslatedShortText | None = Field(default=None, description="Caption under the frame (for moves "
                                               "with several positions).", examples=["Cat"])
     facing: Literal["right", "left"] = Field(
-        default="right", description="Which way the body faces; facing right, the near side is the left side.")
+        default="right", description="Which way the body faces; facing right, the near side "
+        "is the right side (the side a reader of the side view sees).")
     offset: float = Field(default=0, ge=-250, le=250, description="Horizontal shift of the pelvis in cm "
                           "(positive: right); for the helper, measured from the partner's pelvis.")
     pelvis_height: float | None = Field(

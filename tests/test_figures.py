@@ -428,7 +428,7 @@ def test_a_resting_part_that_hovers_is_named_with_the_joints_to_change(content_c
     assert problems_of(content_copy) == [
         where + f"the {side} knee hovers {gap} cm above the mat, as if it should rest there; change `{name}_hip` or "
         f"`{name}_knee` or `torso` until it touches, or lift it clear (more than 9 cm)"
-        for side, name, gap in (("far (right)", "far", 6), ("near (left)", "near", 5))]
+        for side, name, gap in (("far (left)", "far", 6), ("near (right)", "near", 5))]
 
 
 def test_hands_resting_on_the_body_and_parts_held_clear_are_not_floating(library: Library) -> None:
@@ -495,7 +495,7 @@ def test_a_heel_on_a_step_rests_on_it_and_the_check_knows(content_copy: Path) ->
     # A cushion too low to reach leaves the heel hovering just above it: the check says so.
     set_figure(path, standing + "  props:\n    - kind: cushion\n      at: 70\n")
     (found,) = problems_of(content_copy)
-    assert "figure.frames[0].joints.near_ankle: the near (left) foot hovers 7 cm above the cushion" in found
+    assert "figure.frames[0].joints.near_ankle: the near (right) foot hovers 7 cm above the cushion" in found
 
 
 def test_a_strap_runs_between_the_body_points_it_names(content_copy: Path) -> None:
@@ -555,25 +555,26 @@ def test_figure_four_crosses_an_ankle_over_the_other_knee(content_copy: Path) ->
 def test_side_named_by_the_steps_must_be_the_side_the_pose_works(content_copy: Path) -> None:
     path = content_copy / "stretches" / "kneeling-hip-flexor.yml"
     load_checked(content_copy)  # the default content agrees: left knee down, left shin across, left ankle crossed
-    set_figure(path, "figure:\n  side: right\n  frames:\n    - pose: half-kneeling\n")
-    line, col = position_of(path, "side: right")
+    set_figure(path, "figure:\n  side: left\n  frames:\n    - pose: half-kneeling\n")
+    line, col = position_of(path, "side: left")
     assert problems_of(content_copy) == [
-        f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + 6}: figure.side: `side: right`, but in the pose "
-        "the near (left) leg kneels on the floor (`near_knee`); give those joints to the far leg (swap the `near_` "
-        "and `far_` joints), turn the figure with `facing: left`, or say `side: left`"]
-    # Turned to face left, the near knee is the right one: now the pose agrees.
-    set_figure(path, "figure:\n  side: right\n  frames:\n    - pose: half-kneeling\n      facing: left\n")
+        f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + 6}: figure.side: `side: left`, but in the pose "
+        "the near (right) leg kneels on the floor (`near_knee`); give those joints to the far leg (swap the `near_` "
+        "and `far_` joints), turn the figure with `facing: left`, or say `side: right`"]
+    # Turned to face left, the near knee (the one a reader of the side view sees) is the left one: now it agrees.
+    set_figure(path, "figure:\n  side: left\n  frames:\n    - pose: half-kneeling\n      facing: left\n")
     load_checked(content_copy)
 
 
 def test_side_of_a_frame_checks_the_front_shin_of_pigeon(content_copy: Path) -> None:
     path = content_copy / "stretches" / "pigeon.yml"
-    set_figure(path, "figure:\n  frames:\n    - pose: pigeon\n      side: right\n    - pose: pigeon\n"
-                     "      view: top\n      side: left\n")
-    line, col = position_of(path, "side: right")
+    set_figure(path, "figure:\n  frames:\n    - pose: pigeon\n      side: left\n    - pose: pigeon\n"
+                     "      view: top\n      side: right\n")
+    line, col = position_of(path, "side: left")
     (found,) = problems_of(content_copy)
-    assert found.startswith(f"content/stretches/pigeon.yml:{line}:{col + 6}: figure.frames[0].side: `side: right`, "
-                            "but in the pose the near (left) leg turns out, its shin across in front (`near_hip_turn`)")
+    assert found.startswith(f"content/stretches/pigeon.yml:{line}:{col + 6}: figure.frames[0].side: `side: left`, "
+                            "but in the pose the near (right) leg turns out, its shin across in front "
+                            "(`near_hip_turn`)")
     set_figure(path, "figure:\n  side: left\n  frames:\n    - pose: hands-and-knees\n")
     (found,) = problems_of(content_copy)
     assert "figure.side: `side: left`, but the pose shows no one-sided leg" in found
@@ -599,7 +600,7 @@ def test_hands_on_a_rail_are_supported_and_a_hand_above_it_hovers(content_copy: 
     assert_inside(svg)
     set_figure(path, hinge.format(120) + "  props:\n    - kind: rail\n      at: 95\n")
     found = problems_of(content_copy)
-    assert any("the near (left) hand hovers 5 cm above the rail" in p for p in found), found
+    assert any("the near (right) hand hovers 5 cm above the rail" in p for p in found), found
 
 
 def test_the_helper_is_drawn_where_the_cues_place_them(library: Library, drawn: dict[str, figures.Art]) -> None:
@@ -667,11 +668,11 @@ def test_a_helper_hand_pressing_into_the_partner_or_hovering_is_reported(content
     col += len("near_shoulder: ")
     (found,) = problems_of(content_copy)
     assert found.startswith(f"content/stretches/childs-pose.yml:{line}:{col}: figure.helper.joints.near_shoulder: "
-                            "the helper's near (right) hand sinks ")
+                            "the helper's near (left) hand sinks ")
     assert "into the partner's torso; a helper's hand rests and never presses" in found
     set_figure(path, NEAR_HELPER.replace("near_elbow: 55", "near_elbow: 75"))
     (found,) = problems_of(content_copy)
-    assert "the helper's near (right) hand hovers" in found and "as if it should rest there" in found
+    assert "the helper's near (left) hand hovers" in found and "as if it should rest there" in found
 
 
 def near_hand_problems(content: Path) -> list[str]:
@@ -705,7 +706,7 @@ def test_a_far_side_helper_is_drawn_behind_the_partner_and_rests_a_hidden_hand(c
     path.write_text(text.replace("    beside: far\n", ""), encoding="utf-8")
     assert any("the helper's near (left) hand sinks" in found for found in problems_of(content_copy))
     # Still at the partner's body: not hovering away from it ...
-    path.write_text(text.replace("offset: -28", "offset: -40"), encoding="utf-8")
+    path.write_text(text.replace("offset: 28", "offset: 40"), encoding="utf-8")
     (found,) = near_hand_problems(content_copy)
     line, col = position_of(path, "near_shoulder: 20")
     assert found.startswith(f"content/stretches/kneeling-hip-flexor.yml:{line}:{col + len('near_shoulder: ')}: "
@@ -719,7 +720,7 @@ def test_a_far_side_helper_is_drawn_behind_the_partner_and_rests_a_hidden_hand(c
                             "side; change `near_shoulder` or `near_elbow` or `torso` until the fingertips come within "
                             "6 cm of their edge"), found
     # ... nor passing behind them to show on the other side.
-    path.write_text(text.replace("offset: -28", "offset: -12"), encoding="utf-8")
+    path.write_text(text.replace("offset: 28", "offset: 12"), encoding="utf-8")
     (found,) = near_hand_problems(content_copy)
     assert "the helper's near (left) hand passes behind the partner's torso and shows 7 cm beyond it" in found
 
@@ -739,7 +740,7 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
     side, feet = frame_bodies(library, "figure-four")
     body = side.body
     p3, j = body.p3, body.joints
-    # Facing right, the near leg is the left one: crossed, its knee turned out to the side.
+    # Facing left, the near leg is the left one: crossed, its knee turned out to the side.
     assert figures.left_or_right(body, "near") == "left" == library.stretches["figure-four"].figure.side
     assert j["near_hip_turn"] >= 45 and j["far_hip"] >= 90
     # The crossed ankle rests on the other thigh just below the knee, not in the air beside it.
@@ -768,7 +769,7 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
     # From the feet the "4" shows: the crossed thigh out to the side, its shin across in front of the other thigh.
     assert feet.view == "feet" and feet.label
     fp = {name: figures.project(p, "feet") for name, p in feet.body.p3.items()}
-    assert fp["near_knee"][0] > fp["near_hip"][0] + 15
+    assert fp["near_knee"][0] < fp["near_hip"][0] - 15  # the near side on the left of a facing-right body
     assert abs(fp["near_ankle"][0] - fp["far_knee"][0]) < 12 and abs(fp["near_ankle"][1] - fp["far_knee"][1]) < 10
     # The crossed knee comes toward the chest: the shin lies across the front of the other thigh, between it
     # and the chest, so from the feet it is drawn behind that thigh, its knee and foot showing either side.
