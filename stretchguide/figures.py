@@ -592,7 +592,7 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
     def depth(*names: str) -> float:
         """Nearness to the viewer: z from the side, height from above."""
-        index, sign = {"side": (2, 1.0), "top": (1, -1.0), "front": (0, 1.0), "feet": (0, 1.0)}[view]
+        index, sign = {"side": (2, 1.0), "top": (1, -1.0), **dict.fromkeys(AHEAD, (0, 1.0))}[view]
         return sum(body.p3[n][index] * sign for n in names) / len(names)
 
     for name, (tube, chain, side) in tubes.items():
@@ -811,7 +811,7 @@ def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) 
     view = frame.view
     if view in AHEAD:
         # From the front or the feet the torso's outline is rounder than from the side: set its lowest edge on the mat.
-        _, _, _, bottom = body.bounds("feet")
+        _, _, _, bottom = body.bounds(view)
         body = body.moved(0.0, (-MAT_H if figure.mat else 0.0) - bottom)
     if view == "top":
         # From above, the body's own floor position does not matter: set its lowest edge on y=0.
