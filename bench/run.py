@@ -192,10 +192,10 @@ caches = {}
 started = time.process_time()
 pages = 0
 for job in jobs:
-    cache = caches.setdefault(job.options, pdf.LayoutCache())
-    rendered = pdf.layout_html(job.html, job.options, cache)
+    cache = caches.setdefault(job.options, typeset.LayoutCache())
+    rendered = typeset.layout_html(job.html, job.options, cache)
     pages += len(rendered.document.pages)
-    pdf.write_pdf(rendered.document, job.ident)
+    typeset.write_pdf(rendered.document, job.ident)
     cache.images.clear()
 print(f"{time.process_time() - started:.3f} {pages} {len(jobs)}", file=sys.stderr)
 """

@@ -13,16 +13,20 @@ import logging
 import re
 from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import markupsafe
 import segno
-from weasyprint import Document
 
 from . import cache, i18n, impose, pdf
 from .models import Library, RenderContext, Routine, Stretch
 from .pdf import Job, Output, build_stamp
 from .problems import ContentError, Problem
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+    from .typeset import LayoutCache
 
 #: The cover card's two faces come first in the deck.
 COVER_ID = "cover"
@@ -105,7 +109,7 @@ class CardRenderer:
         self.options = pdf.RenderOptions(base_url=(theme / "cards").as_uri() + "/",
                                      roots=(theme, context.library.content_dir.resolve()),
                                      stylesheets=(theme / "cards" / "cards.css",))
-        self.cache = pdf.LayoutCache()
+        self._layouts: LayoutCache | None = None
         self.qr_store = cache.Store(context.options.cache_dir, "qr")
         self.stamp = build_stamp()
         self.warnings: list[Problem] = []
@@ -128,9 +132,20 @@ class CardRenderer:
         path = (self.library.content_dir / logo).resolve() if logo else None
         return path.as_uri() if path and path.is_file() else None
 
+    @property
+    def cache(self) -> LayoutCache:
+        """What the documents laid out in this process share; WeasyPrint is imported only here."""
+        if self._layouts is None:
+            from . import typeset
+
+            self._layouts = typeset.LayoutCache()
+        return self._layouts
+
     def layout(self, html: str, source: Path, what: str) -> Document:
         """Lay out a document, turning WeasyPrint's log into W005 warnings on `source`."""
-        rendered = pdf.layout_html(html, self.options, self.cache)
+        from . import typeset
+
+        rendered = typeset.layout_html(html, self.options, self.cache)
         self.note(rendered.warnings, source, what)
         return rendered.document
 
@@ -216,7 +231,9 @@ class CardRenderer:
 
     def run(self, job: Job, source: Path) -> Output:
         """Render a job in this process, noting its warnings on `source`."""
-        output = pdf.run_job(job, self.cache)
+        from . import typeset
+
+        output = typeset.run_job(job, self.cache)
         self.note_all(output.warnings, source)
         return output
 
@@ -245,15 +262,19 @@ class CardRenderer:
 
     def laid_out(self, job: Job, source: Path) -> Document:
         """Lay out a job in this process, recording its warnings on `source`."""
-        rendered, _ = pdf.layout_job(job, self.cache)
+        from . import typeset
+
+        rendered, _ = typeset.layout_job(job, self.cache)
         self.note_all(rendered.warnings, source)
         return rendered.document
 
     def overflow_problems(self, pages: dict[str, int] | Document, item_id: str, source: Path, size: str,
                           ) -> list[Problem]:
         """Return a problem for each face of a card (pages per face, or its layout) that runs over."""
-        if isinstance(pages, Document):
-            pages = pdf.face_page_counts(pages, [f"{item_id}-front", f"{item_id}-back"])
+        if not isinstance(pages, dict):  # a laid-out document
+            from . import typeset
+
+            pages = typeset.face_page_counts(pages, [f"{item_id}-front", f"{item_id}-back"])
         problems = []
         for anchor, count in pages.items():
             if count > 1:

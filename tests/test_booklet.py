@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from stretchguide import booklet, figures, impose, pdf
+from stretchguide import booklet, figures, impose, typeset
 from stretchguide.cli import make_parser, options_from
 from stretchguide.models import RenderContext
 from stretchguide.pipeline import load_checked
@@ -187,7 +187,7 @@ def test_an_unchanged_booklet_comes_from_the_cache(tmp_path: Path, monkeypatch: 
     def refuse(*args: object) -> None:
         raise AssertionError("laid out again")
 
-    monkeypatch.setattr(pdf, "run_job", refuse)
+    monkeypatch.setattr(typeset, "run_job", refuse)
     again, _ = booklet.render_pdf(make_context(content, tmp_path / "out", "--cache-dir", cache_dir), "a5")
     assert again == first
     guide = content / "guide.yml"

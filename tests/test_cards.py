@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from weasyprint import Document
 from weasyprint.formatting_structure.boxes import TextBox
 
-from stretchguide import cards, figures, impose, pdf
+from stretchguide import cards, figures, impose, pdf, typeset
 from stretchguide.cli import main, make_parser, options_from
 from stretchguide.models import RenderContext
 from stretchguide.pipeline import load_checked
@@ -382,11 +382,11 @@ def test_the_fetcher_refuses_the_network_and_outside_files(built: Built) -> None
     html = ('<html lang="en"><head><title>t</title></head><body>'
             '<img src="https://example.org/x.png" alt="x"><img src="file:///etc/hostname" alt="y">'
             '<img src="../fonts/OFL.txt" alt="z"></body></html>')
-    rendered = pdf.layout_html(html, options)
+    rendered = typeset.layout_html(html, options)
     joined = "\n".join(rendered.warnings)
     assert "refusing to fetch https://example.org/x.png" in joined
     assert "outside the theme and content folders" in joined
-    fetcher = pdf.FolderFetcher([theme])
+    fetcher = typeset.FolderFetcher([theme])
     assert fetcher.fetch((theme / "cards" / "cards.css").resolve().as_uri()).read()
     with pytest.raises(ValueError):
         fetcher.fetch("http://127.0.0.1/")
@@ -577,7 +577,7 @@ def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Bu
     renderer = cards.CardRenderer(built.context)
     routine = library.routines["lower-back-basics"]
     job = renderer.handout_job(routine, sheet)
-    rendered, _ = pdf.layout_job(job, renderer.cache)
+    rendered, _ = typeset.layout_job(job, renderer.cache)
     steps = library.steps(routine)
     rows = [box for box in boxes_of_class(rendered.document, "ho-log__table")
             if type(box).__name__ == "TableBox"]
@@ -611,7 +611,7 @@ def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_on
         routine = next(iter(context.library.routines.values()))
         found = [len(boxes_of_class(cover, "cover__logo"))]
         for sheet in cards.SHEETS:
-            handout, _ = pdf.layout_job(renderer.handout_job(routine, sheet), renderer.cache)
+            handout, _ = typeset.layout_job(renderer.handout_job(routine, sheet), renderer.cache)
             found.append(len(boxes_of_class(handout.document, "ho-head__logo")))
         return tuple(found)
 
@@ -654,12 +654,12 @@ def test_print_shop_deck_has_one_face_per_page_with_3mm_bleed_trim_and_crop_mark
     assert near_corner.getextrema()[0] > 200, "the marks stop short of the trim corner"
 
 
-def laid_out_by_the_first_rule(job: pdf.Job, cache: pdf.LayoutCache) -> tuple[str, Document]:
+def laid_out_by_the_first_rule(job: pdf.Job, cache: typeset.LayoutCache) -> tuple[str, Document]:
     """Lay out normal, compact and tight in turn; keep the first whose faces each fit on one page."""
     for variant, html in (("normal", job.html), ("compact", job.compact_html), ("tight", job.tight_html)):
         assert html is not None
-        document = pdf.layout_html(html, job.options, cache).document
-        if all(n == 1 for n in pdf.face_page_counts(document, job.anchors).values()):
+        document = typeset.layout_html(html, job.options, cache).document
+        if all(n == 1 for n in typeset.face_page_counts(document, job.anchors).values()):
             return variant, document
     return "over", document
 
@@ -682,9 +682,9 @@ def test_each_card_gets_the_loosest_spacing_that_fits_and_a_snug_one_is_laid_out
     jobs = {"cover": renderer.cover_job(page), **{sid: renderer.stretch_job(s, page) for sid, s in stretches.items()},
             **{name: renderer.stretch_job(s, page) for name, s in made_up.items()}}
     layouts: dict[str, int] = {}
-    layout_html = pdf.layout_html
+    layout_html = typeset.layout_html
 
-    def counted(html: str, *args: Any) -> pdf.Rendered:
+    def counted(html: str, *args: Any) -> typeset.Rendered:
         layouts[label] = layouts.get(label, 0) + 1
         return layout_html(html, *args)
 
@@ -692,8 +692,8 @@ def test_each_card_gets_the_loosest_spacing_that_fits_and_a_snug_one_is_laid_out
     for label, job in jobs.items():
         chosen[label], expected = laid_out_by_the_first_rule(job, renderer.cache)
         with monkeypatch.context() as patch:
-            patch.setattr(pdf, "layout_html", counted)
-            rendered, _ = pdf.layout_job(job, renderer.cache)
+            patch.setattr(typeset, "layout_html", counted)
+            rendered, _ = typeset.layout_job(job, renderer.cache)
         # The same variant: every element id, on every page, at the same place.
         assert [page.anchors for page in rendered.document.pages] == [
             page.anchors for page in expected.pages], (label, chosen[label])
