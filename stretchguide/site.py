@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.metadata
 import importlib.util
 import json
 import logging
@@ -72,8 +73,9 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
     """Render the guide's pages into `dest` with the chosen engine (MkDocs or Zensical); return warnings.
 
     The engine gets plain Markdown pages and one flat config, and runs its own normal, clean,
-    strict build. Only the live preview (`options.incremental`) keeps the pages between builds
-    and lets MkDocs render just the pages whose Markdown changed (its dirty mode). Each language
+    strict build; when every page, the config and the theme are those of the last clean build
+    (a warm cache), that build's site is copied instead. Only the live preview
+    (`options.incremental`) lets MkDocs render just the pages whose Markdown changed (its dirty mode). Each language
     is a site of its own, with its own search index: the default language at the root, another
     under `<language>/` (context.prefix).
     """
@@ -83,20 +85,30 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
     config = site_config(context, site_nav(context, files))
     config_text = json.dumps(config, ensure_ascii=False, indent=2) + "\n"
     with _work_folder(context) as work:
-        docs_dir, site_dir, state = work / "docs", work / "site", work / "state"
+        docs_dir, site_dir, state, built = work / "docs", work / "site", work / "state", work / "built"
         key = cache.digest(options.engine, config_text, _site_environment(context), *sorted(files))
-        dirty = options.incremental and state.is_file() and state.read_text(encoding="utf-8") == key
-        state.unlink(missing_ok=True)  # written again only when this build succeeds
-        changed = sync_tree(docs_dir, files)
-        write_text(work / CONFIG_NAME, config_text)
-        if not dirty:
-            shutil.rmtree(site_dir, ignore_errors=True)
-        started = time.perf_counter()
-        ENGINES[options.engine](context, work / CONFIG_NAME, dirty)
+        # The same pages, config, theme and versions as the last clean build make the same site.
+        whole = cache.digest(key, *(part for name in sorted(files) for part in (name, files[name])))
+        if site_dir.is_dir() and _read_key(built) == whole:
+            log.info("site: %d pages unchanged since the last clean build; its site is reused",
+                     sum(name.endswith(".md") for name in files))
+        else:
+            dirty = options.incremental and _read_key(state) == key
+            for done in (state, built):  # written again only when this build succeeds
+                done.unlink(missing_ok=True)
+            changed = sync_tree(docs_dir, files)
+            write_text(work / CONFIG_NAME, config_text)
+            if not dirty:
+                shutil.rmtree(site_dir, ignore_errors=True)
+            started = time.perf_counter()
+            ENGINES[options.engine](context, work / CONFIG_NAME, dirty)
+            log.info("site: %s built %d pages in %.2f s (%s; %d Markdown files changed)", options.engine,
+                     sum(name.endswith(".md") for name in files), time.perf_counter() - started,
+                     "only changed pages" if dirty else "clean", len(changed))
+            if not dirty:  # a dirty build may leave links stale (MkDocs): never reused for a release
+                write_text(built, whole)
+        # Written every time: it also stores the cards, which change without any page changing.
         write_service_worker(context, site_dir)
-        log.info("site: %s built %d pages in %.2f s (%s; %d Markdown files changed)", options.engine,
-                 sum(name.endswith(".md") for name in files), time.perf_counter() - started,
-                 "only changed pages" if dirty else "clean", len(changed))
         shutil.copytree(site_dir, dest, dirs_exist_ok=True, copy_function=shutil.copyfile)
         write_text(state, key)
         keep = os.environ.get("STRETCHGUIDE_KEEP_PAGES")
@@ -114,12 +126,13 @@ CONFIG_NAME = "mkdocs.yml"
 def _work_folder(context: RenderContext) -> Iterator[Path]:
     """Yield the folder where this library's pages are generated and built.
 
-    A release build gets a new folder. The live preview keeps one per library in the cache,
-    locked for one build at a time, so its next build renders only what changed; a second
-    build running at the same time gets a new folder.
+    With a cache, each library and language keeps one there, locked for one build at a time:
+    a build whose pages, config and theme are those of the last clean build reuses its site,
+    and the live preview's next build renders only what changed. A second build running at
+    the same time, or a build without a cache, gets a new folder.
     """
     options = context.options
-    if not options.incremental or options.cache_dir is None:
+    if options.cache_dir is None:
         with tempfile.TemporaryDirectory(prefix="stretchguide-site-") as tmp:
             yield Path(tmp)
         return
@@ -140,13 +153,24 @@ def _work_folder(context: RenderContext) -> Iterator[Path]:
         yield work
 
 
+def _read_key(path: Path) -> str | None:
+    """Return the key a work folder's file records, or None when there is none."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
 def _site_environment(context: RenderContext) -> str:
     """Return a digest of what shapes every page besides the config: templates, versions."""
     theme = context.options.theme_dir / "site" / "overrides"
     import material  # for its version: another Material renders every page differently
     import mkdocs
 
-    return cache.digest(__version__, mkdocs.__version__, getattr(material, "__version__", "?"),
+    engine = "?"
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        engine = importlib.metadata.version(context.options.engine)
+    return cache.digest(__version__, mkdocs.__version__, getattr(material, "__version__", "?"), engine,
                         context.options.mkdocs_config.read_text(encoding="utf-8"),
                         cache.files_digest(sorted(path for path in theme.rglob("*") if path.is_file())))
 
