@@ -18,11 +18,11 @@ import traceback
 from collections.abc import Callable, Collection, Hashable, Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 
-from . import cache, figures, i18n, resources, translations
+from . import __version__, cache, figures, i18n, resources, translations
 from .checks import check_library, page_clashes
 from .loader import load_library
 from .models import BuildOptions, Library, RenderContext
@@ -180,7 +180,7 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
             log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
         renderer.finish()
         own = time.process_time()
-        warnings += finish_languages(plans, renderer, stage)
+        warnings += finish_languages(plans, renderer, stage, options.cache_dir)
         assembling = time.process_time() - own
         # Its wall time runs from the first job handed in to the last file written, the site's
         # time in between included; its CPU is planning, every job wherever it ran, and assembling.
@@ -199,8 +199,9 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
     return warnings
 
 
-#: A stage planned in one language: the language, its plan, and the renderer's ticket of each job.
-Planned = tuple[i18n.Language, "pdf.Plan", dict[Hashable, int]]
+#: A stage planned in one language: the language, its plan, the renderer's ticket of each job,
+#: and the key of the files its plan makes (`assembly_key`).
+Planned = tuple[i18n.Language, "pdf.Plan", dict[Hashable, int], str]
 
 
 def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
@@ -210,23 +211,79 @@ def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
 
     Outputs named in `reuse` are copied from the previous build instead.
     """
-    def plan(planner: Callable[[RenderContext], pdf.Plan], language: i18n.Language,
+    def plan(name: str, planner: Callable[[RenderContext], pdf.Plan], language: i18n.Language,
              localised: RenderContext) -> list[Planned]:
         planned = planner(localised)
-        return [(language, planned, {key: renderer.submit(job) for key, job in planned.jobs})]
+        tickets = {key: renderer.submit(job) for key, job in planned.jobs}
+        job_keys = [renderer.key(ticket) for ticket in tickets.values()]
+        return [(language, planned, tickets, assembly_key(name, localised, job_keys))]
 
-    return in_every_language((language, functools.partial(plan, planner, language, localised))
+    return in_every_language((language, functools.partial(plan, name, planner, language, localised))
                              for name, planner in planners.items() for language, localised in contexts
                              if not carried_over(name, localised, stage, out_dir, reuse))
 
 
-def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path) -> list[Problem]:
-    """Make each planned stage's files of its rendered documents; return the warnings of every language."""
-    def finish(planned: pdf.Plan, tickets: dict[Hashable, int]) -> list[Problem]:
-        return planned.finish({key: renderer.result(ticket) for key, ticket in tickets.items()}, stage)
+def assembly_key(name: str, context: RenderContext, job_keys: list[str]) -> str:
+    """Return the key of the files a stage's plan makes of its documents in one language.
 
-    return in_every_language((language, functools.partial(finish, planned, tickets))
-                             for language, planned, tickets in plans)
+    What shapes them besides the documents: the content (titles, print offsets, clinic name),
+    the theme (its catalogues name the large print and the sheets), the card size, the
+    language, the build's date, and this tool's and pikepdf's versions.
+    """
+    import pikepdf
+
+    from .pdf import build_stamp
+
+    options = context.options
+    files = [path for folder in (options.content_dir, options.theme_dir)
+             for path in folder.rglob("*") if path.is_file()]
+    return cache.digest(__version__, pikepdf.__version__, name, context.lang, context.prefix, context.card_size,
+                        build_stamp(), cache.files_digest(files), *job_keys)
+
+
+def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, cache_dir: Path | None,
+                     ) -> list[Problem]:
+    """Make each planned stage's files of its rendered documents; return the warnings of every language.
+
+    Files made of the same documents and content before are taken from the cache instead: a
+    build with nothing changed neither assembles the decks and sheets again nor keeps their
+    documents in memory.
+    """
+    store = cache.Store(cache_dir, "assembled")
+
+    def finish(planned: pdf.Plan, tickets: dict[Hashable, int], key: str) -> list[Problem]:
+        hit = store.get(key)
+        if hit is not None:
+            return unpack_files(*hit, stage)
+        with tempfile.TemporaryDirectory(dir=stage.parent, prefix=".assembling-") as tmp:
+            warnings = planned.finish({name: renderer.result(ticket) for name, ticket in tickets.items()}, Path(tmp))
+            data, meta = pack_files(Path(tmp), warnings)
+        store.put(key, data, meta)
+        unpack_files(data, meta, stage)
+        return warnings
+
+    return in_every_language((language, functools.partial(finish, planned, tickets, key))
+                             for language, planned, tickets, key in plans)
+
+
+def pack_files(folder: Path, warnings: list[Problem]) -> tuple[bytes, dict[str, Any]]:
+    """Return every file under `folder` as one cache entry: their bytes joined, their names, and `warnings`."""
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    contents = [path.read_bytes() for path in files]
+    return b"".join(contents), {
+        "files": [[path.relative_to(folder).as_posix(), len(data)] for path, data in zip(files, contents, strict=True)],
+        "warnings": [[str(w.path), w.line, w.col, w.key, w.message, w.code] for w in warnings]}
+
+
+def unpack_files(data: bytes, meta: dict[str, Any], dest: Path) -> list[Problem]:
+    """Write the files of a cache entry made by `pack_files` under `dest`; return its warnings."""
+    start = 0
+    for name, length in meta["files"]:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_bytes(data[start:start + length])
+        start += length
+    return [Problem(Path(path), line, col, key, message, code)
+            for path, line, col, key, message, code in meta["warnings"]]
 
 
 def render_languages(render: Callable[[RenderContext, Path], list[Problem]], name: str,

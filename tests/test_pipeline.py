@@ -247,3 +247,46 @@ def test_check_of_content_that_does_not_load_never_starts_the_card_renderer(tmp_
     result = subprocess.run([sys.executable, "-c", script, str(content)], capture_output=True, text=True,
                             timeout=120, cwd=ROOT)
     assert result.stdout.split() == ["False", "1"], result.stderr
+
+
+def test_a_build_with_nothing_changed_copies_its_last_site_and_files(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Why it matters: building again to check a print setting, or after a pull that changed
+    # nothing, should take a second or two, not run MkDocs and join every deck again.
+    from stretchguide import booklet, cards, site
+    from stretchguide.cli import main
+
+    content = copy_content(tmp_path / "content", stretches=["cat-cow"])
+    cache_dir = str(tmp_path / "cache")
+
+    def run(out: str) -> Path:
+        assert main(["build", "--content", str(content), "--out", str(tmp_path / out), "--quiet",
+                     "--cache-dir", cache_dir]) == 0
+        return tmp_path / out
+
+    first = run("first")
+    calls: list[str] = []
+    for module, name in ((cards, "assemble"), (booklet, "write_booklets")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, _name=name, _original=original: (
+            calls.append(_name), _original(*args))[1])
+    engine = site.ENGINES["mkdocs"]
+    monkeypatch.setitem(site.ENGINES, "mkdocs", lambda *args: (calls.append("mkdocs"), engine(*args))[1])
+    again = run("again")
+    assert calls == []
+    assert tree_digest(again) == tree_digest(first)
+    # Nor does it import WeasyPrint, which alone takes about a second.
+    script = ("import sys\nfrom stretchguide import cli\ncode = cli.main(sys.argv[1:])\n"
+              "print('weasyprint' in sys.modules, code)")
+    result = subprocess.run([sys.executable, "-c", script, "build", "--content", str(content), "--quiet",
+                             "--out", str(tmp_path / "third"), "--cache-dir", cache_dir],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.stdout.split() == ["False", "0"], result.stderr
+    # A changed title is on the page, in the deck's bookmarks and on the card: all made again.
+    stretch = content / "stretches" / "cat-cow.yml"
+    stretch.write_text(stretch.read_text(encoding="utf-8").replace("title: Cat-cow", "title: Cat and cow", 1),
+                       encoding="utf-8")
+    edited = run("edited")
+    assert sorted(set(calls)) == ["assemble", "mkdocs", "write_booklets"]
+    assert "Cat and cow" in (edited / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
+    assert tree_digest(edited)["cards/stretch-cards.pdf"] != tree_digest(first)["cards/stretch-cards.pdf"]
