@@ -177,7 +177,7 @@ def timed_build(content: Path, out: Path, cwd: Path, *extra: str, keep_pages: Pa
 FLOOR = """
 import sys, time
 from pathlib import Path
-from stretchguide import booklet, cards, i18n, pdf, pipeline
+from stretchguide import booklet, cards, i18n, pipeline, typeset
 from stretchguide.models import BuildOptions
 from stretchguide.cli import THEME_DIR, DOCS_DIR, MKDOCS_CONFIG
 options = BuildOptions(theme_dir=THEME_DIR, docs_dir=DOCS_DIR, mkdocs_config=MKDOCS_CONFIG,
