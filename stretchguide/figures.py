@@ -15,6 +15,9 @@ arms hanging.
 - `*_hip_out`, `*_shoulder_out`: the thigh or arm swung out to its own side (abduction).
 - `*_hip_turn`: the thigh turned out about its own axis (external rotation); with a bent knee it
   swings the shin across in front of the body, as in pigeon and the figure-four.
+- `pelvis_roll`: the pelvis tilted sideways about its front-to-back axis; positive lowers the far hip and
+  raises the near one (pigeon's front buttock on a cushion, the back thigh down on the mat). The hips
+  and legs tilt with it; the spine bends back, so the torso line and the arms stay where `torso` puts them.
 
 Why limbs hang off the torso line and not the curved spine: changing `back` (cat to cow) then
 leaves the hands and knees where they are. The pelvis is the root; the body is then lowered until
@@ -101,6 +104,8 @@ back | -35 | 60 | back arched too far | back rounded too far |
     the back bends between -35° (arched) and 60° (rounded)
 neck | -60 | 70 | head tipped back too far | chin tucked too far |
     the neck bends between -60° (looking up) and 70° (chin to chest)
+roll | -30 | 30 | pelvis tipped too far toward the near side | pelvis tipped too far toward the far side |
+    the pelvis tilts sideways between -30° (the near hip lower) and 30° (the far hip lower)
 hip | -75 | 160 | thigh pushed too far back | hip bent too far |
     hips move between -75° (thigh behind) and 160° (thigh to the chest)
 knee | 0 | 160 | knee bent backwards | knee bent too far |
@@ -250,11 +255,13 @@ def _side_sign(side: str) -> float:
     return 1.0 if side == "near" else -1.0
 
 
-def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Iterable[str] = ()) -> Body:
+def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Iterable[str] = (),
+              tipped_hands: dict[str, float] | None = None) -> Body:
     """Pose a body from joint angles by forward kinematics from the pelvis at (0, 0, 0).
 
     `flat_hands` names the sides whose hand lies flat, palm down, pointing away from the body: a
-    hand that takes weight on the floor.
+    hand that takes weight on the floor. `tipped_hands` maps a side to the height of its wrist above
+    the floor where the palm cannot reach it: that hand points down and forward, its fingertips on the floor.
     """
     j = {name: float(joints.get(name, 0.0)) for name in JOINTS}
     lean, bend = j["torso"], j["back"]
@@ -273,10 +280,12 @@ def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Itera
     head = _add(neck_end, _mul(_apply(neck_r, UP), HEAD_R * 0.85))
     p3: dict[str, V3] = {"pelvis": (0.0, 0.0, 0.0), "shoulders": shoulders, "neck": neck_end, "head": head}
     axes: dict[str, V3] = {"head_up": _apply(neck_r, UP), "head_front": _apply(neck_r, (1.0, 0.0, 0.0))}
+    # The hips and legs hang off the pelvis, tilted sideways by `pelvis_roll`; the torso line above does not tilt.
+    hips_r = _compose(pelvis_r, _rot("x", j["pelvis_roll"])) if j["pelvis_roll"] else pelvis_r
     for side in SIDES:
         sign = _side_sign(side)
-        hip = (0.0, 0.0, sign * HIP_Z)
-        thigh_r = _compose(_compose(_compose(pelvis_r, _rot("z", 180 - j[f"{side}_hip"])),
+        hip = _apply(hips_r, (0.0, 0.0, sign * HIP_Z)) if j["pelvis_roll"] else (0.0, 0.0, sign * HIP_Z)
+        thigh_r = _compose(_compose(_compose(hips_r, _rot("z", 180 - j[f"{side}_hip"])),
                                     _rot("x", -sign * j[f"{side}_hip_out"])), _rot("y", sign * j[f"{side}_hip_turn"]))
         knee = _add(hip, _mul(_apply(thigh_r, UP), THIGH))
         shin_r = _compose(thigh_r, _rot("z", j[f"{side}_knee"]))
@@ -292,9 +301,11 @@ def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Itera
         wrist = _add(elbow, _mul(_apply(fore_r, UP), FOREARM))
         along = _apply(fore_r, UP)
         back_of_hand = _apply(fore_r, (-1.0, 0.0, 0.0))
-        if side in flat_hands:
+        if side in flat_hands or side in (tipped_hands or {}):
             ahead = 1.0 if wrist[0] >= -5 else -1.0
-            along, back_of_hand = (ahead, 0.0, 0.0), (0.0, -1.0, 0.0)
+            tilt = _fingertip_tilt((tipped_hands or {}).get(side, 0.0))
+            c, s = math.cos(tilt), math.sin(tilt)
+            along, back_of_hand = (ahead * c, s, 0.0), (ahead * s, -c, 0.0)
         fingertips = _add(wrist, _mul(along, HAND))
         p3.update({f"{side}_hip": hip, f"{side}_knee": knee, f"{side}_ankle": ankle,
                    f"{side}_toes": _add(_add(ankle, _mul(sole, 19.0)), _mul(top, -ANKLE_H + 2)),
@@ -304,6 +315,24 @@ def pose_body(joints: dict[str, float], facing: str = "right", flat_hands: Itera
         axes.update({f"{side}_sole": sole, f"{side}_foot_top": top, f"{side}_hand_along": along,
                      f"{side}_hand_back": back_of_hand})
     return Body(p3, axes, spine_ctrl, j, facing)
+
+
+def _fingertip_tilt(height: float) -> float:
+    """Return how far (radians) a hand tips down from flat so its outline reaches `height` below the wrist.
+
+    0 for a wrist low enough for the palm to lie on the floor; at most straight down.
+    """
+    def reach(tilt: float) -> float:
+        c, s = math.cos(tilt), math.sin(tilt)
+        return max(s * u - c * v for u, v in HAND_SHAPE) + LINE
+
+    if reach(0.0) >= height:
+        return 0.0
+    low, high = 0.0, math.pi / 2
+    for _ in range(30):
+        mid = (low + high) / 2
+        low, high = (mid, high) if reach(mid) < height else (low, mid)
+    return high
 
 
 # --- shapes -----------------------------------------------------------------------------------------
@@ -580,6 +609,12 @@ def _torso_top(body: Body, view: str = "top") -> list[tuple[float, float]]:
         y = u * u * py + 2 * u * t * cy + t * t * sy
         if view == "top":
             pts += _ellipse(x, 0.0, max(thick * depth, 4.0), width, 20)
+        elif t == 0.0 and body.joints["pelvis_roll"]:
+            # The pelvis tilts with `pelvis_roll`, its far hip lower for a positive roll; the chest does not.
+            roll = math.radians(body.joints["pelvis_roll"])
+            c, s = math.cos(roll), math.sin(roll)
+            pts += [(c * a - s * (b - y), y + s * a + c * (b - y))
+                    for a, b in _ellipse(0.0, y, width, max(thick * depth, 4.0), 20)]
         else:
             pts += _ellipse(0.0, y, width, max(thick * depth, 4.0), 20)
     return _hull(pts)
@@ -622,17 +657,35 @@ def body_parts(body: Body, view: str = "side") -> list[Part]:
 
 LOWER = ("_shin", "_foot", "_forearm", "_hand")
 NEARER = 10.0  # cm: a near leg this much nearer the reader than the near arm is drawn over it
+TUCK_FOLD = 40.0  # degrees: a shin seen from the side this close along its thigh folds back under it
+TUCK_ACROSS = 10.0  # cm: an ankle this much further from the reader than its hip lies across the body
+
+
+def tucked(body: Body) -> bool:
+    """Return whether the near leg's shin folds back under its thigh, across the body (pigeon's front leg).
+
+    Seen from the side, such a shin lies behind its own thigh: drawn as one shape with it, thigh, shin and
+    foot merge into one blob, and the reader cannot find the knee.
+    """
+    hip, knee, ankle = (body.p3[f"near_{name}"] for name in ("hip", "knee", "ankle"))
+    if hip[2] - ankle[2] < TUCK_ACROSS:
+        return False
+    up, down = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
+    lengths = math.hypot(*up) * math.hypot(*down)
+    return lengths > 0 and (up[0] * down[0] + up[1] * down[1]) / lengths > math.cos(math.radians(TUCK_FOLD))
 
 
 def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
     """Group a body's parts into chains drawn as one shape each, in drawing order."""
     parts = body_parts(body, view)
+    apart = view == "side" and tucked(body)
     grouped: dict[str, list[Part]] = {}
     for part in parts:
         chain = part.chain
-        if view in AHEAD and part.name.endswith(LOWER):
+        if (view in AHEAD or (apart and chain == "near_leg")) and part.name.endswith(LOWER):
             # From the feet a shin often points at the reader: drawn apart from its thigh, by its own
-            # depth, it shows in front of the thigh a crossed ankle rests on, and its knee shows.
+            # depth, it shows in front of the thigh a crossed ankle rests on, and its knee shows. From the
+            # side a shin tucked back across under its thigh is drawn apart too, behind the thigh.
             chain += "_lower"
         grouped.setdefault(chain, []).append(part)
     if view == "side":
@@ -641,6 +694,8 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
         if nearest["near_leg"] > nearest["near_arm"] + NEARER:
             # A near thigh turned out toward the reader (the figure-four's) is in front of the near arm.
             order[3:] = ["near_arm", "near_leg"]
+        if apart:
+            order.insert(order.index("core") + 1, "near_leg_lower")
     else:
         # From above, lower chains first; the core goes by its mean height.
         order = sorted(grouped, key=lambda c: (sum(p.depth for p in grouped[c]) / len(grouped[c]), c))
@@ -660,20 +715,28 @@ RAIL_BAR = 4.0  # the rail's bar: a part more than this below its top passes und
 
 @dataclasses.dataclass(frozen=True)
 class PlacedProp:
-    """A prop standing on the floor at y=`floor`, its middle at x=`x`; `back` is the chair back's side."""
+    """A prop standing on the floor at y=`floor`, its middle at x=`x`; `back` is the chair back's side.
+
+    `across` is the depth it reaches across the body (z of the facing-right body, the near side positive),
+    when it lies under one hip only (pigeon's cushion under the front-leg buttock); None: under the whole body.
+    """
 
     kind: str
     x: float
     floor: float
     back: float = -1.0
+    across: tuple[float, float] | None = None
 
-    def top(self, x: float, y: float | None = None) -> float | None:
+    def top(self, x: float, y: float | None = None, z: float | None = None) -> float | None:
         """Return the y of the prop's top above `x`, or None when it is not under `x`.
 
         Given the `y` of a part, a rail only counts when the part is not below its bar: a hand on the
-        rail rests on it, a knee under it passes beneath.
+        rail rests on it, a knee under it passes beneath. Given the depth `z` of a part, a prop under one
+        hip only counts for the parts above it: the other thigh passes beside it, down to the mat.
         """
         if self.kind not in PROP_SIZE or self.kind == "wall":
+            return None
+        if self.across is not None and z is not None and not self.across[0] <= z <= self.across[1]:
             return None
         width, height = PROP_SIZE[self.kind]
         if abs(x - self.x) > width / 2:
@@ -718,15 +781,34 @@ class PlacedProp:
         return [box(x0, x1, base, base - height, 4.0 if self.kind == "cushion" else 0.0)]
 
 
-def place_props(props: Sequence[Prop], pelvis_x: float, facing: str, floor: float) -> list[PlacedProp]:
-    """Stand the figure's props on the floor, measured from the partner's pelvis in the way it faces."""
+TOP_DEPTH = {"cushion": 30.0, "block": 20.0, "towel-roll": 50.0}  # how far a prop reaches across the body
+
+
+def place_props(props: Sequence[Prop], pelvis_x: float, facing: str, floor: float,
+                side: str | None = None) -> list[PlacedProp]:
+    """Stand the figure's props on the floor, measured from the partner's pelvis in the way it faces.
+
+    With the `side` the figure names, a cushion, block or towel roll under the hips lies under that
+    side's hip only (pigeon's cushion under the front-leg buttock).
+    """
     forward = 1.0 if facing == "right" else -1.0
-    return [PlacedProp(p.kind, pelvis_x + forward * p.at, floor, -forward) for p in props if p.kind != "strap"]
+    placed = []
+    for p in props:
+        if p.kind == "strap":
+            continue
+        across = None
+        if side is not None and p.kind in TOP_DEPTH and abs(p.at) <= PROP_SIZE[p.kind][0] / 2:
+            z = HIP_Z if ("right" if facing == "right" else "left") == side else -HIP_Z
+            across = (z - TOP_DEPTH[p.kind] / 2, z + TOP_DEPTH[p.kind] / 2)
+        placed.append(PlacedProp(p.kind, pelvis_x + forward * p.at, floor, -forward, across))
+    return placed
 
 
-def surface_at(x: float, floor: float, props: Sequence[PlacedProp], y: float | None = None) -> float:
-    """Return the y of what a part above `x` (at `y`, when given) would rest on: the highest prop top, or the floor."""
-    tops = [t for t in (p.top(x, y) for p in props) if t is not None]
+def surface_at(x: float, floor: float, props: Sequence[PlacedProp], y: float | None = None,
+               z: float | None = None) -> float:
+    """Return the y of what a part above `x` (at `y` and depth `z`, when given) would rest on: the highest
+    prop top, or the floor."""
+    tops = [t for t in (p.top(x, y, z) for p in props) if t is not None]
     return min([floor, *tops])
 
 
@@ -767,33 +849,45 @@ def place_body(frame: Frame, poses: dict[str, dict[str, float]], floor: float,
     """Pose a frame's body and set it down on the floor whose top is at y=`floor`, or on the props.
 
     A hand whose wrist comes down near the floor is laid flat on it, palm down, as a hand that takes
-    weight does; then the body is set down again.
+    weight does; then the body is set down again. A flat hand left above the floor, its wrist too high
+    for the palm to reach it (sitting up on a cushion), points down and forward instead, its fingertips
+    on the floor.
     """
     joints = resolve_joints(frame, poses)
+
+    def placed(flat: Sequence[str], tipped: dict[str, float] | None = None) -> Body:
+        body = pose_body(joints, frame.facing, flat, tipped).moved(frame.offset, 0.0)
+        if frame.pelvis_height is not None:
+            return body.moved(0.0, floor - frame.pelvis_height)
+        return body.moved(0.0, rest_drop(body, floor, props))
+
     flat: list[str] = []
     for _ in range(2):
-        body = pose_body(joints, frame.facing, flat).moved(frame.offset, 0.0)
-        if frame.pelvis_height is not None:
-            body = body.moved(0.0, floor - frame.pelvis_height)
-        else:
-            body = body.moved(0.0, rest_drop(body, floor, props))
+        used = flat
+        body = placed(used)
         found = [side for side in SIDES
                  if body.points[f"{side}_wrist"].y > floor - HAND_REACH and body.axes[f"{side}_hand_along"][1] > 0.5]
         if found == flat:
             break
         flat = found
+    gaps = contact_gaps(body, floor, props) if used else {}
+    tipped = {side: surface_at(body.points[f"{side}_wrist"].x, floor, props) - body.points[f"{side}_wrist"].y
+              for side in used if gaps[f"{side}_hand"] > REST_GAP[0]}
+    if tipped:
+        body = placed([side for side in used if side not in tipped], tipped)
     return body
 
 
 def rest_drop(body: Body, floor: float, props: Sequence[PlacedProp]) -> float:
     """Return how far to lower the body so its lowest part rests on the floor or a prop's top."""
-    return min(surface_at(p.x, floor, props, p.y) - (p.y + LINE)
+    return min(surface_at(p.x, floor, props, p.y, part.depth) - (p.y + LINE)
                for part in body_parts(body, "side") for p in part.ring)
 
 
 def frame_props(figure: Figure, frame: Frame) -> list[PlacedProp]:
     """Place a figure's props for one frame, from where the frame puts the pelvis."""
-    return place_props(figure.props, frame.offset, frame.facing, -MAT_H if figure.mat else 0.0)
+    return place_props(figure.props, frame.offset, frame.facing, -MAT_H if figure.mat else 0.0,
+                       frame.side or figure.side)
 
 
 def place_frame(figure: Figure, index: int, poses: dict[str, dict[str, float]]) -> Placed:
@@ -907,9 +1001,10 @@ def _buttock_spot(body: Body, thigh: str) -> list[tuple[float, float]]:
 SPOT_R = 4.5  # radius of the round mark on the buttock or outer hip, where no tube piece shows it
 END_ON = 0.7  # a thigh drawn shorter than this share of its length comes at the reader, its end like a knee
 SPOT_OUT = 2.0  # the spot's middle lies at least this far outward of the hip joint
+SIDE_SPOT_R = 6.0  # from the side the outer hip faces the reader: a larger round mark on the thigh's round top
 
 
-def _outer_hip_spot(body: Body, thigh: str, view: str) -> tuple[str, list[Pt]] | None:
+def _outer_hip_spot(body: Body, thigh: str, view: str, radius: float = SPOT_R) -> tuple[str, list[Pt]] | None:
     """Return a round mark on the buttock or outer hip of `thigh`'s side seen from the front or the feet.
 
     It aims at a point out to the side of the hip joint and toward the back of the pelvis (for a body on its
@@ -935,7 +1030,7 @@ def _outer_hip_spot(body: Body, thigh: str, view: str) -> tuple[str, list[Pt]] |
     for cx, cy in candidates:
         if (cx - hip_x) * outward < SPOT_OUT:
             continue  # out beside the hip joint, away from the other leg, not between the legs
-        ring = [body.to_screen(cx + SPOT_R * math.cos(i / 20 * math.tau), cy + SPOT_R * math.sin(i / 20 * math.tau))
+        ring = [body.to_screen(cx + radius * math.cos(i / 20 * math.tau), cy + radius * math.sin(i / 20 * math.tau))
                 for i in range(20)]
         centre = body.to_screen(cx, cy)
         top = next((i for i in reversed(range(len(drawn))) if inside(drawn[i].ring, centre)), None)
@@ -966,12 +1061,15 @@ def highlight_marks(body: Body, areas: Iterable[str], view: str = "side") -> lis
                     placed = tuple(body.to_screen(x, y) for x, y in spot)
                     marks.append(Mark("torso", placed, tuple(hatch_lines(placed, HATCH))))
                 continue
-            if view in AHEAD and area in BUTTOCK_AREAS:
+            if area in BUTTOCK_AREAS and (view in AHEAD or (view == "side" and tucked(body))):
                 # From the front or the feet the buttock and outer hip lie beside the hip joint, under the
-                # thigh's top: one round mark there, not the thigh's length toward the knee.
+                # thigh's top: one round mark there, not the thigh's length toward the knee. From the side, the
+                # front leg of pigeon tucked across under its thigh, the outer hip faces the reader: one larger
+                # round mark behind the hip joint, where a band along the thigh would read as the groin.
                 if "buttock" not in seen:
                     seen.add("buttock")
-                    found = _outer_hip_spot(body, next(n for n, *_ in pieces if n.endswith("_thigh")), view)
+                    thigh = next(n for n, *_ in pieces if n.endswith("_thigh"))
+                    found = _outer_hip_spot(body, thigh, view, SIDE_SPOT_R if view == "side" else SPOT_R)
                     if found:
                         marks.append(Mark(found[0], tuple(found[1]), tuple(hatch_lines(found[1], HATCH))))
                 continue
@@ -1061,7 +1159,8 @@ def contact_gaps(body: Body, support: float, props: Sequence[PlacedProp] = ()) -
 
     That is the floor whose top is at y=`support`, or the top of a prop under the part.
     """
-    rings = {part.name: part.ring for part in body_parts(body, "side")}
+    parts = {part.name: part for part in body_parts(body, "side")}
+    rings = {name: part.ring for name, part in parts.items()}
     gaps = {}
     for name in CONTACTS:
         if name.endswith("_knee") and body.joints[name] < 45:
@@ -1070,9 +1169,11 @@ def contact_gaps(body: Body, support: float, props: Sequence[PlacedProp] = ()) -
             gaps[name] = 0.0  # a hand round the rail's bar holds it
         elif name.endswith("_knee"):
             knee = body.points[name]
-            gaps[name] = surface_at(knee.x, support, props, knee.y) - (knee.y + _profile(THIGH_R, 1.0) + LINE)
+            gaps[name] = (surface_at(knee.x, support, props, knee.y, body.p3[name][2])
+                          - (knee.y + _profile(THIGH_R, 1.0) + LINE))
         else:
-            gaps[name] = min(surface_at(p.x, support, props, p.y) - (p.y + LINE) for p in rings[name])
+            gaps[name] = min(surface_at(p.x, support, props, p.y, parts[name].depth) - (p.y + LINE)
+                             for p in rings[name])
     return gaps
 
 
@@ -1187,13 +1288,13 @@ def far_hand_on_partner(helper: Body, partner: Body, name: str) -> tuple[float, 
 def resting_on(body: Body, name: str, support: float, props: Sequence[PlacedProp]) -> str | None:
     """Return the kind of prop part `name` would rest on, or None for the floor or mat."""
     if name.endswith("_knee"):
-        spot = body.points[name]
+        spot, z = body.points[name], body.p3[name][2]
     else:
-        ring = next(p for p in body_parts(body, "side") if p.name == name).ring
-        spot = min(ring, key=lambda q: surface_at(q.x, support, props, q.y) - q.y)
+        part = next(p for p in body_parts(body, "side") if p.name == name)
+        spot, z = min(part.ring, key=lambda q: surface_at(q.x, support, props, q.y, part.depth) - q.y), part.depth
     for prop in props:
-        top = prop.top(spot.x, spot.y)
-        if top is not None and top < support and surface_at(spot.x, support, props, spot.y) == top:
+        top = prop.top(spot.x, spot.y, z)
+        if top is not None and top < support and surface_at(spot.x, support, props, spot.y, z) == top:
             return prop.kind.replace("-", " ")
     return None
 
@@ -1608,14 +1709,21 @@ def _hatch_d(lines: Sequence[tuple[Pt, Pt]], dx: float, dy: float) -> str:
     return "".join(f"M{_num(a.x + dx)} {_num(a.y + dy)}L{_num(b.x + dx)} {_num(b.y + dy)}" for a, b in lines)
 
 
-def _groups(body: Body, view: str, marks: list[Mark], dx: float, dy: float, helper: bool) -> list[dict[str, object]]:
-    """The chains of one body as the template draws them: outline pass, fill pass, then highlights."""
+def _groups(body: Body, view: str, marks: list[Mark], dx: float, dy: float, helper: bool,
+            between: Sequence[dict[str, object]] = ()) -> list[dict[str, object]]:
+    """The chains of one body as the template draws them: outline pass, fill pass, then highlights.
+
+    `between` are props drawn over the far limbs, before the first chain that is not on the far side.
+    """
     out: list[dict[str, object]] = []
+    pending = list(between)
     for name, parts in chains(body, view):
         # From above, near and far mean nothing to the reader: every part is white, the outlines part them.
         side = "far" if name.startswith("far_") and view != "top" else "near"
         names = {p.name for p in parts}
+        before, pending = (pending, []) if not name.startswith("far_") else ([], pending)
         out.append({
+            "props_before": before,
             "chain": name,
             "side": side,
             "helper": helper,
@@ -1638,9 +1746,6 @@ def _arrow(tail: Pt, head: Pt, dx: float, dy: float) -> dict[str, str]:
             "head": f"M{tip} L{left} L{right}Z"}
 
 
-TOP_DEPTH = {"cushion": 30.0, "block": 20.0, "towel-roll": 50.0}  # how far a prop reaches across the body
-
-
 def across_props(figure: Figure, index: int, body: Body, view: str) -> list[tuple[str, tuple[Pt, ...]]]:
     """Return the cushions, blocks and towel rolls of a view from above, the front or the feet, placed with the body.
 
@@ -1649,15 +1754,12 @@ def across_props(figure: Figure, index: int, body: Body, view: str) -> list[tupl
     none; one further along (the figure-four's cushion under the head) lies under the middle.
     """
     frame = figure.frames[index]
-    side = frame.side or figure.side
     out = []
     for prop in frame_props(figure, frame):
         if prop.kind not in TOP_DEPTH:
             continue
         half, across = PROP_SIZE[prop.kind][0] / 2, TOP_DEPTH[prop.kind] / 2
-        under_hips = abs(prop.x - frame.offset) <= half
-        z = HIP_Z if left_or_right(body, "near") == side else -HIP_Z
-        z = z if side is not None and under_hips else 0.0
+        z = (prop.across[0] + prop.across[1]) / 2 if prop.across is not None else 0.0
         if view == "top":
             y0, y1 = body.to_screen(0.0, z - across).y, body.to_screen(0.0, z + across).y
             x0, x1 = prop.x - half, prop.x + half
@@ -1725,8 +1827,12 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             _, body_top, _, body_bottom = frame.body.bounds("top")
             mat = {"x": _num(body_left - 6 + dx), "y": _num(body_top - 4 + dy),
                    "width": _num(body_right - body_left + 12), "height": _num(body_bottom - body_top + 8)}
+        # A prop under one hip only (pigeon's cushion under the front-leg buttock) lies in front of the far leg.
         props = [{"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
-                 for prop in frame.props]
+                 for prop in frame.props if prop.across is None]
+        between: list[dict[str, object]] = [
+            {"kind": prop.kind, "paths": [_d(ring, dx, dy) for ring in prop.shapes(top + PAD)]}
+            for prop in frame.props if prop.across is not None]
         props += [{"kind": kind, "paths": [_d(ring, dx, dy)]} for kind, ring in across]
         straps = []
         if frame.view == "side":
@@ -1741,7 +1847,7 @@ def svg_data(stretch: Stretch, figure: Figure, poses: dict[str, dict[str, float]
             "view": frame.view,
             "view_box": f"0 0 {_num(width)} {_num(height)}",
             "alt": texts[index],
-            "partner": _groups(frame.body, frame.view, pieces, dx, dy, helper=False),
+            "partner": _groups(frame.body, frame.view, pieces, dx, dy, helper=False, between=between),
             "helper": _groups(frame.helper, "side", [], dx, dy, helper=True) if frame.helper else [],
             "mat": mat,
             "floor": {"x1": "0", "x2": _num(width), "y": _num(dy)} if frame.view != "top" else None,

@@ -416,7 +416,7 @@ class Frame(Strict):
     """
 
     JOINTS: ClassVar[tuple[str, ...]] = (
-        "torso", "back", "neck",
+        "torso", "back", "neck", "pelvis_roll",
         "near_hip", "near_knee", "near_ankle", "near_shoulder", "near_elbow",
         "far_hip", "far_knee", "far_ankle", "far_shoulder", "far_elbow",
         "near_hip_out", "far_hip_out", "near_hip_turn", "far_hip_turn", "near_shoulder_out", "far_shoulder_out",

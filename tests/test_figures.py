@@ -329,14 +329,21 @@ def position_of(path: Path, needle: str) -> tuple[int, int]:
     raise AssertionError(needle)
 
 
-def test_knee_bent_backwards_is_rejected_with_file_line_and_joint(content_copy: Path) -> None:
-    path = content_copy / "stretches" / "kneeling-hip-flexor.yml"
-    set_figure(path, "figure:\n  frames:\n    - pose: half-kneeling\n      joints:\n        near_knee: -20\n")
-    line, _ = position_of(path, "near_knee: -20")
-    col = position_of(path, "-20")[1]
+@pytest.mark.parametrize(("sid", "pose", "joint", "value", "message"), [
+    ("kneeling-hip-flexor", "half-kneeling", "near_knee", "-20",
+     "knee bent backwards (-20°); knees bend between 0° and 160°"),
+    ("pigeon", "pigeon", "pelvis_roll", "45",
+     "pelvis tipped too far toward the far side (45°); the pelvis tilts sideways between -30° (the near hip "
+     "lower) and 30° (the far hip lower)"),
+])
+def test_joint_out_of_range_is_rejected_with_file_line_and_joint(content_copy: Path, sid: str, pose: str, joint: str,
+                                                                 value: str, message: str) -> None:
+    path = content_copy / "stretches" / f"{sid}.yml"
+    set_figure(path, f"figure:\n  frames:\n    - pose: {pose}\n      joints:\n        {joint}: {value}\n")
+    line, _ = position_of(path, f"{joint}: {value}")
+    col = position_of(path, f": {value}")[1] + 2
     assert problems_of(content_copy) == [
-        f"content/stretches/kneeling-hip-flexor.yml:{line}:{col}: figure.frames[0].joints.near_knee: "
-        "knee bent backwards (-20°); knees bend between 0° and 160°"]
+        f"content/stretches/{sid}.yml:{line}:{col}: figure.frames[0].joints.{joint}: {message}"]
 
 
 def test_unknown_joint_and_pose_get_did_you_mean(content_copy: Path) -> None:
@@ -782,27 +789,71 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
 def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(library: Library,
                                                                            drawn: dict[str, figures.Art]) -> None:
     side, _ = frame_bodies(library, "pigeon")
-    _, above = pigeon_from_above(library)
     p3 = side.body.p3
     gaps = figures.contact_gaps(side.body, -figures.MAT_H, side.props)
     # The front knee and shin on the mat, the seat on the cushion the cues name, the back foot down.
     assert abs(gaps["near_knee"]) < 3 and abs(gaps["near_foot"]) < 3 and abs(gaps["far_foot"]) < 1
     assert figures.resting_on(side.body, "torso", -figures.MAT_H, side.props) == "cushion"
     assert any("cushion" in step for step in library.stretches["pigeon"].steps)
-    # The shin lies across in front of the pelvis, the foot toward the other hip: a V from above.
-    assert p3["near_ankle"][0] > 20 and p3["near_ankle"][2] < 0 < p3["near_knee"][2] - 15
-    assert p3["near_knee"][0] > p3["near_ankle"][0]  # not folded back under the thigh
+    # The shin lies across in front of the pelvis, the knee well forward, the foot by the other hip: a V from above.
+    assert p3["near_ankle"][0] > 5 and p3["near_ankle"][2] < 0 < p3["near_knee"][2] - 15
+    assert p3["near_knee"][0] > p3["near_ankle"][0] + 20
+    assert math.dist(p3["near_ankle"][::2], p3["far_hip"][::2]) < 15
     # The back leg runs straight back from its own hip.
     assert p3["far_ankle"][0] < -70 and p3["far_ankle"][2] < 0
     # Only the buttock and outer hip of the front leg carry the highlight, also from above.
     pieces = {m.part for m in figures.highlight_marks(side.body, library.stretches["pigeon"].figure.highlight or [])}
     assert pieces <= {"torso", "near_thigh"}
-    assert any(m.part == "torso" for m in figures.highlight_marks(above.body, ["glutes"], "top"))
+    # From above, sitting upright, the head and shoulders hide the pelvis; folded forward over the front leg
+    # (the steps' other way), the buttock shows behind the torso and is marked there.
+    top, _ = pigeon_from_above(library)
+    folded = top.model_copy(update={"frames": [top.frames[0], top.frames[1].model_copy(
+        update={"joints": {"torso": 45}})]})
+    marks = figures.highlight_marks(figures.place_frame(folded, 1, library.poses).body, ["glutes"], "top")
+    assert any(m.part == "torso" for m in marks)
     # From above every part is white: near and far mean nothing there.
     figure, _ = pigeon_from_above(library)
     stretch = library.stretches["pigeon"].model_copy(update={"figure": figure})
     data = figures.svg_data(stretch, figure, library.poses, "alt")
     assert all(g["side"] == "near" for g in data["frames"][1]["partner"])  # type: ignore[index]
+
+
+def test_pigeon_from_the_side_shows_the_front_knee_the_cushion_and_the_outer_hip(
+        library: Library, drawn: dict[str, figures.Art]) -> None:
+    side, _ = frame_bodies(library, "pigeon")
+    body, floor = side.body, -figures.MAT_H
+    j = body.joints
+    # The hips tilt: the front buttock up on the cushion, the back hip lower, its thigh and knee down on the mat.
+    assert j["pelvis_roll"] > 0
+    assert figures.resting_on(body, "torso", floor, side.props) == "cushion"
+    cushion = next(p for p in side.props if p.kind == "cushion")
+    cushion_top = cushion.top(cushion.x)
+    assert cushion_top is not None and cushion.across is not None and cushion.across[0] > body.p3["far_hip"][2]
+    assert body.part_bottom("far_thigh") > cushion_top + 5  # it passes beside the cushion, down toward the mat
+    knee = body.points["far_knee"].y + figures._profile(figures.THIGH_R, 1.0) + figures.LINE
+    assert floor - knee < 3
+    # The front shin, tucked across under its thigh, is drawn apart and behind it, so the knee shows in front;
+    # the figure-four's crossed leg, which does not fold back under its thigh, stays one shape.
+    order = [name for name, _ in figures.chains(body, "side")]
+    assert order.index("core") < order.index("near_leg_lower") < order.index("near_leg")
+    four = frame_bodies(library, "figure-four")[0].body
+    assert "near_leg_lower" not in [name for name, _ in figures.chains(four, "side")]
+    # The cushion under the front buttock is drawn over the back leg, which passes behind it.
+    root = ET.fromstring(drawn["pigeon"].svg)
+    first = next(iter(root.iter(f"{SVG}g")))
+    kinds = [(el.get("class") or "") for el in first.iter() if el.tag in (f"{SVG}g", f"{SVG}path")]
+    groups = [k for k in kinds if k.startswith("sg-fig-far") or k.startswith("sg-fig-near") or "prop--cushion" in k]
+    cushion_at = next(i for i, k in enumerate(groups) if "cushion" in k)
+    assert groups.index("sg-fig-far") < cushion_at < groups.index("sg-fig-near")
+    # The highlight is one round mark on the outer hip behind the front hip joint, above the cushion: the
+    # buttock, never the groin in front of the hip.
+    marks = figures.highlight_marks(body, ["glutes"], "side")
+    assert [m.part for m in marks] == ["near_thigh"]
+    xs = [q.x for q in marks[0].ring]
+    hip = body.points["near_hip"]
+    behind = 1.0 if body.facing == "left" else -1.0
+    assert (sum(xs) / len(xs) - hip.x) * behind > figures.SPOT_OUT
+    assert max(q.y for q in marks[0].ring) < cushion_top
 
 
 def test_pigeon_hands_rest_on_the_mat_either_side_of_the_front_leg(library: Library) -> None:
