@@ -318,7 +318,7 @@ def test_handouts_carry_the_figure_key_beside_each_figure(built: Built) -> None:
         text = text_of(path)
         steps = library.steps(routine)
         assert text.count("Feel it here") == len(steps)
-        assert text.count("Far-side arm or leg") == len(steps)
+        assert text.count("Other-side arm or leg") == len(steps)
         helpers = [s for s in steps if s.stretch.figure is not None and s.stretch.figure.drawn_helper is not None]
         assert helpers and text.count("Helper") == len(helpers)  # the key names the helper where one is drawn
 
