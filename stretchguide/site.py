@@ -8,6 +8,7 @@ through its own `build` function, in dirty mode when only pages changed.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import importlib.metadata
 import importlib.util
@@ -87,8 +88,9 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
     with _work_folder(context) as work:
         docs_dir, site_dir, state, built = work / "docs", work / "site", work / "state", work / "built"
         key = cache.digest(options.engine, config_text, _site_environment(context), *sorted(files))
-        # The same pages, config, theme and versions as the last clean build make the same site.
-        whole = cache.digest(key, *(part for name in sorted(files) for part in (name, files[name])))
+        # The same pages, config, theme and versions as the last clean build make the same site, on
+        # the same build date (the engine dates the sitemap: SOURCE_DATE_EPOCH, else today in UTC).
+        whole = cache.digest(key, build_date(), *(part for name in sorted(files) for part in (name, files[name])))
         if site_dir.is_dir() and _read_key(built) == whole:
             log.info("site: %d pages unchanged since the last clean build; its site is reused",
                      sum(name.endswith(".md") for name in files))
@@ -151,6 +153,14 @@ def _work_folder(context: RenderContext) -> Iterator[Path]:
                 yield Path(tmp)
             return
         yield work
+
+
+def build_date() -> str:
+    """Return the date the engines write into the sitemap: SOURCE_DATE_EPOCH's day when set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC) if epoch.isdigit()
+            else datetime.datetime.now(tz=datetime.UTC))
+    return when.date().isoformat()
 
 
 def _read_key(path: Path) -> str | None:

@@ -290,3 +290,9 @@ def test_a_build_with_nothing_changed_copies_its_last_site_and_files(tmp_path: P
     assert sorted(set(calls)) == ["assemble", "mkdocs", "write_booklets"]
     assert "Cat and cow" in (edited / "stretches" / "cat-cow" / "index.html").read_text(encoding="utf-8")
     assert tree_digest(edited)["cards/stretch-cards.pdf"] != tree_digest(first)["cards/stretch-cards.pdf"]
+    # Another build date is another sitemap: the engine runs again.
+    calls.clear()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    dated = run("dated")
+    assert "mkdocs" in calls
+    assert "<lastmod>2023-11-14</lastmod>" in (dated / "sitemap.xml").read_text(encoding="utf-8")
