@@ -44,7 +44,7 @@ FIXED_DATE = "2000-01-01T00:00:00Z"
 log = logging.getLogger(__name__)
 
 
-# ---- Rendering one HTML document ---------------------------------------------------------
+# ---- What laying out a document needs (typeset.py lays it out) -----------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +54,6 @@ class RenderOptions:
     base_url: str  # file URL of the folder the HTML's relative links resolve against
     roots: tuple[Path, ...]  # the only folders files may be read from
     stylesheets: tuple[Path, ...] = ()  # applied to every document, after its own styles
-
-
 
 
 def build_stamp() -> str:
@@ -151,8 +149,7 @@ def environment_key(options: RenderOptions) -> str:
     files += list(options.stylesheets)
     return cache.digest(
         __version__, *(importlib.metadata.version(name) for name in ("weasyprint", "pydyf")), *text_libraries(),
-        PDF_VARIANT,
-        options.base_url, *(str(root) for root in options.roots), cache.files_digest(files))
+        PDF_VARIANT, options.base_url, *(str(root) for root in options.roots), cache.files_digest(files))
 
 
 @functools.cache

@@ -200,7 +200,7 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
 
 
 #: A stage planned in one language: the language, its plan, the renderer's ticket of each job,
-#: and the key of the files its plan makes (`assembly_key`).
+#: and the key of the files its plan makes (`assembly_inputs` and its documents' keys).
 Planned = tuple[i18n.Language, "pdf.Plan", dict[Hashable, int], str]
 
 
@@ -211,34 +211,38 @@ def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
 
     Outputs named in `reuse` are copied from the previous build instead.
     """
+    @functools.cache
+    def shared() -> str:  # read only when some stage is planned, not when all are carried over
+        return assembly_inputs(contexts[0][1].options)
+
     def plan(name: str, planner: Callable[[RenderContext], pdf.Plan], language: i18n.Language,
              localised: RenderContext) -> list[Planned]:
         planned = planner(localised)
         tickets = {key: renderer.submit(job) for key, job in planned.jobs}
-        job_keys = [renderer.key(ticket) for ticket in tickets.values()]
-        return [(language, planned, tickets, assembly_key(name, localised, job_keys))]
+        key = cache.digest(shared(), name, localised.lang, localised.prefix, localised.card_size,
+                           *(renderer.key(ticket) for ticket in tickets.values()))
+        return [(language, planned, tickets, key)]
 
     return in_every_language((language, functools.partial(plan, name, planner, language, localised))
                              for name, planner in planners.items() for language, localised in contexts
                              if not carried_over(name, localised, stage, out_dir, reuse))
 
 
-def assembly_key(name: str, context: RenderContext, job_keys: list[str]) -> str:
-    """Return the key of the files a stage's plan makes of its documents in one language.
+def assembly_inputs(options: BuildOptions) -> str:
+    """Return a digest of what shapes the files made of the documents, besides the documents themselves.
 
-    What shapes them besides the documents: the content (titles, print offsets, clinic name),
-    the theme (its catalogues name the large print and the sheets), the card size, the
-    language, the build's date, and this tool's and pikepdf's versions.
+    The content (titles, print offsets, clinic name), the theme (its catalogues name the large
+    print and the sheets), the build's date, and this tool's and pikepdf's versions; each
+    stage's key adds its name, language, card size and the keys of its documents. Read once
+    per build, for every stage and language.
     """
     import pikepdf
 
     from .pdf import build_stamp
 
-    options = context.options
     files = [path for folder in (options.content_dir, options.theme_dir)
              for path in folder.rglob("*") if path.is_file()]
-    return cache.digest(__version__, pikepdf.__version__, name, context.lang, context.prefix, context.card_size,
-                        build_stamp(), cache.files_digest(files), *job_keys)
+    return cache.digest(__version__, pikepdf.__version__, build_stamp(), cache.files_digest(files))
 
 
 def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, cache_dir: Path | None,
@@ -257,9 +261,8 @@ def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, 
             return unpack_files(*hit, stage)
         with tempfile.TemporaryDirectory(dir=stage.parent, prefix=".assembling-") as tmp:
             warnings = planned.finish({name: renderer.result(ticket) for name, ticket in tickets.items()}, Path(tmp))
-            data, meta = pack_files(Path(tmp), warnings)
-        store.put(key, data, meta)
-        unpack_files(data, meta, stage)
+            store.put(key, *pack_files(Path(tmp), warnings))
+            shutil.copytree(tmp, stage, dirs_exist_ok=True, copy_function=shutil.move)
         return warnings
 
     return in_every_language((language, functools.partial(finish, planned, tickets, key))
