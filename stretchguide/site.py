@@ -8,7 +8,6 @@ through its own `build` function, in dirty mode when only pages changed.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import fcntl
 import importlib.metadata
 import importlib.util
@@ -89,8 +88,8 @@ def render_site(context: RenderContext, dest: Path) -> list[Problem]:
         docs_dir, site_dir, state, built = work / "docs", work / "site", work / "state", work / "built"
         key = cache.digest(options.engine, config_text, _site_environment(context), *sorted(files))
         # The same pages, config, theme and versions as the last clean build make the same site, on
-        # the same build date (the engine dates the sitemap: SOURCE_DATE_EPOCH, else today in UTC).
-        whole = cache.digest(key, build_date(), *(part for name in sorted(files) for part in (name, files[name])))
+        # the same build date (the engine dates the sitemap with it).
+        whole = cache.digest(key, str(context.epoch), *(part for name in sorted(files) for part in (name, files[name])))
         if site_dir.is_dir() and _read_key(built) == whole:
             log.info("site: %d pages unchanged since the last clean build; its site is reused",
                      sum(name.endswith(".md") for name in files))
@@ -155,12 +154,24 @@ def _work_folder(context: RenderContext) -> Iterator[Path]:
         yield work
 
 
-def build_date() -> str:
-    """Return the date the engines write into the sitemap: SOURCE_DATE_EPOCH's day when set, else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    when = (datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC) if epoch.isdigit()
-            else datetime.datetime.now(tz=datetime.UTC))
-    return when.date().isoformat()
+@contextlib.contextmanager
+def engine_date(context: RenderContext) -> Iterator[dict[str, str]]:
+    """Give the engine the build's date, in the environment it runs in; yield that environment.
+
+    Why: both engines date the site (MkDocs the sitemap and its gzip header) from
+    SOURCE_DATE_EPOCH, else from today; the build's date is SOURCE_DATE_EPOCH or the content's
+    newest review (RenderContext.epoch), so the same content builds the same site on any day.
+    Set only while the engine runs: nothing else in the build reads it meanwhile.
+    """
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(context.epoch)
+    try:
+        yield dict(os.environ)
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 def _read_key(path: Path) -> str | None:
@@ -703,7 +714,8 @@ def build_with_mkdocs(context: RenderContext, config_file: Path, dirty: bool) ->
     logger.propagate = False  # its lines are not the build's: its warnings become the problem
     logger.setLevel(logging.WARNING)
     try:
-        mkdocs_build.build(load_config(str(config_file), strict=not dirty), dirty=dirty)
+        with engine_date(context):
+            mkdocs_build.build(load_config(str(config_file), strict=not dirty), dirty=dirty)
     except Exception as exc:  # MkDocs' Abort, a theme error, a plugin error: all end the build here
         detail = "; ".join(handler.messages[:8]) or str(exc) or type(exc).__name__
         raise ContentError([Problem(context.options.mkdocs_config, 1, 1, "",
@@ -719,9 +731,10 @@ def build_with_zensical(context: RenderContext, config_file: Path, dirty: bool) 
     if importlib.util.find_spec("zensical") is None:
         raise ContentError([Problem(context.options.mkdocs_config, 1, 1, "", (
             "--engine zensical needs Zensical: pip install 'stretchguide[zensical]'"))])
-    result = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", config_file.name,
-                             "--strict", *([] if dirty else ["--clean"])],
-                            cwd=config_file.parent, capture_output=True, text=True, check=False)
+    with engine_date(context) as env:
+        result = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", config_file.name,
+                                 "--strict", *([] if dirty else ["--clean"])],
+                                cwd=config_file.parent, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         detail = " ".join((result.stderr or result.stdout).split()[-60:])
         raise ContentError([Problem(context.options.mkdocs_config, 1, 1, "", f"zensical build failed: {detail}")])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import gzip
 import hashlib
 import html.parser
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -147,13 +150,22 @@ def test_two_builds_are_byte_identical(tmp_path: Path, built_site: Path, cache_d
     assert not differing
 
 
-def test_source_date_epoch_sets_the_shown_date(tmp_path: Path) -> None:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}  # 14 November 2023
+def test_the_site_is_dated_by_source_date_epoch_else_the_newest_review_never_the_clock(tmp_path: Path) -> None:
     content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # one stretch is enough
-    result = build(content, tmp_path / "site", env=env)
-    assert result.returncode == 0, result.stderr
-    sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
-    assert "2023-11-14" in sitemap
+    stretch = content / "stretches" / "cat-cow.yml"
+    stretch.write_text(stretch.read_text(encoding="utf-8") + "review:\n  by: A. Patel\n  on: 2025-03-04\n",
+                       encoding="utf-8")
+    unset = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    for env, day in ((unset, "2025-03-04"), ({**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}, "2023-11-14")):
+        out = tmp_path / day
+        result = build(content, out, env=env)
+        assert result.returncode == 0, result.stderr
+        sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+        assert sorted(set(re.findall(r"<lastmod>(.*?)</lastmod>", sitemap))) == [day]
+        with gzip.open(out / "sitemap.xml.gz") as packed:  # its header's time too: the same bytes any day
+            assert packed.read().decode() == sitemap
+        mtime = int.from_bytes((out / "sitemap.xml.gz").read_bytes()[4:8], "little")
+        assert datetime.datetime.fromtimestamp(mtime, tz=datetime.UTC).date().isoformat() == day
 
 
 BAD_CASES = [c for c in CASES if c.stem in {"malformed-yaml", "alias-bomb", "not-utf8", "duplicate-key",
