@@ -675,6 +675,15 @@ def tucked(body: Body) -> bool:
     return lengths > 0 and (up[0] * down[0] + up[1] * down[1]) / lengths > math.cos(math.radians(TUCK_FOLD))
 
 
+def bowed(body: Body) -> bool:
+    """Return whether the head, seen from the side, is low under the near arm reaching past it (child's pose)."""
+    head, shoulder, hand = (body.points[name] for name in ("head", "near_shoulder", "near_hand"))
+    if head.y < shoulder.y + HEAD_R or not min(shoulder.x, hand.x) < head.x < max(shoulder.x, hand.x):
+        return False
+    over = shoulder.y + (hand.y - shoulder.y) * (head.x - shoulder.x) / (hand.x - shoulder.x)
+    return over < head.y  # the arm passes above the head's centre
+
+
 def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
     """Group a body's parts into chains drawn as one shape each, in drawing order."""
     parts = body_parts(body, view)
@@ -696,6 +705,12 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
             order[3:] = ["near_arm", "near_leg"]
         if apart:
             order.insert(order.index("core") + 1, "near_leg_lower")
+        if bowed(body):
+            # A head bowed to the floor under the near arm (child's pose) is drawn over that arm, as
+            # exercise sheets draw it: behind the arm the reader cannot find it, nor tell it from the hips.
+            grouped["head"] = [p for p in grouped["core"] if p.name == "head"]
+            grouped["core"] = [p for p in grouped["core"] if p.name != "head"]
+            order.append("head")
     else:
         # From above, lower chains first; the core goes by its mean height.
         order = sorted(grouped, key=lambda c: (sum(p.depth for p in grouped[c]) / len(grouped[c]), c))

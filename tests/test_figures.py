@@ -644,6 +644,20 @@ def test_childs_pose_helper_is_clear_of_the_feet_and_the_seat_is_on_the_heels(li
     assert gap < 2, gap
 
 
+def test_a_head_bowed_under_the_reaching_arm_is_drawn_over_it(library: Library) -> None:
+    # Child's pose: the forehead on the mat under the near arm. Behind that arm the head was a bump
+    # readers took for the hips; drawn over it, it reads as a head. A head above its arms stays in the body.
+    (placed,) = frame_bodies(library, "childs-pose")
+    order = [name for name, _ in figures.chains(placed.body, "side")]
+    assert order[-1] == "head" and order.index("near_arm") < order.index("head")
+    (head,) = dict(figures.chains(placed.body, "side"))["head"]
+    assert head.name == "head"
+    for sid in ("cat-cow", "kneeling-hip-flexor", "pigeon", "seated-forward-bend", "figure-four"):
+        for framed in frame_bodies(library, sid):
+            chained = dict(figures.chains(framed.body, "side"))
+            assert "head" not in chained and any(p.name == "head" for p in chained["core"]), sid
+
+
 NEAR_HELPER = """figure:
   frames:
     - pose: childs-pose
