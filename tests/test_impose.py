@@ -204,6 +204,30 @@ def test_imposed_bytes_repeat_and_carry_metadata() -> None:
     assert reader.trailer["/ID"][0] == reader.trailer["/ID"][1]
 
 
+def test_sheet_files_drawn_from_one_opened_deck_match_each_drawn_alone() -> None:
+    # The four sheet files are drawn from one opened deck, whose pages they replace in turn: nothing one
+    # file leaves in it (its sheets, its overlay) may reach the next.
+    deck = make_deck(6, *CARDS["A6"])
+    pairs = [(0, 1), (2, 3), (4, 5)]
+    duplex = impose.plan_grid(*A4, *CARDS["A6"])
+    fold = impose.plan_grid(*A4, 2 * CARDS["A6"][0], CARDS["A6"][1])
+    overlay = make_overlay(2, A4)
+    sides = [0, 1] * impose.sheet_count(duplex, 3)
+    folded = [0] * impose.sheet_count(fold, 3)
+
+    def both(source: impose.Deck | bytes) -> list[bytes]:
+        return [impose.impose_duplex(source, pairs, duplex, (0.0, 0.0), overlay, sides, META),
+                impose.impose_fold(source, pairs, fold, overlay, folded, META)]
+
+    alone = both(deck)
+    with impose.Deck(deck) as opened:
+        assert both(opened) == alone
+    with pikepdf.open(io.BytesIO(alone[1])) as pdf:
+        # Each card's front and back, drawn once: nothing of the file drawn before it.
+        assert len(pdf.pages) == len(folded)
+        assert sum(len(page.Resources.XObject) - 1 for page in pdf.pages) == 2 * len(pairs)
+
+
 def test_label_goes_where_there_is_room() -> None:
     grid = impose.plan_grid(*A4, *CARDS["A6"])
     box = impose.label_box(grid, 2)
