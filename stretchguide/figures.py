@@ -34,9 +34,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from . import __version__, cache, i18n, vocab
 from .loader import Loc, Positions
@@ -1637,8 +1638,9 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
     env = make_env()
     template = env.get_template("figures/figure.svg")
     source, _, _ = env.loader.get_source(env, "figures/figure.svg") if env.loader else ("", None, None)
-    shared = cache.digest(__version__, i18n.current().tag, Path(__file__).read_bytes(), source,
-                          json.dumps(library.poses, sort_keys=True)) if store else ""
+    # What shapes a drawing: this code and the poses. Its words (alt text, captions) and the template come after.
+    drawing = cache.digest(__version__, Path(__file__).read_bytes(), json.dumps(library.poses, sort_keys=True))
+    shared = cache.digest(drawing, i18n.current().tag, source) if store else ""
     out: dict[str, Art] = {}
     for sid, stretch in sorted(library.stretches.items()):
         if only not in (None, sid):
@@ -1650,8 +1652,11 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
             out[sid] = Art(svg=stored["svg"], alt=stored["alt"], frames=tuple(stored["frames"]))
             continue
         figure = figure_of(stretch, library)
-        alt = figure.alt or describe_figure(figure, library.poses)
-        data = svg_data(stretch, figure, library.poses, alt)
+        shape = cache.digest(drawing, _shape_json(figure, stretch))
+        alt = figure.alt or _stored(store, cache.digest(shape, i18n.current().tag, _labels_json(figure)),
+                                    lambda: describe_figure(figure, library.poses))
+        data = _with_words(_stored(store, shape, lambda: svg_data(stretch, figure, library.poses, "")), figure,
+                           stretch, alt)
         svg = template.render(data)
         frames: tuple[str, ...] = ()
         if len(figure.frames) > 1:
@@ -1662,6 +1667,43 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
         if store:
             store.put(key, json.dumps({"svg": svg, "alt": alt, "frames": list(frames)}).encode("utf-8"), {})
     return out
+
+
+def _shape_json(figure: Figure, stretch: Stretch) -> str:
+    """Return what shapes a figure's drawing, without its words: the same in every language and for every stretch
+    drawn alike (a library's copies of one position)."""
+    shape = figure.model_dump(mode="json", exclude={"alt": True, "credit": True, "frames": {"__all__": {"label"}},
+                                                    "helper": {"label"}})
+    areas = figure.highlight if figure.highlight is not None else stretch.target_areas
+    # A caption adds room under its frame, so whether a frame has one shapes the drawing; its words do not.
+    return json.dumps([shape, sorted(areas), [frame.label is not None for frame in figure.frames]], sort_keys=True)
+
+
+def _labels_json(figure: Figure) -> str:
+    return json.dumps([frame.label for frame in figure.frames])
+
+
+def _stored(store: cache.Store | None, key: str, make: Callable[[], Any]) -> Any:
+    """Return what `make` returns, as JSON data; with a `store`, made once for each key and read back after.
+
+    Why: drawing a figure costs about 90 ms of CPU, and a library draws each figure once per language, and
+    many stretches in the same position. Read back or not, the data is the same (it goes through JSON).
+    """
+    hit = store.get(key) if store else None
+    if hit is not None:
+        return json.loads(hit[0])
+    data = json.dumps(make()).encode("utf-8")
+    if store:
+        store.put(key, data, {})
+    return json.loads(data)
+
+
+def _with_words(drawn: dict[str, Any], figure: Figure, stretch: Stretch, alt: str) -> dict[str, Any]:
+    """Return a drawing's template data with its words: the alt text of the whole and of each frame, the captions."""
+    texts = split_alt(alt, len(drawn["frames"]))
+    frames = [dict(data, alt=text, label=frame.label)
+              for data, text, frame in zip(drawn["frames"], texts, figure.frames, strict=True)]
+    return dict(drawn, alt=alt, frames=frames, stretch_id=stretch.id)
 
 
 def figure_of(stretch: Stretch, library: Library) -> Figure:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from stretchguide import cache, cards, figures, pdf
+from stretchguide import cache, cards, figures, i18n, pdf, translations
 from stretchguide.models import BuildOptions, RenderContext
 from stretchguide.pipeline import load_checked
 from stretchguide.problems import ContentError
@@ -216,7 +216,7 @@ def test_figures_and_qr_codes_from_the_cache_are_the_ones_drawn_fresh(tmp_path: 
     store = cache.Store(tmp_path, "figures")
     fresh = figures.draw_figures(library)
     assert figures.draw_figures(library, store=store) == fresh  # drawn and stored
-    assert len(list((tmp_path / "figures").rglob("*.bin"))) == len(fresh)
+    assert len(list((tmp_path / "figures").rglob("*.bin"))) == 2 * len(fresh)  # each figure, and its drawing
     assert figures.draw_figures(library, store=store) == fresh  # read back
     # What a figure shows is part of its key: another target area highlights another part
     # (child's pose: its figure highlights its target areas, having no `highlight:` of its own).
@@ -231,6 +231,29 @@ def test_figures_and_qr_codes_from_the_cache_are_the_ones_drawn_fresh(tmp_path: 
     assert cards.qr_svg(url, "QR", codes) == cards.qr_svg(url, "QR", codes) == cards.qr_svg(url, "QR")
     assert cards.qr_svg(url + "x", "QR", codes) == cards.qr_svg(url + "x", "QR") != cards.qr_svg(url, "QR")
 
+
+
+def test_a_drawing_is_made_once_for_every_language_and_every_stretch_drawn_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    library, _ = load_checked(CONTENT)
+    spanish = translations.localise(library, "es")
+    with i18n.activate(i18n.load_language(ROOT / "theme", "es")):
+        fresh = figures.draw_figures(spanish)
+    store = cache.Store(tmp_path, "figures")
+    figures.draw_figures(library, store=store)
+    placed: list[object] = []
+    place_frame = figures.place_frame
+    monkeypatch.setattr(figures, "place_frame", lambda *args: placed.append(args) or place_frame(*args))
+    # The Spanish figures reuse the English drawings, with their own words: alt text and captions.
+    with i18n.activate(i18n.load_language(ROOT / "theme", "es")):
+        assert figures.draw_figures(spanish, store=store) == fresh
+    assert "Vaca" in fresh["cat-cow"].svg and not placed
+    # A second stretch in the same position (its own name and words) is not drawn again either.
+    twin = library.stretches["pigeon"].model_copy(update={"id": "pigeon-twin", "title": "Pigeon again"})
+    twins = dataclasses.replace(library, stretches={**library.stretches, "pigeon-twin": twin})
+    svg = figures.draw_figures(twins, store=store)["pigeon-twin"].svg
+    assert not placed
+    assert svg.replace('data-stretch="pigeon-twin"', 'data-stretch="pigeon"') == figures.draw_figures(library)["pigeon"].svg
 
 def test_cards_cached_on_a_machine_with_other_text_libraries_are_rendered_again(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
