@@ -486,3 +486,25 @@ def test_the_stretch_list_shows_each_stretch_s_figure(built_site: Path) -> None:
     for src in thumbs:
         figure = (built_site / "stretches" / src).resolve()
         assert figure.is_file() and figure.read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+
+def test_mkdocs_frees_each_pages_markdown_once_it_is_html_and_the_page_keeps_its_title(tmp_path: Path) -> None:
+    # MkDocs holds every page's Markdown to the end of a build (75 MB at 1,000 stretches); the site
+    # stage's plugin lets it go once the page is HTML. The title, from front matter, must stay.
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    from stretchguide.mkdocs_cache import TemplateCache
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("---\ntitle: Front matter title\n---\n\nBody text.\n", encoding="utf-8")
+    config = load_config(config_file=None, site_name="Test", docs_dir=str(docs), site_dir=str(tmp_path / "site"))
+    file = File("index.md", str(docs), str(tmp_path / "site"), use_directory_urls=True)
+    page = Page(None, file, config)
+    page.read_source(config)
+    page.render(config, Files([file]))
+    html = TemplateCache().on_page_content(page.content or "", page=page, config=config, files=Files([file]))
+    assert page.markdown == "" and "Body text." in html
+    assert page.title == "Front matter title"
