@@ -32,6 +32,7 @@ tapered limbs, hands and feet, a head with a nose); parts are drawn far side fir
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -1654,15 +1655,15 @@ def draw_figures(library: Library, only: str | None = None, store: cache.Store |
         figure = figure_of(stretch, library)
         shape = cache.digest(drawing, _shape_json(figure, stretch))
         alt = figure.alt or _stored(store, cache.digest(shape, i18n.current().tag, _labels_json(figure)),
-                                    lambda: describe_figure(figure, library.poses))
-        data = _with_words(_stored(store, shape, lambda: svg_data(stretch, figure, library.poses, "")), figure,
-                           stretch, alt)
+                                    functools.partial(describe_figure, figure, library.poses))
+        drawn = _stored(store, shape, functools.partial(svg_data, stretch, figure, library.poses, ""))
+        data = _with_words(drawn, figure, stretch, alt)
         svg = template.render(data)
         frames: tuple[str, ...] = ()
         if len(figure.frames) > 1:
             # One picture per frame as well, so a narrow screen can stack them instead of shrinking them.
             frames = tuple(template.render(dict(data, frames=[dict(f, x="0")], view_box=f["view_box"], alt=f["alt"]))
-                           for f in data["frames"])  # type: ignore[attr-defined]
+                           for f in data["frames"])
         out[sid] = Art(svg=svg, alt=alt, frames=frames)
         if store:
             store.put(key, json.dumps({"svg": svg, "alt": alt, "frames": list(frames)}).encode("utf-8"), {})
