@@ -701,3 +701,6 @@ def test_each_card_gets_the_loosest_spacing_that_fits_and_a_snug_one_is_laid_out
     assert chosen["cover"] == chosen["cues-1"] == "normal"  # each with 2 mm to spare
     # Child's pose's back is crowded as it ships: its compact layout is the only one.
     assert chosen["childs-pose"] == "compact" and layouts["childs-pose"] == 1
+    # Pigeon's compact back leaves 7.8 mm: less than the normal spacing adds to a nearly full face,
+    # so the normal spacing is not tried in vain.
+    assert chosen["pigeon"] == "compact" and layouts["pigeon"] == 1
