@@ -15,7 +15,7 @@ is printed beside each measurement):
    resident memory, sampled every 50 ms);
 3. WeasyPrint's floor: in one fresh process, serially, every document the PDF stage renders
    (cards, handouts, sheet overlays, calibration sheets and booklets, in every language; the same
-   HTML) laid out and written once, with the CPU time that took;
+   HTML, each card in the spacing the build keeps) laid out and written once, with the CPU time that took;
 4. `build` after one edit of that library (cache kept);
 5. the site stage with Zensical (`--engine zensical`, same pages, cards from the cache) and
    stock mkdocs-material with a flat navigation building the same Markdown pages;
@@ -173,7 +173,8 @@ def timed_build(content: Path, out: Path, cwd: Path, *extra: str, keep_pages: Pa
 
 
 #: Lays out and writes, serially in this one process, every document the card stage renders
-#: (the same HTML, planned first and not timed); prints the CPU seconds and the number of faces.
+#: (the same HTML, planned first and not timed; each card in the spacing the build keeps, chosen
+#: first and not timed); prints the CPU seconds and the number of faces.
 FLOOR = """
 import sys, time
 from pathlib import Path
@@ -189,11 +190,17 @@ for language, localised in pipeline.language_contexts(context):
         for plan in (cards.plan(localised), booklet.plan(localised)):
             jobs += [job for _, job in plan.jobs]
 caches = {}
-started = time.process_time()
-pages = 0
+# The variant of each card the build keeps (normal, compact or tight spacing), chosen first, not timed.
+kept = []
 for job in jobs:
     cache = caches.setdefault(job.options, typeset.LayoutCache())
-    rendered = typeset.layout_html(job.html, job.options, cache)
+    kept.append(typeset.layout_job(job, cache)[0].html)
+    cache.images.clear()
+started = time.process_time()
+pages = 0
+for job, html in zip(jobs, kept):
+    cache = caches[job.options]
+    rendered = typeset.layout_html(html, job.options, cache)
     pages += len(rendered.document.pages)
     typeset.write_pdf(rendered.document, job.ident)
     cache.images.clear()
