@@ -703,7 +703,8 @@ def chains(body: Body, view: str) -> list[tuple[str, list[Part]]]:
         order = ["far_arm", "far_leg", "core", "near_leg", "near_arm"]
         nearest = {c: max((p.depth for p in grouped.get(c, [])), default=0.0) for c in order}
         if nearest["near_leg"] > nearest["near_arm"] + NEARER:
-            # A near thigh turned out toward the reader (the figure-four's) is in front of the near arm.
+            # A near thigh turned out toward the reader (a figure-four seen from the crossed leg's side)
+            # is in front of the near arm.
             order[3:] = ["near_arm", "near_leg"]
         if apart:
             order.insert(order.index("core") + 1, "near_leg_lower")

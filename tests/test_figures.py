@@ -755,32 +755,33 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
     side, feet = frame_bodies(library, "figure-four")
     body = side.body
     p3, j = body.p3, body.joints
-    # Facing left, the near leg is the left one: crossed, its knee turned out to the side.
-    assert figures.left_or_right(body, "near") == "left" == library.stretches["figure-four"].figure.side
-    assert j["near_hip_turn"] >= 45 and j["far_hip"] >= 90
+    # Seen from the right (facing right), the near leg is the right one, drawn up; the far, left one is crossed,
+    # its knee turned out to the side.
+    assert figures.left_or_right(body, "far") == "left" == library.stretches["figure-four"].figure.side
+    assert j["far_hip_turn"] >= 45 and j["near_hip"] >= 90
     # The crossed ankle rests on the other thigh just below the knee, not in the air beside it.
-    hip, knee = (figures.Pt(p3[f"far_{n}"][0], p3[f"far_{n}"][1]) for n in ("hip", "knee"))
-    ankle = p3["near_ankle"]
-    assert math.dist(ankle, p3["far_knee"]) < 12
-    assert abs(ankle[2] - p3["far_knee"][2]) < 8  # over the other thigh, not beside it
-    assert p3["near_knee"][2] > p3["near_hip"][2] + 15  # the crossed knee points out to the side
-    # From the side the crossed leg shows bent: its knee below the other knee and apart from its ankle, and
-    # it is drawn over the arm behind it rather than hidden by it.
-    assert p3["near_knee"][1] > p3["far_knee"][1] + 5
-    assert math.dist(p3["near_knee"][:2], p3["near_ankle"][:2]) > 12
+    ankle = p3["far_ankle"]
+    assert math.dist(ankle, p3["near_knee"]) < 12
+    assert abs(ankle[2] - p3["near_knee"][2]) < 8  # over the other thigh, not beside it
+    assert p3["far_knee"][2] < p3["far_hip"][2] - 15  # the crossed knee points out to the side, away
+    # The hands show: the near arm is drawn over the thigh it holds, not hidden behind it.
     side_order = [name for name, _ in figures.chains(body, "side")]
-    assert side_order.index("near_leg") > side_order.index("near_arm")
+    assert side_order.index("near_arm") > side_order.index("near_leg")
     gaps = figures.contact_gaps(body, -figures.MAT_H, side.props)
     assert abs(gaps["head"]) < 1 and abs(gaps["torso"]) < 1  # head on the cushion, back on the mat
     assert figures.resting_on(body, "head", -figures.MAT_H, side.props) == "cushion"
+    hip, knee = body.points["near_hip"], body.points["near_knee"]
     for hand in ("near_hand", "far_hand"):
         # Each hand is at the back of the right thigh (the uncrossed leg), never on the crossed knee.
         at = body.points[hand]
-        assert figures._segment_distance(at, body.points["far_hip"], body.points["far_knee"]) < 12, hand
-        assert body.points["far_hip"].y > at.y > body.points["far_knee"].y, hand
-        assert math.dist(p3[hand], p3["near_knee"]) > 25, hand
+        assert figures._segment_distance(at, hip, knee) < 12, hand
+        assert hip.y > at.y > knee.y, hand
+        assert math.dist(p3[hand], p3["far_knee"]) > 25, hand
+    # The near hand reaches past the middle of the thigh to its back, the side toward the feet (right).
+    at = body.points["near_hand"]
+    assert at.x > hip.x + (knee.x - hip.x) * (at.y - hip.y) / (knee.y - hip.y)
     # The stretch is felt in the crossed leg's buttock: the highlight goes on that leg, not the other.
-    assert {piece[0] for piece in figures.highlight_table(body)["glutes"]} == {"torso", "near_thigh"}
+    assert {piece[0] for piece in figures.highlight_table(body)["glutes"]} == {"torso", "far_thigh"}
     # From the feet the "4" shows: the crossed thigh out to the side, its shin across in front of the other thigh.
     assert feet.view == "feet" and feet.label
     fp = {name: figures.project(p, "feet") for name, p in feet.body.p3.items()}
@@ -791,7 +792,6 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
     assert feet.body.p3["near_knee"][0] < feet.body.p3["far_knee"][0]
     order = [name for name, _ in figures.chains(feet.body, "feet")]
     assert order.index("near_leg_lower") < order.index("far_leg")
-    del hip, knee
 
 
 def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(library: Library,
