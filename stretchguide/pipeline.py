@@ -323,13 +323,38 @@ def in_every_language(steps: Iterable[tuple[i18n.Language, Callable[[], list[T]]
     return results
 
 
+#: What each stage writes under its language's folder, where that is not one folder of the stage's name.
+STAGE_PATHS = {"embeds": ("embed", "api", "_headers")}
+
+
 def carried_over(name: str, localised: RenderContext, stage: Path, out_dir: Path, reuse: Collection[str]) -> bool:
-    """Copy a stage's folder from the previous build when it is to be reused and exists; return whether it was."""
-    folder = localised.prefix + name
-    if name not in reuse or not (out_dir / folder).is_dir():
+    """Copy a stage's output from the previous build when it is to be reused and exists; return whether it was."""
+    paths = [localised.prefix + path for path in STAGE_PATHS.get(name, (name,))]
+    if name not in reuse or not (out_dir / paths[0]).is_dir():
         return False
-    shutil.copytree(out_dir / folder, stage / folder)
+    for path in paths:
+        if (out_dir / path).is_dir():  # a folder may hold pages of the site as well: those stay as built
+            shutil.copytree(out_dir / path, stage / path, copy_function=link_or_copy, dirs_exist_ok=True)
+        elif (out_dir / path).is_file():
+            link_or_copy(str(out_dir / path), str(stage / path))
     return True
+
+
+def link_or_copy(source: str, dest: str) -> None:
+    """Link `dest` to `source`'s file, or copy it where a link cannot be made; keep a `dest` already written.
+
+    Why a link: a carried-over folder of cards is tens of megabytes at 200 stretches, and no build
+    writes into a file of the last output (each writes a new stage and swaps it in), so the last
+    output and the new one can share the files. Nothing writes into a carried-over file afterwards:
+    only the site shares a folder with another stage (`embed/`, with the embeds), and it is built
+    before the embeds are carried over.
+    """
+    if os.path.lexists(dest):
+        return
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
 
 
 def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> None:

@@ -20,9 +20,18 @@ from typing import Any
 import pytest
 import watchfiles
 
+from stretchguide import pipeline
 from stretchguide.cli import make_parser, options_from
 from stretchguide.models import BuildOptions
-from stretchguide.serve import PREFIX, BuildState, GuideFilter, PreviewHandler, build_args, stop_process_group
+from stretchguide.serve import (
+    PREFIX,
+    SLOW_OUTPUTS,
+    BuildState,
+    GuideFilter,
+    PreviewHandler,
+    build_args,
+    stop_process_group,
+)
 from tests.conftest import ROOT, alive, children, copy_content, wait_for
 
 RELOAD_TAG = b'<script src="/__stretchguide__/reload.js" defer></script>'
@@ -188,3 +197,33 @@ def test_stopping_the_preview_stops_everything_it_started(tmp_path: Path) -> Non
     finally:
         for pid in filter(alive, sleepers):  # left behind: this test started them, so it ends them
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_the_quick_build_carries_cards_and_embeds_over_as_links_and_builds_the_pages(tmp_path: Path) -> None:
+    """The preview's first pass after an edit: new pages, the last build's cards and embeds as they were."""
+    content = copy_content(tmp_path / "content", languages=True, stretches=["cat-cow", "pigeon", "figure-four"])
+    out = tmp_path / "site"
+    args = make_parser().parse_args(["build", "--content", str(content), "--out", str(out), "--quiet", "--jobs", "1"])
+    options = dataclasses.replace(options_from(args), incremental=True)
+    pipeline.build(options)
+    carried = ["cards/pigeon.pdf", "es/cards/pigeon.pdf", "embed/pigeon/index.html", "es/embed/pigeon/index.html",
+               "api/stretches/pigeon.json", "es/api/stretches/pigeon.json", "_headers"]
+    before = {name: ((out / name).stat().st_ino, (out / name).read_bytes()) for name in carried}
+    site_page = (out / "embed" / "index.html").stat().st_ino  # the site's own page in the embeds' folder
+
+    stretch = content / "stretches" / "pigeon.yml"
+    (title_line,) = [line for line in stretch.read_text(encoding="utf-8").splitlines() if line.startswith("title:")]
+    edit(stretch, title_line, "title: Resting pigeon, renamed")
+    pipeline.build(options, reuse=SLOW_OUTPUTS)
+    assert "Resting pigeon, renamed" in (out / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    # Carried over as links to the last build's files, not copies, and left as they were.
+    assert {name: ((out / name).stat().st_ino, (out / name).read_bytes()) for name in carried} == before
+    assert "Resting pigeon, renamed" not in (out / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    # The site's page in `embed/` is this build's, not the last one carried over it: its nav has the new title.
+    page = out / "embed" / "index.html"
+    assert page.stat().st_ino != site_page and "Resting pigeon, renamed" in page.read_text(encoding="utf-8")
+
+    pipeline.build(dataclasses.replace(options, incremental=False))  # the full build that follows
+    assert "Resting pigeon, renamed" in (out / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
+    assert before["cards/pigeon.pdf"][1] != (out / "cards" / "pigeon.pdf").read_bytes()
