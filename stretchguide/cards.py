@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import logging
 import re
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,6 +408,37 @@ def plan(context: RenderContext) -> pdf.Plan:
 
     def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
         return assemble(renderer, sources, outputs, dest)  # type: ignore[arg-type]
+
+    return pdf.Plan(jobs(), finish)
+
+
+def plan_stretch_cards(context: RenderContext, stretch_ids: Collection[str]) -> pdf.Plan:
+    """Plan only the named stretches' own card files (`cards/<id>.pdf`), not the decks and sheets.
+
+    For the live preview's quick build, which carries the last build's cards over: an edited
+    stretch's card is back with its page, and the full build that follows makes the rest.
+    """
+    renderer = CardRenderer(context)
+    library = context.library
+    ids = [stretch_id for stretch_id in library.stretches if stretch_id in stretch_ids]
+
+    def jobs() -> Iterator[tuple[Hashable, pdf.Job]]:
+        for stretch_id in ids:
+            yield stretch_id, renderer.stretch_job(library.stretches[stretch_id], CARD_PAGES[context.card_size])
+
+    def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
+        problems = []
+        for stretch_id in ids:
+            renderer.note_all(outputs[stretch_id].warnings, renderer.source_of(stretch_id))
+            problems += renderer.overflow_problems(outputs[stretch_id].pages, stretch_id,
+                                                   renderer.source_of(stretch_id), context.card_size)
+        if problems:
+            raise ContentError(problems)
+        for stretch_id in ids:
+            path = dest / context.root_url("card", stretch_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(outputs[stretch_id].pdf)
+        return renderer.warnings
 
     return pdf.Plan(jobs(), finish)
 

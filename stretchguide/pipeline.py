@@ -120,18 +120,19 @@ def check(options: BuildOptions) -> list[Problem]:
     return sorted(set(warnings))
 
 
-def build(options: BuildOptions, reuse: Collection[str] = ()) -> list[Problem]:
+def build(options: BuildOptions, reuse: Collection[str] = (), fresh: Collection[str] = ()) -> list[Problem]:
     """Build every output into `options.out_dir`; return the warnings.
 
     Nothing is written to the output folder unless the whole build succeeds. Outputs named in
     `reuse` (such as "cards") are copied from the previous build's folder of that name instead
-    of rendered: the live preview shows an edited page first and renders the cards after.
+    of rendered: the live preview shows an edited page first and renders the cards after. The
+    stretches named in `fresh` (the ones just edited) get their own card files anew even so.
     """
     # First gather and check all content; nothing is written until it is all valid.
     started = time.perf_counter()
     options = with_theme(options)
     try:
-        return _build(options, reuse, started)
+        return _build(options, reuse, fresh, started)
     except jinja2.TemplateError as exc:
         raise ContentError([template_problem(exc, options.theme_dir, options.theme_overrides)]) from None
 
@@ -147,7 +148,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _build(options: BuildOptions, reuse: Collection[str], started: float) -> list[Problem]:
+def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str], started: float) -> list[Problem]:
     context, warnings = prepare(options)
     library = context.library
     log.info("loaded %d stretches and %d routines in %.2f s", len(library.stretches),
@@ -171,6 +172,9 @@ def _build(options: BuildOptions, reuse: Collection[str], started: float) -> lis
         pdf_started, own = time.perf_counter(), time.process_time()
         plans = plan_languages({"cards": cards.plan, "booklet": booklet.plan}, contexts, renderer, stage,
                                options.out_dir, reuse)
+        if fresh and "cards" in reuse:  # over the cards carried over, rendered beside the site
+            plans += plan_languages({"card files": functools.partial(cards.plan_stretch_cards, stretch_ids=fresh)},
+                                    contexts, renderer, stage, options.out_dir)
         planning = time.process_time() - own
         for name, render in (("site", site.render_site), ("embeds", embeds.render_embeds)):
             if name == "site" and beside is not None:
@@ -283,6 +287,7 @@ def unpack_files(data: bytes, meta: dict[str, Any], dest: Path) -> list[Problem]
     start = 0
     for name, length in meta["files"]:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).unlink(missing_ok=True)  # maybe a link to the last output's file (see `link_or_copy`)
         (dest / name).write_bytes(data[start:start + length])
         start += length
     return [Problem(Path(path), line, col, key, message, code)
@@ -347,7 +352,8 @@ def link_or_copy(source: str, dest: str) -> None:
     writes into a file of the last output (each writes a new stage and swaps it in), so the last
     output and the new one can share the files. Nothing writes into a carried-over file afterwards:
     only the site shares a folder with another stage (`embed/`, with the embeds), and it is built
-    before the embeds are carried over.
+    before the embeds are carried over; a file made anew over one (an edited stretch's card)
+    replaces it (`unpack_files`, `finish_languages`).
     """
     if os.path.lexists(dest):
         return

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -178,26 +179,34 @@ def build_args(options: BuildOptions) -> list[str]:
     return args
 
 
-def rebuild(options: BuildOptions, state: BuildState, full: FullBuild) -> bool:
+def rebuild(options: BuildOptions, state: BuildState, full: FullBuild, changed: Iterable[str] = ()) -> bool:
     """Rebuild after a change: the pages first (cards carried over), then everything. Return success.
 
     Why two passes: rendering every card takes seconds, and the open page should show an edit
-    within about two; the cards catch up in the background.
+    within about two; the cards catch up in the background. The first pass also renders the
+    cards of the stretch files among `changed`, beside the pages, so an edited card is back too.
     """
     full.cancel()
     if not any((options.out_dir / name).is_dir() for name in SLOW_OUTPUTS):
         return build_once(options, state)
-    if not build_once(options, state, reuse=SLOW_OUTPUTS):
+    if not build_once(options, state, reuse=SLOW_OUTPUTS, fresh=edited_stretches(changed)):
         return False
     full.start()
     return True
 
 
-def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] = ()) -> bool:
+def edited_stretches(paths: Iterable[str]) -> set[str]:
+    """Return the ids of the stretches whose files (or translations) are among `paths`: an id is its file name."""
+    return {Path(path).stem for path in paths
+            if Path(path).parent.name == "stretches" and Path(path).suffix in (".yml", ".yaml")}
+
+
+def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] = (),
+               fresh: Collection[str] = ()) -> bool:
     """Build once; on success bump the build id, on failure print why. Return whether it built."""
     started = time.perf_counter()
     try:
-        warnings = pipeline.build(options, reuse=reuse)
+        warnings = pipeline.build(options, reuse=reuse, fresh=fresh)
     except ContentError as exc:
         print_problems(exc.problems)
         err.print("build failed; still serving the last good site", markup=False)
@@ -275,7 +284,7 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
                                         step=50, stop_event=stop.event, raise_interrupt=True):
             names = sorted({display_path(Path(path)) for _, path in changes})
             err.print(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
-            rebuild(options, state, full)
+            rebuild(options, state, full, [path for _, path in changes])
     except KeyboardInterrupt:
         pass
     finally:

@@ -132,7 +132,9 @@ def _work_folder(context: RenderContext) -> Iterator[Path]:
     With a cache, each library and language keeps one there, locked for one build at a time:
     a build whose pages, config and theme are those of the last clean build reuses its site,
     and the live preview's next build renders only what changed. A second build running at
-    the same time, or a build without a cache, gets a new folder.
+    the same time, or a build without a cache, gets a new folder. The live preview keeps a
+    folder of its own: the release build it starts after each edit, often stopped by the next
+    edit, would otherwise leave the preview's next build nothing to render only changes over.
     """
     options = context.options
     if options.cache_dir is None:
@@ -141,8 +143,9 @@ def _work_folder(context: RenderContext) -> Iterator[Path]:
         return
     root = options.cache_dir.absolute() / "site"
     root.mkdir(parents=True, exist_ok=True)
-    name = cache.digest(context.language, *(str(path.absolute()) for path in (
-        options.content_dir, options.docs_dir, options.theme_dir, options.mkdocs_config)))[:16]
+    name = cache.digest(context.language, "preview" if options.incremental else "release", *(
+        str(path.absolute()) for path in (options.content_dir, options.docs_dir, options.theme_dir,
+                                          options.mkdocs_config)))[:16]
     work = root / name
     work.mkdir(exist_ok=True)
     with open(work / "lock", "w", encoding="utf-8") as lock:

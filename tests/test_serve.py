@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 import watchfiles
 
@@ -30,6 +31,7 @@ from stretchguide.serve import (
     GuideFilter,
     PreviewHandler,
     build_args,
+    edited_stretches,
     stop_process_group,
 )
 from tests.conftest import ROOT, alive, children, copy_content, wait_for
@@ -200,24 +202,32 @@ def test_stopping_the_preview_stops_everything_it_started(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_the_quick_build_carries_cards_and_embeds_over_as_links_and_builds_the_pages(tmp_path: Path) -> None:
-    """The preview's first pass after an edit: new pages, the last build's cards and embeds as they were."""
+def test_the_quick_build_carries_cards_and_embeds_over_as_links_and_renders_the_edited_card(tmp_path: Path) -> None:
+    """The preview's first pass after an edit: new pages and the edited stretch's card; the rest as it was."""
     content = copy_content(tmp_path / "content", languages=True, stretches=["cat-cow", "pigeon", "figure-four"])
     out = tmp_path / "site"
     args = make_parser().parse_args(["build", "--content", str(content), "--out", str(out), "--quiet", "--jobs", "1"])
     options = dataclasses.replace(options_from(args), incremental=True)
     pipeline.build(options)
-    carried = ["cards/pigeon.pdf", "es/cards/pigeon.pdf", "embed/pigeon/index.html", "es/embed/pigeon/index.html",
-               "api/stretches/pigeon.json", "es/api/stretches/pigeon.json", "_headers"]
+    carried = ["cards/cat-cow.pdf", "es/cards/cat-cow.pdf", "cards/stretch-cards.pdf", "embed/pigeon/index.html",
+               "es/embed/pigeon/index.html", "api/stretches/pigeon.json", "es/api/stretches/pigeon.json", "_headers"]
     before = {name: ((out / name).stat().st_ino, (out / name).read_bytes()) for name in carried}
     site_page = (out / "embed" / "index.html").stat().st_ino  # the site's own page in the embeds' folder
+    cards = {name: (out / name).stat().st_ino for name in ("cards/pigeon.pdf", "es/cards/pigeon.pdf")}
+    old_card = (out / "cards" / "pigeon.pdf").read_bytes()
+    os.link(out / "cards" / "pigeon.pdf", tmp_path / "last-pigeon.pdf")  # the last build's file, kept
 
     stretch = content / "stretches" / "pigeon.yml"
     (title_line,) = [line for line in stretch.read_text(encoding="utf-8").splitlines() if line.startswith("title:")]
     edit(stretch, title_line, "title: Resting pigeon, renamed")
-    pipeline.build(options, reuse=SLOW_OUTPUTS)
+    pipeline.build(options, reuse=SLOW_OUTPUTS, fresh=edited_stretches([str(stretch)]))
     assert "Resting pigeon, renamed" in (out / "stretches" / "pigeon" / "index.html").read_text(encoding="utf-8")
-    # Carried over as links to the last build's files, not copies, and left as they were.
+    # The edited stretch's cards are new files; the last build's file was replaced, never written into.
+    assert all((out / name).stat().st_ino != inode for name, inode in cards.items())
+    with pikepdf.open(out / "cards" / "pigeon.pdf") as card:
+        assert "Resting pigeon, renamed" in str(card.docinfo["/Title"])
+    assert (tmp_path / "last-pigeon.pdf").read_bytes() == old_card
+    # The rest is carried over as links to the last build's files, not copies, and left as it was.
     assert {name: ((out / name).stat().st_ino, (out / name).read_bytes()) for name in carried} == before
     assert "Resting pigeon, renamed" not in (out / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
     # The site's page in `embed/` is this build's, not the last one carried over it: its nav has the new title.
@@ -226,4 +236,13 @@ def test_the_quick_build_carries_cards_and_embeds_over_as_links_and_builds_the_p
 
     pipeline.build(dataclasses.replace(options, incremental=False))  # the full build that follows
     assert "Resting pigeon, renamed" in (out / "embed" / "pigeon" / "index.html").read_text(encoding="utf-8")
-    assert before["cards/pigeon.pdf"][1] != (out / "cards" / "pigeon.pdf").read_bytes()
+    assert before["cards/stretch-cards.pdf"][1] != (out / "cards" / "stretch-cards.pdf").read_bytes()
+    # The same card again comes from the cache, and still replaces the last build's file.
+    inode = (out / "cards" / "pigeon.pdf").stat().st_ino
+    pipeline.build(options, reuse=SLOW_OUTPUTS, fresh={"pigeon"})
+    assert (out / "cards" / "pigeon.pdf").stat().st_ino != inode
+
+
+def test_the_stretches_edited_are_named_by_their_files_and_translations() -> None:
+    assert edited_stretches(["c/stretches/pigeon.yml", "c/translations/es/stretches/cat-cow.yaml",
+                             "c/routines/basics.yml", "c/guide.yml", "c/stretches/notes.txt"]) == {"pigeon", "cat-cow"}
