@@ -217,7 +217,10 @@ def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] 
         return False
     state.bump()
     print_problems(warnings)
-    what = f"pages ({', '.join(reuse)} follow)" if reuse else "everything"
+    what = "everything"
+    if reuse:
+        edited = f" and the own card of {', '.join(sorted(fresh))}" if fresh else ""
+        what = f"pages{edited} ({', '.join(reuse)} follow)"
     err.print(f"built {what} in {time.perf_counter() - started:.1f} s", markup=False)
     return True
 
