@@ -306,7 +306,7 @@ def service_worker(site: Path) -> tuple[str, list[str]]:
 def test_service_worker_stores_the_whole_guide_under_the_build_digest(hostile_site: Path, plain_site: Path,
                                                                       tmp_path: Path) -> None:
     digest, precache = service_worker(plain_site)
-    for url in ("./", "stretches/pigeon/", "routines/lower-back-basics/", "about/", "embed/", "404.html",
+    for url in ("./", "stretches/pigeon/", "routines/lower-back-basics/", "about/", "embed/", "404.html", "figures/",
                 "assets/sg/player.js", "assets/sg/timer-engine.js", "assets/sg/icon-192.png",
                 "assets/sg/fonts/atkinson-hyperlegible-latin-700-normal.woff2", "manifest.webmanifest",
                 "search/search_index.json"):
@@ -361,6 +361,7 @@ def test_large_library_lists_its_stretches_a_to_z_on_the_index_not_in_the_nav(tm
             "assets/sg/figures/s000.svg"} <= set(stored)
     assert not [path for path in stored if path.startswith(("stretches/s0", "assets/sg/figures/s0"))
                 and "s000" not in path]
+    assert "figures/" not in stored and (tmp_path / "site" / "figures" / "index.html").is_file()  # every figure inline
 
 
 def preview_page(cache: Path, url: str) -> Path:
