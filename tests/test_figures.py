@@ -783,15 +783,17 @@ def test_figure_four_shows_the_hands_behind_the_thigh_drawn_in_and_the_crossed_a
     # The stretch is felt in the crossed leg's buttock: the highlight goes on that leg, not the other.
     assert {piece[0] for piece in figures.highlight_table(body)["glutes"]} == {"torso", "far_thigh"}
     # From the feet the "4" shows: the crossed thigh out to the side, its shin across in front of the other thigh.
+    # Each leg keeps its shade in both frames: the right one white (near), the crossed left one grey (far).
     assert feet.view == "feet" and feet.label
+    assert figures.left_or_right(feet.body, "near") == figures.left_or_right(body, "near") == "right"
     fp = {name: figures.project(p, "feet") for name, p in feet.body.p3.items()}
-    assert fp["near_knee"][0] < fp["near_hip"][0] - 15  # the near side on the left of a facing-right body
-    assert abs(fp["near_ankle"][0] - fp["far_knee"][0]) < 12 and abs(fp["near_ankle"][1] - fp["far_knee"][1]) < 10
+    assert fp["far_knee"][0] > fp["far_hip"][0] + 15  # the body's left on the reader's right
+    assert abs(fp["far_ankle"][0] - fp["near_knee"][0]) < 12 and abs(fp["far_ankle"][1] - fp["near_knee"][1]) < 10
     # The crossed knee comes toward the chest: the shin lies across the front of the other thigh, between it
     # and the chest, so from the feet it is drawn behind that thigh, its knee and foot showing either side.
-    assert feet.body.p3["near_knee"][0] < feet.body.p3["far_knee"][0]
+    assert feet.body.p3["far_knee"][0] < feet.body.p3["near_knee"][0]
     order = [name for name, _ in figures.chains(feet.body, "feet")]
-    assert order.index("near_leg_lower") < order.index("far_leg")
+    assert order.index("far_leg_lower") < order.index("near_leg")
 
 
 def test_pigeon_front_shin_lies_across_and_the_buttock_rests_on_a_cushion(library: Library,
@@ -936,16 +938,16 @@ def test_a_cushion_shows_from_above_under_the_named_side_and_lies_on_the_mat(lib
 
 
 def test_from_the_feet_the_buttock_mark_sits_at_the_outer_hip(library: Library) -> None:
-    # The figure-four from the feet: the orange lies out beside the hip of the crossed leg (the left, the near
+    # The figure-four from the feet: the orange lies out beside the hip of the crossed leg (the left, the far
     # side: on the right of the picture), low by the mat, not along the thigh toward the knee nor between the legs.
     _, ahead = frame_bodies(library, "figure-four")
     assert ahead.view == "feet"
     body = ahead.body
     marks = figures.highlight_marks(body, ["glutes", "hips"], ahead.view)
-    assert len(marks) == 1 and marks[0].part in ("torso", "near_thigh")
+    assert len(marks) == 1 and marks[0].part in ("torso", "far_thigh")
     ring = marks[0].ring
     cx, cy = sum(q.x for q in ring) / len(ring), sum(q.y for q in ring) / len(ring)
-    hip, knee = (body.to_screen(*figures.project(body.p3[n], ahead.view)) for n in ("near_hip", "near_knee"))
+    hip, knee = (body.to_screen(*figures.project(body.p3[n], ahead.view)) for n in ("far_hip", "far_knee"))
     assert cx > hip.x + 2, (cx, hip.x)  # outward of the hip joint, away from the other leg
     assert math.dist((cx, cy), (hip.x, hip.y)) < math.dist((cx, cy), (knee.x, knee.y)) / 2
     # Wholly inside the part it is drawn on, and nothing is drawn over it.
