@@ -356,6 +356,10 @@ def report(row: dict[str, float], jobs: int, loads: tuple[str, str]) -> str:
     floor_ratio = row["cards_cpu"] / row["floor"]
     wall_ratio = row["cards"] / row["cards_cpu"]
     size = int(row["size"])
+
+    def met_at_1000(ok: bool) -> str:
+        """The status of a target set for 1,000 stretches, in a run of another size."""
+        return met(ok) if size == 1000 else f"{met(ok)} at {size:,} (the target is for 1,000)"
     lines = [
         f"{os.cpu_count()} cores, `--jobs {jobs}`, {size:,} stretches; load average (1, 5, 15 min) "
         f"{loads[0]} at the start, {loads[1]} at the end.",
@@ -372,9 +376,9 @@ def report(row: dict[str, float], jobs: int, loads: tuple[str, str]) -> str:
         f"{met(wall_ratio <= 0.6)} |",
         f"| full build from an empty cache, wall (site stage {row['site']:.1f} s within PDF stage "
         f"{row['cards']:.1f} s) | "
-        f"{row['total']:.1f} s | 100 s | {met(row['total'] <= 100)} |",
+        f"{row['total']:.1f} s | 100 s | {met_at_1000(row['total'] <= 100)} |",
         f"| full build, peak memory of the process tree | {row['peak']:.0f} MiB | 1,024 MiB | "
-        f"{met(row['peak'] <= 1024)} |",
+        f"{met_at_1000(row['peak'] <= 1024)} |",
         f"| full build, CPU of all its processes | {row['total_cpu']:.1f} s | | |",
         f"| default guide, empty cache (CPU {row['default_cold_cpu']:.1f} s) | {row['default_cold']:.1f} s | 5 s | "
         f"{met(row['default_cold'] <= 5)} |",
@@ -383,11 +387,11 @@ def report(row: dict[str, float], jobs: int, loads: tuple[str, str]) -> str:
         f"| `build` after one edit (site {row['edit_site']:.1f} s, PDF stage {row['edit_cards']:.1f} s, "
         f"embeds {row['edit_embeds']:.1f} s; CPU {row['edit_cpu']:.1f} s) | "
         f"{row['edit']:.1f} s | 15 s | "
-        f"{met(row['edit'] <= 15)} |",
+        f"{met_at_1000(row['edit'] <= 15)} |",
         f"| `serve`: edit saved to its page served | {row['serve_page']:.1f} s | 2 s | "
-        f"{met(row['serve_page'] <= 2)} |",
+        f"{met_at_1000(row['serve_page'] <= 2)} |",
         f"| `serve`: edit saved to its card served | {row['serve_card']:.1f} s | 5 s | "
-        f"{met(row['serve_card'] <= 5)} |",
+        f"{met_at_1000(row['serve_card'] <= 5)} |",
         f"| site stage alone, this project's, with Material (clean, strict) | {row['material']:.1f} s | | |",
         f"| site stage alone, this project's, with Zensical | {row['zensical']:.1f} s = "
         f"{row['zensical'] / row['material']:.2f} x Material | | |",
