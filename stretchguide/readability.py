@@ -9,6 +9,7 @@ close enough to tell a grade-5 sentence from a grade-11 one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 #: The highest Flesch-Kincaid grade a sentence may read at.
@@ -83,8 +84,9 @@ class Finding:
                 f"sentences and everyday words: \"{self.sentence}\"")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def syllables(word: str) -> int:
-    """Estimate the syllables of one word."""
+    """Estimate the syllables of one word (kept: a guide repeats its words, a few thousand in all)."""
     if any(char.isdigit() for char in word):
         return max(1, len(re.findall(r"\d+", word)))
     total = 0
