@@ -67,9 +67,13 @@ NOT_PRECACHED = ("assets/javascripts/lunr/", "sitemap.xml")
 #: Why: a stretch's page and figure are about 60 KB; a phone installing the worker of a
 #: 1,000-stretch guide would download some 60 MB before anyone opened a page.
 PRECACHE_ALL_STRETCHES_UP_TO = 30
-#: The gallery of every figure (theme/site/pages/figures.md), each drawn inline: such a library's
-#: gallery is stored once opened too. At 200 stretches it is 4 MB, at 1,000 about 20 MB.
+#: The gallery of every figure (theme/site/pages/figures.md): such a library's gallery is stored
+#: once opened too, like the figures it shows.
 GALLERY = "figures/"
+#: Most figures the gallery draws inline, where they follow the dark palette; a larger library's
+#: gallery shows each figure's file as an image, loaded as it scrolls into view. Why: each figure
+#: is about 20 KB, so drawn inline the gallery of 1,000 stretches would be a 20 MB page.
+GALLERY_INLINE_UP_TO = 30
 
 
 def render_site(context: RenderContext, dest: Path) -> list[Problem]:
@@ -296,6 +300,12 @@ def figure_file(stretch_id: str) -> str:
     return f"{ASSET_DIR}/figures/{stretch_id}.svg"
 
 
+def figure_size(svg: str) -> tuple[int, int]:
+    """Return a drawn figure's width and height (its viewBox), for an image that keeps its place while loading."""
+    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    return (round(float(box[1])), round(float(box[2]))) if box else (400, 140)
+
+
 def site_nav(context: RenderContext, files: dict[str, bytes]) -> list[Any]:
     """Return the nav, every entry with its page's title.
 
@@ -361,7 +371,8 @@ def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: l
         "context": context, "library": library, "guide": library.guide, "figures": context.figures,
         "url": context.url, "absolute_url": context.absolute_url, "stretches": stretches,
         "routines": routines, "pages": page_names, "iso_duration": iso_duration, "figure_file": figure_file,
-        "booklet_max_stretches": BOOKLET_MAX_STRETCHES,
+        "booklet_max_stretches": BOOKLET_MAX_STRETCHES, "figure_size": figure_size,
+        "inline_figures": len(library.stretches) <= GALLERY_INLINE_UP_TO,
     }
 
     up = "../" * context.prefix.count("/")

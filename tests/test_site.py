@@ -361,7 +361,14 @@ def test_large_library_lists_its_stretches_a_to_z_on_the_index_not_in_the_nav(tm
             "assets/sg/figures/s000.svg"} <= set(stored)
     assert not [path for path in stored if path.startswith(("stretches/s0", "assets/sg/figures/s0"))
                 and "s000" not in path]
-    assert "figures/" not in stored and (tmp_path / "site" / "figures" / "index.html").is_file()  # every figure inline
+    assert "figures/" not in stored
+    # The Figures page shows each figure's file as an image loaded as it scrolls into view, described by its
+    # alt text and sized before it loads; drawn inline, 1,000 figures would make a 20 MB page.
+    gallery = (tmp_path / "site" / "figures" / "index.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img class="sg-figure__image" src="../assets/sg/figures/(s\d{3})\.svg" alt="([^"]+)" '
+                        r'width="\d+" height="\d+" loading="lazy">', gallery)
+    assert sorted(name for name, _ in images) == [f"s{n:03d}" for n in range(40)]
+    assert all(alt.startswith("Seen from the side") for _, alt in images) and 'class="sg-figure-art"' not in gallery
 
 
 def preview_page(cache: Path, url: str) -> Path:
@@ -490,6 +497,9 @@ def test_the_stretch_list_shows_each_stretch_s_figure(built_site: Path) -> None:
     for src in thumbs:
         figure = (built_site / "stretches" / src).resolve()
         assert figure.is_file() and figure.read_text(encoding="utf-8").lstrip().startswith("<svg")
+    # The Figures page draws a small library's figures inline, where they follow the dark palette.
+    gallery = (built_site / "figures" / "index.html").read_text(encoding="utf-8")
+    assert gallery.count('class="sg-figure-art"') == len(thumbs) and "sg-figure__image" not in gallery
 
 
 def test_mkdocs_frees_each_pages_markdown_once_it_is_html_and_the_page_keeps_its_title(tmp_path: Path) -> None:
