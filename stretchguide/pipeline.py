@@ -170,11 +170,10 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
         # render while the site is built; the files are made of them at the end.
         renderer = running.enter_context(pdf.Renderer(options.cache_dir, options.jobs, options.verbosity > 0))
         pdf_started, own = time.perf_counter(), time.process_time()
-        plans = plan_languages({"cards": cards.plan, "booklet": booklet.plan}, contexts, renderer, stage,
-                               options.out_dir, reuse)
+        planners: dict[str, Callable[[RenderContext], pdf.Plan]] = {"cards": cards.plan, "booklet": booklet.plan}
         if fresh and "cards" in reuse:  # over the cards carried over, rendered beside the site
-            plans += plan_languages({"card files": functools.partial(cards.plan_stretch_cards, stretch_ids=fresh)},
-                                    contexts, renderer, stage, options.out_dir)
+            planners["card files"] = functools.partial(cards.plan_stretch_cards, stretch_ids=fresh)
+        plans = plan_languages(planners, contexts, renderer, stage, options.out_dir, reuse)
         planning = time.process_time() - own
         for name, render in (("site", site.render_site), ("embeds", embeds.render_embeds)):
             if name == "site" and beside is not None:
