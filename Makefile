@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed
 # library puts only the glyphs used into each PDF (without it WeasyPrint subsets with fontTools:
 # slower, and it warns on every card).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-# Debian packages the tests drive: a browser, PDF tools, and WordPress for the embed test.
-TEST_DEBS := chromium poppler-utils fonts-dejavu-core wordpress mariadb-server php-cli php-mysql
+# Debian packages the tests drive: a browser, PDF tools (poppler, qpdf), and WordPress for the embed test.
+TEST_DEBS := chromium poppler-utils qpdf fonts-dejavu-core wordpress mariadb-server php-cli php-mysql
 
 .PHONY: build test lint serve check bench clean runtime-deps system-deps messages
 
