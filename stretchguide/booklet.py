@@ -6,7 +6,8 @@ documents are rendered (`pdf`), so its jobs run in the same worker processes.
 
 Why half-letter for US Letter: a US clinic folds Letter sheets in half, which gives 5.5 x 8.5 in
 pages; A5 pages scaled onto Letter would print at 92 % with wide margins. So the booklet is laid
-out twice, A5 for A4 sheets and half-letter for Letter sheets, each page printed at full size.
+out once on the area an A5 and a half-letter page share (139.7 x 210 mm), and each page is put,
+at full size, in the middle of an A5 page (for A4 sheets) and of a half-letter page (for Letter).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Format:
     paper: str  # the sheet's name, for titles
 
 
+#: The area every booklet page shares (mm): the booklet is laid out on it once.
+BOTH_PAGES = (139.7, 210.0)
 #: The booklets, by id: A5 pages on A4 sheets, and half-letter pages on US Letter sheets.
 FORMATS: dict[str, Format] = {
     "a5": Format((148.0, 210.0), (297.0, 210.0), "a4", "A4"),  # the paper names are translated where shown
@@ -58,11 +61,11 @@ def font_faces(theme_dir: Path) -> list[dict[str, str]]:
     return faces
 
 
-def booklet_html(context: RenderContext, booklet_id: str) -> str:
-    """Return the booklet's HTML for one page size, from theme/booklet/booklet.html."""
+def booklet_html(context: RenderContext) -> str:
+    """Return the booklet's HTML, laid out on `BOTH_PAGES`, from theme/booklet/booklet.html."""
     library = context.library
     guide = library.guide
-    width, height = FORMATS[booklet_id].page
+    width, height = BOTH_PAGES
     logo = guide.branding.logo
     logo_path = (library.content_dir / logo).resolve() if logo else None
     home = context.absolute_url("home")
@@ -86,22 +89,27 @@ def booklet_html(context: RenderContext, booklet_id: str) -> str:
         credits=library.credits()))
 
 
-def booklet_job(context: RenderContext, booklet_id: str) -> pdf.Job:
-    """Return the job of the booklet of one page size: its HTML, the theme's booklet styles and fonts."""
+def booklet_job(context: RenderContext) -> pdf.Job:
+    """Return the job of the booklet: its HTML, the theme's booklet styles and fonts."""
     theme = context.options.theme_dir.resolve()
     options = pdf.RenderOptions(base_url=(theme / "booklet").as_uri() + "/",
                                 roots=(theme, context.library.content_dir.resolve()),
                                 stylesheets=(theme / "booklet" / "booklet.css",))
-    what = f"booklet ({booklet_id})"
-    return pdf.Job(ident=f"{context.library.guide.title}/{context.prefix}booklet-{booklet_id}",
-                   html=booklet_html(context, booklet_id), what=what, label=what, options=options)
+    return pdf.Job(ident=f"{context.library.guide.title}/{context.prefix}booklet",
+                   html=booklet_html(context), what="booklet", label="booklet", options=options)
 
 
 def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str]]:
-    """Lay out the booklet of one page size, or take it from the cache; return its tagged PDF and warnings."""
+    """Lay out the booklet, or take it from the cache; return its tagged PDF on one page size, and the warnings."""
     options = context.options
-    output, = pdf.render_all([booklet_job(context, booklet_id)], options.cache_dir, options.jobs)
-    return output.pdf, list(output.warnings)
+    output, = pdf.render_all([booklet_job(context)], options.cache_dir, options.jobs)
+    return on_page(output.pdf, booklet_id), list(output.warnings)
+
+
+def on_page(document: bytes, booklet_id: str) -> bytes:
+    """Return the booklet laid out on `BOTH_PAGES` with each page in the middle of one of the booklet's page size."""
+    width, height = FORMATS[booklet_id].page
+    return impose.on_paper(document, width * impose.MM, height * impose.MM)
 
 
 def plan(context: RenderContext) -> pdf.Plan:
@@ -115,7 +123,7 @@ def plan(context: RenderContext) -> pdf.Plan:
     def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
         return write_booklets(context, {str(key): output for key, output in outputs.items()}, dest)
 
-    return pdf.Plan(((booklet_id, booklet_job(context, booklet_id)) for booklet_id in FORMATS), finish)
+    return pdf.Plan([("booklet", booklet_job(context))], finish)
 
 
 def render_booklet(context: RenderContext, dest: Path) -> list[Problem]:
@@ -129,14 +137,15 @@ def write_booklets(context: RenderContext, outputs: dict[str, pdf.Output], dest:
     source = context.library.content_dir / "guide.yml"
     warnings: list[Problem] = []
     (dest / context.prefix / "booklet").mkdir(parents=True, exist_ok=True)
+    output = outputs["booklet"]
+    warnings += [Problem(source, 1, 1, "", message, "W005") for message in output.warnings]
     for booklet_id, form in FORMATS.items():
-        output = outputs[booklet_id]
-        warnings += [Problem(source, 1, 1, "", message, "W005") for message in output.warnings]
-        (dest / context.root_url("booklet", booklet_id)).write_bytes(output.pdf)
+        reading = on_page(output.pdf, booklet_id)
+        (dest / context.root_url("booklet", booklet_id)).write_bytes(reading)
         title = i18n.gettext("{title}: booklet on {paper} sheets, for saddle stitching").format(
             title=guide.title, paper=i18n.gettext(form.paper))
         meta = impose.Meta(title=title, author=guide.branding.clinic_name, language=context.lang,
                            date=build_stamp())
         (dest / context.root_url("booklet-saddle", form.sheet_id)).write_bytes(
-            impose.impose_saddle(output.pdf, *form.sheet, meta))
+            impose.impose_saddle(reading, *form.sheet, meta))
     return warnings

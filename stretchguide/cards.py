@@ -55,10 +55,11 @@ CARD_PAGES: dict[str, PageBox] = {
 }
 #: Card sizes with more room than each size, suggested when a card does not fit.
 BIGGER_CARDS: dict[str, str] = {"A6": "4x6in"}
-#: The large-print deck: the cards enlarged to a page that prints at full size on A4 and on US
-#: Letter paper (210 x 279.4 mm, the two papers' overlap). Text of at least 9pt on any card size
-#: becomes at least 16pt (4x6in is enlarged least, 1.83 times).
-LARGE_PRINT = (210.0, 279.4)
+#: The area A4 and US Letter paper share (210 x 279.4 mm), which prints at full size on both.
+#: The large-print deck is the cards enlarged to it: text of at least 9pt on any card size
+#: becomes at least 16pt (4x6in is enlarged least, 1.83 times). A handout is laid out on it
+#: once, and put in the middle of an A4 and of a Letter page.
+LARGE_PRINT = BOTH_PAPERS = (210.0, 279.4)
 #: Sheet sizes in millimetres (portrait).
 SHEETS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 HANDOUT_MARGIN = 14.0
@@ -293,10 +294,9 @@ class CardRenderer:
 
     # -- handouts --
 
-    def handout_job(self, routine: Routine, sheet: str) -> Job:
-        """Return the job of a routine handout on A4 or Letter."""
-        width, height = SHEETS[sheet]
-        page = PageBox(width, height, HANDOUT_MARGIN, 48.0, 22.0, f"handout handout-{sheet}")
+    def handout_job(self, routine: Routine) -> Job:
+        """Return the job of a routine handout, laid out on the area A4 and Letter share (`BOTH_PAPERS`)."""
+        page = PageBox(*BOTH_PAPERS, HANDOUT_MARGIN, 48.0, 22.0, "handout")
         steps = self.library.steps(routine)
         figures = {step.stretch.id: self.context.figures.get(step.stretch.id) for step in steps}
         page_url = self.context.absolute_url("routine", routine.id)
@@ -307,14 +307,13 @@ class CardRenderer:
             figure_alts={sid: art.alt for sid, art in figures.items() if art},
             total=self.library.routine_seconds(routine), page_url=page_url,
             short_url=short_url(page_url) if page_url else None,
-            qr_svg=qr_svg(page_url, f"QR code: {routine.title} online", self.qr_store) if page_url else None,
-            sheet=sheet)
-        return self.job(html, f"routine-{routine.id}-{sheet}")
+            qr_svg=qr_svg(page_url, f"QR code: {routine.title} online", self.qr_store) if page_url else None)
+        return self.job(html, f"routine-{routine.id}")
 
     def handout(self, routine: Routine, sheet: str) -> bytes:
         """Render a routine handout on A4 or Letter."""
-        return self.run(self.handout_job(routine, sheet),
-                        self.library.source_paths.get(routine.id, self.guide_path())).pdf
+        laid_out = self.run(self.handout_job(routine), self.library.source_paths.get(routine.id, self.guide_path())).pdf
+        return on_sheet(laid_out, sheet)
 
     def job(self, html: str, name: str) -> Job:
         """Return the job of a document that is written as laid out (no faces to check)."""
@@ -347,14 +346,13 @@ class CardRenderer:
 def plan_jobs(renderer: CardRenderer, page: PageBox) -> Iterator[tuple[tuple[str, str], Job, Path]]:
     """Yield every document to render, by (kind, id), with the file its warnings name, as it is planned.
 
-    kinds: handout-a4/handout-letter (routine id), card (cover or stretch id), marks,
+    kinds: handout (routine id), card (cover or stretch id), marks,
     fold-marks and calibration (sheet).
     """
     library = renderer.library
     for routine_id, routine in library.routines.items():  # the slowest first, for even workers
-        for sheet in SHEETS:
-            yield (("handout-" + sheet, routine_id), renderer.handout_job(routine, sheet),
-                   library.source_paths.get(routine_id, renderer.guide_path()))
+        yield ("handout", routine_id), renderer.handout_job(routine), library.source_paths.get(
+            routine_id, renderer.guide_path())
     yield ("card", COVER_ID), renderer.cover_job(page), renderer.guide_path()
     for stretch_id, stretch in library.stretches.items():
         yield ("card", stretch_id), renderer.stretch_job(stretch, page), renderer.source_of(stretch_id)
@@ -506,9 +504,16 @@ def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
         save("calibration", sheet, rendered["calibration", sheet].pdf)
 
     for (kind, item_id), output in rendered.items():
-        if kind.startswith("handout-"):
-            save(kind, item_id, output.pdf)
+        if kind == "handout":
+            for sheet in SHEETS:
+                save(f"handout-{sheet}", item_id, on_sheet(output.pdf, sheet))
     return renderer.warnings
+
+
+def on_sheet(document: bytes, sheet: str) -> bytes:
+    """Return a document laid out on `BOTH_PAPERS` in the middle of pages of the sheet's size, at full size."""
+    width, height = SHEETS[sheet]
+    return impose.on_paper(document, width * impose.MM, height * impose.MM)
 
 
 def page_counter() -> str:

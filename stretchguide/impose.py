@@ -375,15 +375,29 @@ def enlarge(deck: bytes, width: float, height: float, title: str) -> bytes:
     Why scale instead of laying the cards out again: the cards, their tags, fonts and
     metadata stay as they are, and a large library saves a second layout of every card.
     """
-    with open_pdf(deck) as pdf:
+    return _fit(deck, width, height, title, scale_up=True)
+
+
+def on_paper(document: bytes, width: float, height: float) -> bytes:
+    """Return the document with each page centred, at its size, on a page of `width` x `height` points.
+
+    Why: a document laid out once on the area two papers share (A4 and US Letter, A5 and
+    half-letter) prints at full size on both; only the paper around it differs.
+    """
+    return _fit(document, width, height, None, scale_up=False)
+
+
+def _fit(document: bytes, width: float, height: float, title: str | None, scale_up: bool) -> bytes:
+    """Put each page, scaled up to fill it or at its size, in the middle of a `width` x `height` page."""
+    with open_pdf(document) as pdf:
         moves: dict[tuple[int, int], Ctm] = {}
-        # Pages of one size share the streams that scale them: a deck has one or two sizes.
+        # Pages of one size share the streams that move them: a document has one or two sizes.
         streams: dict[Ctm, tuple[pikepdf.Stream, pikepdf.Stream]] = {}
         for page in pdf.pages:
             x0, y0, x1, y1 = (float(value) for value in page.mediabox)
-            scale = min(width / (x1 - x0), height / (y1 - y0))
-            move = moves[page.obj.objgen] = (scale, 0, 0, scale, (width - scale * (x1 + x0)) / 2,
-                                             (height - scale * (y1 + y0)) / 2)
+            scale = min(width / (x1 - x0), height / (y1 - y0)) if scale_up else 1.0
+            move = moves[page.obj.objgen] = (scale, 0, 0, scale, round((width - scale * (x1 + x0)) / 2, 4),
+                                             round((height - scale * (y1 + y0)) / 2, 4))
             if move not in streams:
                 operands: list[Any] = list(move)
                 before = pikepdf.unparse_content_stream([([], Operator("q")), (operands, Operator("cm"))])
@@ -444,8 +458,9 @@ def add_bleed(deck: bytes, bleed: float, title: str) -> bytes:
         return _save_moved(pdf, moves, title)
 
 
-def _save_moved(pdf: pikepdf.Pdf, moves: dict[tuple[int, int], Ctm], title: str) -> bytes:
-    """Move each page's links and the places its tags give (a figure's /BBox) as its content moved; save as `title`."""
+def _save_moved(pdf: pikepdf.Pdf, moves: dict[tuple[int, int], Ctm], title: str | None) -> bytes:
+    """Move each page's links and the places its tags give (a figure's /BBox) as its content moved; save
+    as `title` (None: as titled)."""
     for page in pdf.pages:
         for annotation in page.obj.get(Name.Annots, Array()):
             annotation.Rect = _moved(annotation.Rect, moves[page.obj.objgen])
@@ -461,8 +476,9 @@ def _save_moved(pdf: pikepdf.Pdf, moves: dict[tuple[int, int], Ctm], title: str)
         kids = element.get(Name.K)
         elements += [kid for kid in (kids if isinstance(kids, Array) else [kids])
                      if isinstance(kid, Dictionary) and Name.S in kid]
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
-        xmp["dc:title"] = title
+    if title is not None:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            xmp["dc:title"] = title
     return save_pdf(pdf, pdf.pdf_version)
 
 

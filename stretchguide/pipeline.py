@@ -170,7 +170,7 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
         # render while the site is built; the files are made of them at the end.
         renderer = running.enter_context(pdf.Renderer(options.cache_dir, options.jobs, options.verbosity > 0))
         pdf_started, own = time.perf_counter(), time.process_time()
-        planners: dict[str, Callable[[RenderContext], pdf.Plan]] = {"cards": cards.plan, "booklet": booklet.plan}
+        planners: dict[str, Callable[[RenderContext], pdf.Plan]] = {"booklet": booklet.plan, "cards": cards.plan}
         if fresh and "cards" in reuse:  # over the cards carried over, rendered beside the site
             planners["card files"] = functools.partial(cards.plan_stretch_cards, stretch_ids=fresh)
         plans = plan_languages(planners, contexts, renderer, stage, options.out_dir, reuse)

@@ -342,4 +342,4 @@ def test_enlarged_pages_keep_their_tags_and_links_where_the_text_went() -> None:
             assert [float(v) for v in new] == pytest.approx(moved(old), abs=0.01)
         first = pikepdf.parse_content_stream(page)[:2]
         assert [str(op.operator) for op in first] == ["q", "cm"]
-        assert [float(v) for v in first[1].operands] == pytest.approx([scale, 0, 0, scale, shift, 0])
+        assert [float(v) for v in first[1].operands] == pytest.approx([scale, 0, 0, scale, shift, 0], abs=1e-4)
