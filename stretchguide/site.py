@@ -344,7 +344,7 @@ def page_title(name: str, data: bytes) -> str:
     """Return a page's title: the `title` of the front matter every page carries, else its name."""
     text = data.decode("utf-8")
     if text.startswith("---\n") and "\n---" in text[3:]:
-        front = yaml.safe_load(text[4:text.index("\n---", 3)])
+        front = yaml.load(text[4:text.index("\n---", 3)], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         if isinstance(front, dict) and front.get("title"):
             return str(front["title"])
     stem = Path(name).stem.replace("-", " ").replace("_", " ")
@@ -373,6 +373,8 @@ def _page_renderer(context: RenderContext, files: dict[str, bytes], stretches: l
         "routines": routines, "pages": page_names, "iso_duration": iso_duration, "figure_file": figure_file,
         "booklet_max_stretches": BOOKLET_MAX_STRETCHES, "figure_size": figure_size,
         "inline_figures": len(library.stretches) <= GALLERY_INLINE_UP_TO,
+        # The words of the timer and the player, made once per language rather than on every page.
+        "cues": env.get_template("site/_words.md").make_module(),
     }
 
     up = "../" * context.prefix.count("/")
