@@ -52,6 +52,22 @@ from .problems import Problem, join_key
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 12
+
+#: What the live preview keeps between its builds: each file's bytes and what they were read into.
+#: None (the default): a build reads every file once and keeps nothing.
+_kept: dict[Path, tuple[bytes, tuple[Any, Positions, list[Problem]]]] | None = None
+
+
+def keep_read_files() -> None:
+    """Keep what each file was read into, and read again only the files whose bytes changed.
+
+    Why only for the live preview: it builds again after every save, and parsing the YAML of a
+    1,000-stretch library takes most of a second; a single build gains nothing and would hold
+    every file's data to its end.
+    """
+    global _kept
+    if _kept is None:
+        _kept = {}
 Loc = tuple[str | int, ...]
 
 
@@ -117,6 +133,25 @@ def read_yaml(path: Path) -> tuple[Any, Positions, list[Problem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return fail(1, 1, f"cannot read the file ({exc.strerror}); check it exists and is readable")
+    kept = _kept.get(path) if _kept is not None else None
+    if kept is None or kept[0] != raw:
+        kept = (raw, _read_text(path, raw))
+        if _kept is not None:
+            _kept[path] = kept
+    data, positions, problems = kept[1]
+    # A copy of the top level: a translation's reader takes its `source:` out of the mapping.
+    return dict(data) if isinstance(data, dict) else data, positions, list(problems)
+
+
+def _read_text(path: Path, raw: bytes) -> tuple[Any, Positions, list[Problem]]:
+    """Read the bytes of one YAML file into plain Python data, refusing anything unsafe or unclear."""
+    problems: list[Problem] = []
+    positions = Positions()
+
+    def fail(line: int, col: int, message: str) -> tuple[Any, Positions, list[Problem]]:
+        problems.append(Problem(path, line, col, "", message))
+        return None, positions, problems
+
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -22,7 +22,7 @@ from typing import Any
 
 import watchfiles
 
-from . import pipeline
+from . import loader, pipeline
 from .cli import err, print_problems
 from .models import BuildOptions
 from .problems import ContentError, display_path
@@ -261,6 +261,7 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
     # Why only here: the preview's own builds render just the pages that changed; the full
     # build that follows each one (a child `build`) is a release build, clean and strict.
     options = dataclasses.replace(options, incremental=True)
+    loader.keep_read_files()  # read again only the files a save changed
     state = BuildState()
     full = FullBuild(options, state)
     out_dir = options.out_dir.absolute()

@@ -211,3 +211,27 @@ def test_default_content_reads_plainly(default_content_checked: subprocess.Compl
     result = default_content_checked
     assert result.returncode == 0, result.stderr
     assert not re.search(r"warning W00[6-9]|warning W010", result.stderr), result.stderr
+
+
+def test_the_preview_reads_again_only_the_files_a_save_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stretchguide import loader
+
+    content = copy_content(tmp_path / "content", languages=True)  # translations are read too
+    monkeypatch.setattr(loader, "_kept", None)
+    loader.keep_read_files()  # as `serve` does
+    read: list[str] = []
+    real = loader._read_text
+    monkeypatch.setattr(loader, "_read_text", lambda path, raw: read.append(path.name) or real(path, raw))
+    first = load_library(content)
+    assert first.library is not None and "pigeon.yml" in read
+    read.clear()
+    again = load_library(content)
+    assert read == []  # nothing saved, nothing parsed again
+    assert again.library is not None and again.problems == first.problems
+    assert again.library.stretches == first.library.stretches
+    assert again.library.translations.keys() == first.library.translations.keys()
+    path = content / "stretches" / "pigeon.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    edited = load_library(content)
+    assert read == ["pigeon.yml"]
+    assert edited.library is not None and edited.library.stretches["pigeon"].title.startswith("Edited ")
