@@ -119,8 +119,12 @@ def grade(sentence: str) -> float:
     return 0.39 * len(words) + 11.8 * total / len(words) - 15.59
 
 
-def check_text(text: str) -> list[Finding]:
-    """Return every sentence above MAX_GRADE and every jargon word in `text`."""
+@functools.lru_cache(maxsize=65536)
+def check_text(text: str) -> tuple[Finding, ...]:
+    """Return every sentence above MAX_GRADE and every jargon word in `text`.
+
+    Kept per text: the live preview checks every text of the library again after each save.
+    """
     found = []
     for sentence in sentences(text):
         for match in _JARGON.finditer(sentence):
@@ -129,4 +133,4 @@ def check_text(text: str) -> list[Finding]:
             level = grade(sentence)
             if level > MAX_GRADE:
                 found.append(Finding(sentence, grade=level))
-    return found
+    return tuple(found)
