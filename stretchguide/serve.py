@@ -240,6 +240,29 @@ class GuideFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path)
 
 
+#: How much earlier than the first build's start a file's time may say it was saved: file systems
+#: set times from a coarse clock, a few milliseconds behind.
+SAVED_MARGIN_NS = 100_000_000
+
+
+def saved_since(paths: Iterable[Path], since_ns: int, keep: GuideFilter) -> list[str]:
+    """Return the files under `paths` saved at or after `since_ns`, and the folders that gained or lost a file."""
+    found = []
+    for root in paths:
+        if root.is_file():
+            candidates: Iterable[Path] = [root]
+        else:
+            candidates = (Path(folder) / name for folder, dirs, files in os.walk(root) for name in ("", *files))
+        for path in candidates:
+            try:
+                saved = path.stat().st_mtime_ns
+            except OSError:
+                continue
+            if saved >= since_ns and keep(watchfiles.Change.modified, str(path)):
+                found.append(str(path))
+    return sorted(found)
+
+
 class Stop:
     """SIGTERM's handler: stop like Ctrl+C, and mark the watch loop stopped.
 
@@ -283,7 +306,15 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
     stop = Stop()
     signal.signal(signal.SIGTERM, stop)  # stop like Ctrl+C, so the child build is stopped too
     try:
+        # Why look again after the first build: the watcher starts with the loop below, so a file
+        # saved while the first build ran (a minute or more for a large library) would go unseen.
+        started = time.time_ns() - SAVED_MARGIN_NS
         rebuild(options, state, full)
+        late = saved_since(watched, started, GuideFilter(options.docs_dir))
+        if late:
+            err.print(f"changed while building: {', '.join(display_path(Path(p)) for p in late[:5])}"
+                      f"{' ...' if len(late) > 5 else ''}", markup=False)
+            rebuild(options, state, full, late)
         for changes in watchfiles.watch(*watched, watch_filter=GuideFilter(options.docs_dir), debounce=150,
                                         step=50, stop_event=stop.event, raise_interrupt=True):
             names = sorted({display_path(Path(path)) for _, path in changes})

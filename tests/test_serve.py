@@ -122,6 +122,16 @@ def test_an_open_page_reloads_itself_after_an_edit(preview: tuple[str, Path, lis
         page.close()
 
 
+@pytest.mark.slow
+def test_a_file_saved_while_the_first_build_runs_is_built_too(preview: tuple[str, Path, list[str]],
+                                                               cache_dir: Path) -> None:
+    base, content, _ = preview
+    # The first build has read the content once it renders the cards, which it keeps in the cache.
+    wait_for(lambda: (cache_dir / "pdf").is_dir(), 90, "the first build to render")
+    edit(content / "stretches" / "cat-cow.yml", "title: Cat-cow", "title: Cat-cow, saved mid-build")
+    wait_for(lambda: "Cat-cow, saved mid-build" in fetch(base + "stretches/cat-cow/"), 60, "the edit to be served")
+
+
 @pytest.fixture
 def handler_server(tmp_path: Path) -> Iterator[tuple[str, BuildState]]:
     """The preview's request handler over a small site, in this process."""
