@@ -158,12 +158,12 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
     from . import booklet, cards, embeds, pdf, site  # imported here: `check` should not pay for them
     contexts = language_contexts(context)
     with staged_output(options.out_dir) as stage, contextlib.ExitStack() as running:
-        # Why the site in a process of its own: for a large library the build process is busy
-        # planning and assembling the decks, so on two cores the site overlaps them.
+        # Why the site (and then the embeds) in a process of its own: for a large library the build
+        # process is busy planning and assembling the decks, so on two cores the site overlaps them.
         # Not for a small library, nor when the cards are carried over (the live preview's quick
         # build): starting a process and loading the library again would only delay the page.
         beside = None
-        if ("cards" not in reuse and "site" not in reuse and options.jobs != 1
+        if (not {"cards", "site", "embeds"} & set(reuse) and options.jobs != 1
                 and len(library.stretches) >= SITE_PROCESS_MIN_STRETCHES):
             beside = running.enter_context(SiteProcess(options, stage))
         # Every PDF of every language is handed to the workers as soon as it is planned, so they
@@ -176,7 +176,7 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
         plans = plan_languages(planners, contexts, renderer, stage, options.out_dir, reuse)
         planning = time.process_time() - own
         for name, render in (("site", site.render_site), ("embeds", embeds.render_embeds)):
-            if name == "site" and beside is not None:
+            if beside is not None:  # both run there
                 continue
             step, step_cpu = time.perf_counter(), cpu_seconds()
             warnings += render_languages(render, name, contexts, stage, options.out_dir, reuse)
@@ -363,18 +363,25 @@ def link_or_copy(source: str, dest: str) -> None:
 
 
 def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> None:
-    """Render the site stage into `dest` in this (child) process; send back its warnings, problems or failure."""
+    """Render the site and embeds stages into `dest` in this (child) process; send back their warnings,
+    problems or failure."""
     logging.basicConfig(level=logging.INFO if options.verbosity > 1 else logging.WARNING, format="%(message)s")
     parent = multiprocessing.parent_process()
     if parent is not None:  # a killed build takes its site stage with it, as it does its card workers
         threading.Thread(target=_end_with, args=(parent.sentinel,), name="watch-build", daemon=True).start()
     started, started_cpu = time.perf_counter(), cpu_seconds()
     try:
-        from . import site
+        from . import embeds, site
 
         context, _ = prepare(options)
-        warnings = render_languages(site.render_site, "site", language_contexts(context), dest, options.out_dir)
-        connection.send(("done", warnings, (time.perf_counter() - started, cpu_seconds() - started_cpu)))
+        contexts = language_contexts(context)
+        warnings = render_languages(site.render_site, "site", contexts, dest, options.out_dir)
+        site_time = (time.perf_counter() - started, cpu_seconds() - started_cpu)
+        step, step_cpu = time.perf_counter(), cpu_seconds()
+        warnings += render_languages(embeds.render_embeds, "embeds", contexts, dest, options.out_dir)
+        log.info("embeds stage: %.2f s, %.2f s CPU (beside the cards)", time.perf_counter() - step,
+                 cpu_seconds() - step_cpu)
+        connection.send(("done", warnings, site_time))
     except ContentError as exc:
         connection.send(("problems", exc.problems, (0.0, 0.0)))
     except jinja2.TemplateError as exc:
@@ -392,14 +399,14 @@ def _end_with(sentinel: int) -> None:
 
 
 class SiteProcess:
-    """The site stage running in a child process beside the card stage."""
+    """The site and embeds stages running in a child process beside the card stage."""
 
     def __init__(self, options: BuildOptions, dest: Path) -> None:
         context = multiprocessing.get_context("spawn")  # as the card workers: no forked library state
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_site_main, args=(options, dest, send), name="site-stage",
                                         daemon=True)
-        self.wall = self.cpu = 0.0  # of the site stage in its process, from its start to its end
+        self.wall = self.cpu = 0.0  # of the site stage in its process (not the embeds), from its start to its end
 
     def __enter__(self) -> SiteProcess:
         self._process.start()
