@@ -430,25 +430,29 @@ def add_bleed(deck: bytes, bleed: float, title: str) -> bytes:
     gap = CROP_GAP_MM * MM
     with open_pdf(deck) as pdf:
         moves: dict[tuple[int, int], Ctm] = {}
+        # Pages of one box share the streams that move them and draw their marks.
+        streams: dict[tuple[float, ...], tuple[pikepdf.Stream, pikepdf.Stream]] = {}
         for page in pdf.pages:
-            x0, y0, x1, y1 = (float(value) for value in page.mediabox)
+            box = x0, y0, x1, y1 = tuple(float(value) for value in page.mediabox)
             width, height = x1 - x0 + 2 * bleed, y1 - y0 + 2 * bleed
             move = moves[page.obj.objgen] = (1, 0, 0, 1, bleed - x0, bleed - y0)
             trim = [bleed, bleed, width - bleed, height - bleed]
-            # Each corner: a horizontal and a vertical stroke in the bleed, on the trim's lines.
-            marks: list[tuple[list[Any], Operator]] = [([CROP_LINE_PT], Operator("w")), ([0], Operator("G"))]
-            for x, sx in ((trim[0], -1), (trim[2], 1)):
-                for y, sy in ((trim[1], -1), (trim[3], 1)):
-                    marks += [([x + sx * gap, y], Operator("m")), ([x + sx * bleed, y], Operator("l")),
-                              ([x, y + sy * gap], Operator("m")), ([x, y + sy * bleed], Operator("l"))]
-            marks.append(([], Operator("S")))
-            operands: list[Any] = list(move)
-            before = pikepdf.unparse_content_stream([([], Operator("q")), (operands, Operator("cm"))])
-            after = pikepdf.unparse_content_stream(
-                [([], Operator("Q")), ([Name.Artifact, Dictionary(Type=Name.Pagination)], Operator("BDC")),
-                 ([], Operator("q")), *marks, ([], Operator("Q")), ([], Operator("EMC"))])
-            page.contents_add(pdf.make_stream(before), prepend=True)
-            page.contents_add(pdf.make_stream(after))
+            if box not in streams:
+                # Each corner: a horizontal and a vertical stroke in the bleed, on the trim's lines.
+                marks: list[tuple[list[Any], Operator]] = [([CROP_LINE_PT], Operator("w")), ([0], Operator("G"))]
+                for x, sx in ((trim[0], -1), (trim[2], 1)):
+                    for y, sy in ((trim[1], -1), (trim[3], 1)):
+                        marks += [([x + sx * gap, y], Operator("m")), ([x + sx * bleed, y], Operator("l")),
+                                  ([x, y + sy * gap], Operator("m")), ([x, y + sy * bleed], Operator("l"))]
+                marks.append(([], Operator("S")))
+                operands: list[Any] = list(move)
+                before = pikepdf.unparse_content_stream([([], Operator("q")), (operands, Operator("cm"))])
+                after = pikepdf.unparse_content_stream(
+                    [([], Operator("Q")), ([Name.Artifact, Dictionary(Type=Name.Pagination)], Operator("BDC")),
+                     ([], Operator("q")), *marks, ([], Operator("Q")), ([], Operator("EMC"))])
+                streams[box] = (pdf.make_stream(before), pdf.make_stream(after))
+            page.contents_add(streams[box][0], prepend=True)
+            page.contents_add(streams[box][1])
             for key in (Name.CropBox, Name.ArtBox):
                 if key in page.obj:
                     del page.obj[key]
