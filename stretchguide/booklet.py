@@ -103,13 +103,7 @@ def render_pdf(context: RenderContext, booklet_id: str) -> tuple[bytes, list[str
     """Lay out the booklet, or take it from the cache; return its tagged PDF on one page size, and the warnings."""
     options = context.options
     output, = pdf.render_all([booklet_job(context)], options.cache_dir, options.jobs)
-    return on_page(output.pdf, booklet_id), list(output.warnings)
-
-
-def on_page(document: bytes, booklet_id: str) -> bytes:
-    """Return the booklet laid out on `BOTH_PAGES` with each page in the middle of one of the booklet's page size."""
-    width, height = FORMATS[booklet_id].page
-    return impose.on_paper(document, width * impose.MM, height * impose.MM)
+    return impose.on_paper(output.pdf, FORMATS[booklet_id].page), list(output.warnings)
 
 
 def plan(context: RenderContext) -> pdf.Plan:
@@ -140,7 +134,7 @@ def write_booklets(context: RenderContext, outputs: dict[str, pdf.Output], dest:
     output = outputs["booklet"]
     warnings += [Problem(source, 1, 1, "", message, "W005") for message in output.warnings]
     for booklet_id, form in FORMATS.items():
-        reading = on_page(output.pdf, booklet_id)
+        reading = impose.on_paper(output.pdf, form.page)
         (dest / context.root_url("booklet", booklet_id)).write_bytes(reading)
         title = i18n.gettext("{title}: booklet on {paper} sheets, for saddle stitching").format(
             title=guide.title, paper=i18n.gettext(form.paper))

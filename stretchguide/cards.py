@@ -313,7 +313,7 @@ class CardRenderer:
     def handout(self, routine: Routine, sheet: str) -> bytes:
         """Render a routine handout on A4 or Letter."""
         laid_out = self.run(self.handout_job(routine), self.library.source_paths.get(routine.id, self.guide_path())).pdf
-        return on_sheet(laid_out, sheet)
+        return impose.on_paper(laid_out, SHEETS[sheet])
 
     def job(self, html: str, name: str) -> Job:
         """Return the job of a document that is written as laid out (no faces to check)."""
@@ -506,14 +506,8 @@ def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
     for (kind, item_id), output in rendered.items():
         if kind == "handout":
             for sheet in SHEETS:
-                save(f"handout-{sheet}", item_id, on_sheet(output.pdf, sheet))
+                save(f"handout-{sheet}", item_id, impose.on_paper(output.pdf, SHEETS[sheet]))
     return renderer.warnings
-
-
-def on_sheet(document: bytes, sheet: str) -> bytes:
-    """Return a document laid out on `BOTH_PAPERS` in the middle of pages of the sheet's size, at full size."""
-    width, height = SHEETS[sheet]
-    return impose.on_paper(document, width * impose.MM, height * impose.MM)
 
 
 def page_counter() -> str:

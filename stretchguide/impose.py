@@ -378,13 +378,13 @@ def enlarge(deck: bytes, width: float, height: float, title: str) -> bytes:
     return _fit(deck, width, height, title, scale_up=True)
 
 
-def on_paper(document: bytes, width: float, height: float) -> bytes:
-    """Return the document with each page centred, at its size, on a page of `width` x `height` points.
+def on_paper(document: bytes, paper: tuple[float, float]) -> bytes:
+    """Return the document with each page centred, at its size, on pages of `paper` (width, height in mm).
 
     Why: a document laid out once on the area two papers share (A4 and US Letter, A5 and
     half-letter) prints at full size on both; only the paper around it differs.
     """
-    return _fit(document, width, height, None, scale_up=False)
+    return _fit(document, paper[0] * MM, paper[1] * MM, None, scale_up=False)
 
 
 def _fit(document: bytes, width: float, height: float, title: str | None, scale_up: bool) -> bytes:

@@ -175,12 +175,9 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
             planners["card files"] = functools.partial(cards.plan_stretch_cards, stretch_ids=fresh)
         plans = plan_languages(planners, contexts, renderer, stage, options.out_dir, reuse)
         planning = time.process_time() - own
-        for name, render in (("site", site.render_site), ("embeds", embeds.render_embeds)):
-            if beside is not None:  # both run there
-                continue
-            step, step_cpu = time.perf_counter(), cpu_seconds()
-            warnings += render_languages(render, name, contexts, stage, options.out_dir, reuse)
-            log.info("%s stage: %.2f s, %.2f s CPU", name, time.perf_counter() - step, cpu_seconds() - step_cpu)
+        if beside is None:  # else both run there
+            warnings += timed_stage(site.render_site, "site", contexts, stage, options.out_dir, reuse)
+            warnings += timed_stage(embeds.render_embeds, "embeds", contexts, stage, options.out_dir, reuse)
         renderer.finish()
         own = time.process_time()
         warnings += finish_languages(plans, renderer, stage, options.cache_dir)
@@ -293,6 +290,16 @@ def unpack_files(data: bytes, meta: dict[str, Any], dest: Path) -> list[Problem]
             for path, line, col, key, message, code in meta["warnings"]]
 
 
+def timed_stage(render: Callable[[RenderContext, Path], list[Problem]], name: str,
+                contexts: list[tuple[i18n.Language, RenderContext]], stage: Path, out_dir: Path,
+                reuse: Collection[str] = (), where: str = "") -> list[Problem]:
+    """Render one stage in every language (`render_languages`) and log its wall and CPU time."""
+    step, step_cpu = time.perf_counter(), cpu_seconds()
+    warnings = render_languages(render, name, contexts, stage, out_dir, reuse)
+    log.info("%s stage: %.2f s, %.2f s CPU%s", name, time.perf_counter() - step, cpu_seconds() - step_cpu, where)
+    return warnings
+
+
 def render_languages(render: Callable[[RenderContext, Path], list[Problem]], name: str,
                      contexts: list[tuple[i18n.Language, RenderContext]], stage: Path, out_dir: Path,
                      reuse: Collection[str] = ()) -> list[Problem]:
@@ -377,10 +384,8 @@ def _site_main(options: BuildOptions, dest: Path, connection: Connection) -> Non
         contexts = language_contexts(context)
         warnings = render_languages(site.render_site, "site", contexts, dest, options.out_dir)
         site_time = (time.perf_counter() - started, cpu_seconds() - started_cpu)
-        step, step_cpu = time.perf_counter(), cpu_seconds()
-        warnings += render_languages(embeds.render_embeds, "embeds", contexts, dest, options.out_dir)
-        log.info("embeds stage: %.2f s, %.2f s CPU (beside the cards)", time.perf_counter() - step,
-                 cpu_seconds() - step_cpu)
+        warnings += timed_stage(embeds.render_embeds, "embeds", contexts, dest, options.out_dir,
+                                where=" (beside the cards)")
         connection.send(("done", warnings, site_time))
     except ContentError as exc:
         connection.send(("problems", exc.problems, (0.0, 0.0)))

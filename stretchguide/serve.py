@@ -263,6 +263,14 @@ def saved_since(paths: Iterable[Path], since_ns: int, keep: GuideFilter) -> list
     return sorted(found)
 
 
+def rebuild_after(paths: list[str], options: BuildOptions, state: BuildState, full: FullBuild,
+                  said: str = "changed") -> None:
+    """Say which files changed (the first five), and rebuild."""
+    names = sorted({display_path(Path(path)) for path in paths})
+    err.print(f"{said}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
+    rebuild(options, state, full, paths)
+
+
 class Stop:
     """SIGTERM's handler: stop like Ctrl+C, and mark the watch loop stopped.
 
@@ -310,16 +318,13 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
         # saved while the first build ran (a minute or more for a large library) would go unseen.
         started = time.time_ns() - SAVED_MARGIN_NS
         rebuild(options, state, full)
-        late = saved_since(watched, started, GuideFilter(options.docs_dir))
+        guide_files = GuideFilter(options.docs_dir)
+        late = saved_since(watched, started, guide_files)
         if late:
-            err.print(f"changed while building: {', '.join(display_path(Path(p)) for p in late[:5])}"
-                      f"{' ...' if len(late) > 5 else ''}", markup=False)
-            rebuild(options, state, full, late)
-        for changes in watchfiles.watch(*watched, watch_filter=GuideFilter(options.docs_dir), debounce=150,
+            rebuild_after(late, options, state, full, "changed while building")
+        for changes in watchfiles.watch(*watched, watch_filter=guide_files, debounce=150,
                                         step=50, stop_event=stop.event, raise_interrupt=True):
-            names = sorted({display_path(Path(path)) for _, path in changes})
-            err.print(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
-            rebuild(options, state, full, [path for _, path in changes])
+            rebuild_after([path for _, path in changes], options, state, full)
     except KeyboardInterrupt:
         pass
     finally:
