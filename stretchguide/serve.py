@@ -11,6 +11,7 @@ import functools
 import http.server
 import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -240,34 +241,48 @@ class GuideFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path)
 
 
-#: How much earlier than the first build's start a file's time may say it was saved: file systems
-#: set times from a coarse clock, a few milliseconds behind.
-SAVED_MARGIN_NS = 100_000_000
+class Watcher:
+    """Collects changes from before the first build on, in a thread, so that no save goes unseen.
 
+    Why a thread started first: a file saved while the first build runs (a minute or more for a
+    large library), or in the moment after it, would be missed by a watcher started after it.
+    """
 
-def saved_since(paths: Iterable[Path], since_ns: int, keep: GuideFilter) -> list[str]:
-    """Return the files under `paths` saved at or after `since_ns`, and the folders that gained or lost a file."""
-    found = []
-    for root in paths:
-        if root.is_file():
-            candidates: Iterable[Path] = [root]
-        else:
-            candidates = (Path(folder) / name for folder, dirs, files in os.walk(root) for name in ("", *files))
-        for path in candidates:
+    def __init__(self, paths: list[Path], keep: GuideFilter, stop: threading.Event) -> None:
+        self.changes: queue.Queue[set[str]] = queue.Queue()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(paths, keep, stop), name="watcher", daemon=True)
+
+    def start(self, timeout: float = 30) -> None:
+        """Start watching, and return once the watcher sees every later save."""
+        self._thread.start()
+        self._ready.wait(timeout)
+
+    def _watch(self, paths: list[Path], keep: GuideFilter, stop: threading.Event) -> None:
+        # Why the short timeout: the first (empty) yield says the watcher is in place.
+        for changes in watchfiles.watch(*paths, watch_filter=keep, debounce=150, step=50, stop_event=stop,
+                                        rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
+            self._ready.set()
+            if changes:
+                self.changes.put({path for _, path in changes})
+
+    def next(self, stop: threading.Event) -> set[str] | None:
+        """Wait for changes and return them with any that queued up meanwhile; None once stopped."""
+        while not stop.is_set():
             try:
-                saved = path.stat().st_mtime_ns
-            except OSError:
+                paths = self.changes.get(timeout=0.2)
+            except queue.Empty:
                 continue
-            if saved >= since_ns and keep(watchfiles.Change.modified, str(path)):
-                found.append(str(path))
-    return sorted(found)
+            while not self.changes.empty():
+                paths |= self.changes.get_nowait()
+            return paths
+        return None
 
 
-def rebuild_after(paths: list[str], options: BuildOptions, state: BuildState, full: FullBuild,
-                  said: str = "changed") -> None:
+def rebuild_after(paths: list[str], options: BuildOptions, state: BuildState, full: FullBuild) -> None:
     """Say which files changed (the first five), and rebuild."""
     names = sorted({display_path(Path(path)) for path in paths})
-    err.print(f"{said}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
+    err.print(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", markup=False)
     rebuild(options, state, full, paths)
 
 
@@ -313,22 +328,17 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
               f"watching {', '.join(display_path(p) for p in watched)} (Ctrl+C to stop)", markup=False)
     stop = Stop()
     signal.signal(signal.SIGTERM, stop)  # stop like Ctrl+C, so the child build is stopped too
+    watcher = Watcher(watched, GuideFilter(options.docs_dir), stop.event)
+    watcher.start()
     try:
-        # Why look again after the first build: the watcher starts with the loop below, so a file
-        # saved while the first build ran (a minute or more for a large library) would go unseen.
-        started = time.time_ns() - SAVED_MARGIN_NS
         rebuild(options, state, full)
-        guide_files = GuideFilter(options.docs_dir)
-        late = saved_since(watched, started, guide_files)
-        if late:
-            rebuild_after(late, options, state, full, "changed while building")
-        for changes in watchfiles.watch(*watched, watch_filter=guide_files, debounce=150,
-                                        step=50, stop_event=stop.event, raise_interrupt=True):
-            rebuild_after([path for _, path in changes], options, state, full)
+        while (changed := watcher.next(stop.event)) is not None:
+            rebuild_after(sorted(changed), options, state, full)
     except KeyboardInterrupt:
         pass
     finally:
         err.print("stopped", markup=False)
+        stop.event.set()
         full.cancel()
         server.shutdown()
         server.server_close()
