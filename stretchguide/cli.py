@@ -15,7 +15,7 @@ from rich.logging import RichHandler
 
 from . import __version__
 from .models import BuildOptions, Library
-from .problems import ContentError, Problem, display_path
+from .problems import ContentError, Problem, command, display_path
 from .resources import DOCS_DIR, INSTALLED, MKDOCS_CONFIG, THEME_DIR
 from .templates import template_problem
 from .vocab import CARD_SIZES
@@ -64,9 +64,9 @@ def _add_draft(parser: argparse.ArgumentParser) -> None:
 def make_parser() -> argparse.ArgumentParser:
     """Build the argument parser."""
     parser = argparse.ArgumentParser(
-        prog="stretchguide",
+        prog=command(),
         description="Build a stretching guide (site, pocket cards, embeds) from YAML content.",
-        epilog="Run `build.py COMMAND --help` for the options of one command.",
+        epilog=f"Run `{command()} COMMAND --help` for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"stretchguide {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.INFO if args.verbose else logging.WARNING)
     if not args.content.is_dir() and args.command not in {"new"}:
         err.print(f"stretchguide: error: content folder `{display_path(args.content)}` does not exist; "
-                  "pass --content DIR or run `build.py new guide DIR`", markup=False)
+                  f"pass --content DIR or run `{command()} new guide DIR`", markup=False)
         return 2
     if args.theme is not None and not args.theme.is_dir():
         err.print(f"stretchguide: error: theme folder `{display_path(args.theme)}` does not exist; "
@@ -220,7 +220,7 @@ def _translations(content_dir: Path, refresh: list[Path] | None) -> int:
     tags, rows = translations.status_table(library)
     out = Console(highlight=False, soft_wrap=True)
     if not tags:
-        out.print(f"no translations yet: `build.py new translation LANG` starts one in "
+        out.print(f"no translations yet: `{command()} new translation LANG` starts one in "
                   f"{display_path(content_dir / translations.FOLDER)}/LANG/", markup=False)
         return 0
     styles = {translations.DONE: "green", translations.STARTED: "yellow", translations.OUT_OF_DATE: "yellow",

@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
 
 from . import vocab
 from .models import ID_PATTERN, Guide, HoldRange, Library, RepRange, Routine, ShortText, Stretch, Strict
-from .problems import Problem, join_key
+from .problems import Problem, command, join_key
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 12
@@ -161,7 +161,7 @@ def _read_text(path: Path, raw: bytes) -> tuple[Any, Positions, list[Problem]]:
     text = text.removeprefix("\ufeff")
     if not text.strip() or all(ln.strip().startswith("#") or not ln.strip() for ln in text.splitlines()):
         return fail(1, 1, "file is empty; expected a mapping of keys such as `title:` "
-                    "(run `build.py new stretch ID` for a template)")
+                    f"(run `{command()} new stretch ID` for a template)")
     for number, line_text in enumerate(text.splitlines(), 1):
         indent = len(line_text) - len(line_text.lstrip(" \t"))
         if "\t" in line_text[:indent]:
@@ -382,7 +382,7 @@ def validate(model: type[BaseModel], data: Any, path: Path, positions: Positions
     if not isinstance(data, dict):
         found = type(data).__name__ if data is not None else "nothing"
         return None, [Problem(path, 1, 1, "", f"expected a mapping of keys (such as `title: ...`) "
-                              f"at the top of the file, found {_kind(found)}; see `build.py new`")]
+                              f"at the top of the file, found {_kind(found)}; see `{command()} new`")]
     problems = []
     for key in extra or {}:
         if key in data:
@@ -689,7 +689,7 @@ def load_library(content_dir: Path) -> LoadResult:
     positions: dict[Path, Positions] = {}
     guide_path = content_dir / "guide.yml"
     if not guide_path.is_file():
-        problems.append(Problem(guide_path, 1, 1, "", "guide.yml is missing; run `build.py new guide DIR` "
+        problems.append(Problem(guide_path, 1, 1, "", f"guide.yml is missing; run `{command()} new guide DIR` "
                                 "to start a content folder"))
         guide = None
     else:
@@ -714,7 +714,7 @@ def load_library(content_dir: Path) -> LoadResult:
     if not (content_dir / "stretches").is_dir() and guide is not None:
         problems.append(Problem(content_dir / "stretches", 1, 1, "",
                                 "the `stretches` folder is missing; add at least one stretch with "
-                                "`build.py new stretch ID`"))
+                                f"`{command()} new stretch ID`"))
     poses: dict[str, dict[str, float]] = {}
     for path in content_files(content_dir / "poses"):
         pose, positions[path], found = load_file(path, PoseFile)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +23,15 @@ WARNINGS: dict[str, str] = {
     "W012": "a language has no translation of a guide, stretch or routine file",
     "W013": "a translation is out of date: its source text changed since it was made",
 }
+
+
+def command() -> str:
+    """Return the command a hint tells the reader to run: the one they typed.
+
+    In a checkout that is `build.py`; installed from the wheel, where no build.py exists, it is
+    `stretchguide` (also for `python -m stretchguide` and the library used from Python).
+    """
+    return "build.py" if Path(sys.argv[0]).name == "build.py" else "stretchguide"
 
 
 class ContentError(Exception):

@@ -26,7 +26,7 @@ import watchfiles
 from . import loader, pipeline
 from .cli import err, print_problems
 from .models import BuildOptions
-from .problems import ContentError, display_path
+from .problems import ContentError, command, display_path
 
 log = logging.getLogger("stretchguide")
 
@@ -104,8 +104,9 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 #: build that follows renders them. The cards and the booklet take most of a build; the embeds,
 #: about a sixth of the quick build at 200 stretches, are not what an open page shows.
 SLOW_OUTPUTS = ("cards", "booklet", "embeds")
-#: Runs the command line in a child process (there may be no build.py beside an installed package).
-CHILD_MAIN = "import sys; from stretchguide.cli import main; sys.exit(main())"
+#: Runs the command line in a child process (there may be no build.py beside an installed package);
+#: its first argument is the command the reader typed, which its messages name.
+CHILD_MAIN = "import sys; from stretchguide.cli import main; sys.argv[0] = sys.argv.pop(1); sys.exit(main())"
 
 
 class FullBuild:
@@ -120,7 +121,7 @@ class FullBuild:
     def start(self) -> None:
         """Start building everything, cancelling a build still running."""
         self.cancel()
-        process = subprocess.Popen([sys.executable, "-c", CHILD_MAIN, *build_args(self.options)],
+        process = subprocess.Popen([sys.executable, "-c", CHILD_MAIN, command(), *build_args(self.options)],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    start_new_session=True)
         with self._lock:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from . import vocab
 from .models import TRANSLATE, Library, Routine
-from .problems import ContentError, Problem, display_path, join_key
+from .problems import ContentError, Problem, command, display_path, join_key
 
 Loc = tuple[str | int, ...]
 
@@ -297,7 +297,7 @@ def _load_part(translation: Translation, part: str, path: Path, library: Library
     if not isinstance(data, dict):
         translation.status[part] = INVALID
         return [Problem(path, 1, 1, "", "expected a mapping of keys (such as `title: ...`) at the top of the "
-                        "file; run `build.py new translation LANG` for a start")]
+                        f"file; run `{command()} new translation LANG` for a start")]
     where.placeholders = [loc for loc, text in _texts(data) if text.lstrip().startswith(PLACEHOLDER)]
     source_rel = relative_path(part)
     text = source_text(source)
@@ -339,7 +339,7 @@ def _recorded(value: Any, path: Path, where: Any, source_rel: str) -> tuple[dict
         return dict(value), []
     line, col = where.at(("source",))
     return {}, [Problem(path, line, col, "source", "expected the fingerprints of the source text, one "
-                        f"`key: digest` per line, as `build.py new translation` writes them for {source_rel}")]
+                        f"`key: digest` per line, as `{command()} new translation` writes them for {source_rel}")]
 
 
 def _compare(model: type[BaseModel], source: Any, data: Any, loc: Loc, path: Path, where: Any,
@@ -439,7 +439,7 @@ def status_problems(library: Library, positions: dict[Path, Any]) -> list[Proble
             source = display_path(library.content_dir / relative_path(part))
             if state == MISSING:
                 out.append(Problem(path, 1, 1, "", f"no `{tag}` translation of {source}: readers of the `{tag}` "
-                                   f"guide see it in `{library.guide.language}`; run `build.py new translation "
+                                   f"guide see it in `{library.guide.language}`; run `{command()} new translation "
                                    f"{tag}` to start one", "W012"))
             elif state == OUT_OF_DATE:
                 line, col = positions.get(path, Positions()).at(("source",), key=True)
@@ -453,7 +453,7 @@ def status_problems(library: Library, positions: dict[Path, Any]) -> list[Proble
                          f"`{library.guide.language}` text until it is updated") if part in translation.reshaped \
                     else "readers still see this translation"
                 out.append(Problem(path, line, col, "source", f"{why}; {shown}. Bring the translation in line with "
-                                   f"its source, then run `build.py translations --refresh {display_path(path)}` "
+                                   f"its source, then run `{command()} translations --refresh {display_path(path)}` "
                                    "to record the source it now matches", "W013"))
     return out
 

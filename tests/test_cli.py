@@ -25,6 +25,12 @@ def test_build_is_the_default_command_and_says_where_the_guide_is(tmp_path: Path
     assert (tmp_path / "out" / "index.html").is_file()
 
 
+def test_hints_name_the_command_typed_in_a_checkout(tmp_path: Path) -> None:
+    nowhere = run("check", "--content", "no-such-folder", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "run `build.py new guide DIR`" in nowhere.stderr, nowhere.stderr
+    assert "Run `build.py COMMAND --help`" in run("--help", cwd=tmp_path).stdout
+
+
 def test_quiet_prints_nothing_but_problems(tmp_path: Path) -> None:
     content = copy_content(tmp_path / "content", stretches=["cat-cow"])  # every stage runs, for one stretch
     result = run("build", "--content", str(content), "--out", "out", "--quiet", cwd=tmp_path)

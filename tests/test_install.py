@@ -75,6 +75,11 @@ def test_a_clinic_starts_checks_builds_and_previews_its_own_guide(installed: Pat
     assert run(installed, "new", "guide", "our-guide", cwd=tmp_path).returncode == 0
     assert run(installed, "new", "stretch", "knee-hug", "--content", "our-guide", cwd=tmp_path).returncode == 0
     assert run(installed, "new", "routine", "evening", "--content", "our-guide", cwd=tmp_path).returncode == 0
+    # Hints name the command the clinic typed: there is no build.py beside an installed package.
+    nowhere = run(installed, "check", "--content", "our-gide", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "run `stretchguide new guide DIR`" in nowhere.stderr, nowhere.stderr
+    untranslated = run(installed, "translations", "--content", "our-guide", cwd=tmp_path)
+    assert "`stretchguide new translation LANG` starts one" in untranslated.stdout, untranslated.stdout
 
     # Until the placeholders are written, check and build refuse, naming each one.
     refused = run(installed, "check", "--content", "our-guide", cwd=tmp_path)

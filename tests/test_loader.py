@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -46,7 +47,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     paid again by every case. test_cli.py runs the command line as a user does.
     """
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            mock.patch.object(sys, "argv", ["build.py", *args]):
         code = main(list(args))
     return subprocess.CompletedProcess(["build.py", *args], code, out.getvalue(), err.getvalue())
 

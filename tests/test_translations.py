@@ -102,7 +102,7 @@ def test_a_missing_translation_falls_back_and_is_named(translated_content: Path)
     assert spanish.stretches["cat-cow"].title == "Gato-vaca"
     assert codes(problems, "W012") == [
         "content/translations/es/stretches/pigeon.yml:1:1: warning W012: no `es` translation of "
-        "content/stretches/pigeon.yml: readers of the `es` guide see it in `en`; run `build.py new translation es` "
+        "content/stretches/pigeon.yml: readers of the `es` guide see it in `en`; run `stretchguide new translation es` "
         "to start one"]
     # A language nobody has translated yet shows everything in the default language.
     assert translations.localise(library, "fr").untranslated == set(translations.library_parts(library))
@@ -116,7 +116,7 @@ def test_a_changed_source_step_makes_the_translation_out_of_date(translated_cont
     assert codes(problems, "W013") == [
         f"content/translations/es/stretches/pigeon.yml:{line}:1: source: warning W013: out of date: `setup` changed "
         "in content/stretches/pigeon.yml since this was translated; readers still see this translation. Bring the "
-        "translation in line with its source, then run `build.py translations --refresh "
+        "translation in line with its source, then run `stretchguide translations --refresh "
         "content/translations/es/stretches/pigeon.yml` to record the source it now matches"]
     assert translations.localise(library, "es").stretches["pigeon"].title == "Estiramiento de la paloma"
 
