@@ -53,8 +53,13 @@ class Store:
             return None
         return data, meta
 
-    def put(self, key: str, data: bytes, meta: dict[str, Any]) -> None:
-        """Store an entry; a store that cannot be written only costs time, never fails the build."""
+    def put(self, key: str, data: bytes, meta: dict[str, Any], slot: str | None = None) -> None:
+        """Store an entry; a store that cannot be written only costs time, never fails the build.
+
+        With a `slot`, the entry replaces the one last stored in that slot. Why: an entry that
+        changes with every edit, such as the decks and sheets of a library (about 180 MB at
+        1,000 stretches), would otherwise pile up in the cache with each build.
+        """
         if self.folder is None:
             return
         folder = self.folder / key[:2]
@@ -64,8 +69,23 @@ class Store:
             # The JSON is written last: an entry without it is never read.
             _write_atomic(folder / f"{key}.json", json.dumps(
                 {**meta, "sha256": hashlib.sha256(data).hexdigest()}, sort_keys=True).encode("utf-8"))
+            if slot is not None:
+                self._replace(slot, key)
         except OSError:
             pass
+
+    def _replace(self, slot: str, key: str) -> None:
+        assert self.folder is not None
+        record = self.folder / "slots" / slot
+        try:
+            old = record.read_text(encoding="ascii").strip()
+        except OSError:
+            old = ""
+        record.parent.mkdir(exist_ok=True)
+        _write_atomic(record, key.encode("ascii"))
+        if old and old != key:
+            for suffix in (".json", ".bin"):  # the JSON first: a half-removed entry is never read
+                (self.folder / old[:2] / f"{old}{suffix}").unlink(missing_ok=True)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

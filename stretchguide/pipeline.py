@@ -200,8 +200,9 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
 
 
 #: A stage planned in one language: the language, its plan, the renderer's ticket of each job,
-#: and the key of the files its plan makes (`assembly_inputs` and its documents' keys).
-Planned = tuple[i18n.Language, "pdf.Plan", dict[Hashable, int], str]
+#: the key of the files its plan makes (`assembly_inputs` and its documents' keys), and its slot
+#: in the cache (the content folder, stage, language and card size: one entry kept per slot).
+Planned = tuple[i18n.Language, "pdf.Plan", dict[Hashable, int], str, str]
 
 
 def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
@@ -221,7 +222,9 @@ def plan_languages(planners: dict[str, Callable[[RenderContext], pdf.Plan]],
         tickets = {key: renderer.submit(job) for key, job in planned.jobs}
         key = cache.digest(shared(), name, localised.lang, localised.prefix, localised.card_size,
                            *(renderer.key(ticket) for ticket in tickets.values()))
-        return [(language, planned, tickets, key)]
+        slot = cache.digest(str(localised.options.content_dir.absolute()), name, localised.lang, localised.prefix,
+                            localised.card_size)
+        return [(language, planned, tickets, key, slot)]
 
     return in_every_language((language, functools.partial(plan, name, planner, language, localised))
                              for name, planner in planners.items() for language, localised in contexts
@@ -255,18 +258,18 @@ def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, 
     """
     store = cache.Store(cache_dir, "assembled")
 
-    def finish(planned: pdf.Plan, tickets: dict[Hashable, int], key: str) -> list[Problem]:
+    def finish(planned: pdf.Plan, tickets: dict[Hashable, int], key: str, slot: str) -> list[Problem]:
         hit = store.get(key)
         if hit is not None:
             return unpack_files(*hit, stage)
         with tempfile.TemporaryDirectory(dir=stage.parent, prefix=".assembling-") as tmp:
             warnings = planned.finish({name: renderer.result(ticket) for name, ticket in tickets.items()}, Path(tmp))
-            store.put(key, *pack_files(Path(tmp), warnings))
+            store.put(key, *pack_files(Path(tmp), warnings), slot=slot)
             shutil.copytree(tmp, stage, dirs_exist_ok=True, copy_function=shutil.move)
         return warnings
 
-    return in_every_language((language, functools.partial(finish, planned, tickets, key))
-                             for language, planned, tickets, key in plans)
+    return in_every_language((language, functools.partial(finish, planned, tickets, key, slot))
+                             for language, planned, tickets, key, slot in plans)
 
 
 def pack_files(folder: Path, warnings: list[Problem]) -> tuple[bytes, dict[str, Any]]:
