@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import markupsafe
+import pikepdf
 import segno
 
 from . import cache, i18n, impose, pdf
@@ -503,10 +504,18 @@ def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
     for sheet in SHEETS:
         save("calibration", sheet, rendered["calibration", sheet].pdf)
 
+    # A routine's handout is most often unchanged when a card is: its A4 and Letter files are kept.
+    placed = cache.Store(context.options.cache_dir, "on-paper")
+    code = cache.digest(pikepdf.__version__, pikepdf.__libqpdf_version__, Path(impose.__file__).read_bytes())
     for (kind, item_id), output in rendered.items():
         if kind == "handout":
             for sheet in SHEETS:
-                save(f"handout-{sheet}", item_id, impose.on_paper(output.pdf, SHEETS[sheet]))
+                entry = cache.digest(code, output.pdf, repr(SHEETS[sheet]))
+                hit = placed.get(entry)
+                handout = hit[0] if hit else impose.on_paper(output.pdf, SHEETS[sheet])
+                if not hit:
+                    placed.put(entry, handout, {})
+                save(f"handout-{sheet}", item_id, handout)
     return renderer.warnings
 
 
