@@ -195,7 +195,8 @@ def rebuild(options: BuildOptions, state: BuildState, full: FullBuild, changed: 
     if not build_once(options, state, reuse=SLOW_OUTPUTS):
         return False
     edited = edited_stretches(changed)
-    if edited and not build_once(options, state, reuse=SLOW_OUTPUTS, fresh=edited):
+    # Its warnings are the pages' pass's: printed once.
+    if edited and not build_once(options, state, reuse=SLOW_OUTPUTS, fresh=edited, warn=False):
         return False
     full.start()
     return True
@@ -208,8 +209,9 @@ def edited_stretches(paths: Iterable[str]) -> set[str]:
 
 
 def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] = (),
-               fresh: Collection[str] = ()) -> bool:
-    """Build once; on success bump the build id, on failure print why. Return whether it built."""
+               fresh: Collection[str] = (), warn: bool = True) -> bool:
+    """Build once; on success bump the build id and print the warnings (unless not `warn`), on
+    failure print why. Return whether it built."""
     started = time.perf_counter()
     try:
         warnings = pipeline.build(options, reuse=reuse, fresh=fresh)
@@ -222,7 +224,8 @@ def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] 
         log.exception("build crashed; still serving the last good site")
         return False
     state.bump()
-    print_problems(warnings)
+    if warn:
+        print_problems(warnings)
     what = "everything"
     if reuse:
         edited = f" and the own card of {', '.join(sorted(fresh))}" if fresh else ""
