@@ -195,8 +195,7 @@ def rebuild(options: BuildOptions, state: BuildState, full: FullBuild, changed: 
     if not build_once(options, state, reuse=SLOW_OUTPUTS):
         return False
     edited = edited_stretches(changed)
-    # Its warnings are the pages' pass's: printed once.
-    if edited and not build_once(options, state, reuse=SLOW_OUTPUTS, fresh=edited, warn=False):
+    if edited and not build_once(options, state, reuse=SLOW_OUTPUTS, fresh=edited, pages_as_before=True):
         return False
     full.start()
     return True
@@ -209,9 +208,13 @@ def edited_stretches(paths: Iterable[str]) -> set[str]:
 
 
 def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] = (),
-               fresh: Collection[str] = (), warn: bool = True) -> bool:
-    """Build once; on success bump the build id and print the warnings (unless not `warn`), on
-    failure print why. Return whether it built."""
+               fresh: Collection[str] = (), pages_as_before: bool = False) -> bool:
+    """Build once; on success bump the build id and print the warnings, on failure print why.
+    Return whether it built.
+
+    `pages_as_before`: the pages are those of the build just before (only cards are new), so
+    open pages are not asked to reload again, nor are its warnings printed again.
+    """
     started = time.perf_counter()
     try:
         warnings = pipeline.build(options, reuse=reuse, fresh=fresh)
@@ -223,8 +226,8 @@ def build_once(options: BuildOptions, state: BuildState, reuse: tuple[str, ...] 
         # A bug, not a content problem: show the traceback but keep the preview running.
         log.exception("build crashed; still serving the last good site")
         return False
-    state.bump()
-    if warn:
+    if not pages_as_before:
+        state.bump()
         print_problems(warnings)
     what = "everything"
     if reuse:
