@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,15 @@ class Store:
         if not isinstance(meta, dict) or meta.get("sha256") != hashlib.sha256(data).hexdigest():
             return None
         return data, meta
+
+    def made(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """Return the bytes stored under `key`, or make, store and return them."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit[0]
+        data = make()
+        self.put(key, data, {})
+        return data
 
     def put(self, key: str, data: bytes, meta: dict[str, Any], slot: str | None = None) -> None:
         """Store an entry; a store that cannot be written only costs time, never fails the build.

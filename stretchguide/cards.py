@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Collection, Hashable, Iterator, Sequence
@@ -78,16 +79,14 @@ def qr_svg(url: str, title: str, store: cache.Store | None = None) -> markupsafe
     Why a store: segno tries all eight masks in pure Python (about 10 ms a code), and a library
     of 1,000 stretches has 2,000 codes to plan on every build.
     """
-    key = cache.digest("qr", segno.__version__, url, title)
-    hit = store.get(key) if store else None
-    if hit is not None:
-        return markupsafe.Markup(hit[0].decode("utf-8"))
-    code = segno.make(url, error="m", micro=False)
+    def make() -> bytes:
+        code = segno.make(url, error="m", micro=False)
+        return code.svg_inline(scale=1, border=0, omitsize=True, title=title, svgclass="qr__svg",
+                               dark="#000").encode("utf-8")
+
     # Why Markup: segno builds the SVG from the URL it encodes; the title is escaped by segno.
-    svg = code.svg_inline(scale=1, border=0, omitsize=True, title=title, svgclass="qr__svg", dark="#000")
-    if store:
-        store.put(key, svg.encode("utf-8"), {})
-    return markupsafe.Markup(svg)
+    return markupsafe.Markup((store or cache.Store(None, "qr")).made(
+        cache.digest("qr", segno.__version__, url, title), make).decode("utf-8"))
 
 
 def short_url(url: str) -> str:
@@ -510,12 +509,9 @@ def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
     for (kind, item_id), output in rendered.items():
         if kind == "handout":
             for sheet in SHEETS:
-                entry = cache.digest(code, output.pdf, repr(SHEETS[sheet]))
-                hit = placed.get(entry)
-                handout = hit[0] if hit else impose.on_paper(output.pdf, SHEETS[sheet])
-                if not hit:
-                    placed.put(entry, handout, {})
-                save(f"handout-{sheet}", item_id, handout)
+                save(f"handout-{sheet}", item_id, placed.made(
+                    cache.digest(code, output.pdf, repr(SHEETS[sheet])),
+                    functools.partial(impose.on_paper, output.pdf, SHEETS[sheet])))
     return renderer.warnings
 
 

@@ -1691,13 +1691,7 @@ def _stored(store: cache.Store | None, key: str, make: Callable[[], Any]) -> Any
     Why: drawing a figure costs about 90 ms of CPU, and a library draws each figure once per language, and
     many stretches in the same position. Read back or not, the data is the same (it goes through JSON).
     """
-    hit = store.get(key) if store else None
-    if hit is not None:
-        return json.loads(hit[0])
-    data = json.dumps(make()).encode("utf-8")
-    if store:
-        store.put(key, data, {})
-    return json.loads(data)
+    return json.loads((store or cache.Store(None, "figures")).made(key, lambda: json.dumps(make()).encode("utf-8")))
 
 
 def _with_words(drawn: dict[str, Any], figure: Figure, stretch: Stretch, alt: str) -> dict[str, Any]:

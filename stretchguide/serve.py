@@ -261,25 +261,26 @@ class Watcher:
 
     def __init__(self, paths: list[Path], keep: GuideFilter, stop: threading.Event) -> None:
         self.changes: queue.Queue[set[str]] = queue.Queue()
+        self.stop = stop
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._watch, args=(paths, keep, stop), name="watcher", daemon=True)
+        self._thread = threading.Thread(target=self._watch, args=(paths, keep), name="watcher", daemon=True)
 
     def start(self, timeout: float = 30) -> None:
         """Start watching, and return once the watcher sees every later save."""
         self._thread.start()
         self._ready.wait(timeout)
 
-    def _watch(self, paths: list[Path], keep: GuideFilter, stop: threading.Event) -> None:
+    def _watch(self, paths: list[Path], keep: GuideFilter) -> None:
         # Why the short timeout: the first (empty) yield says the watcher is in place.
-        for changes in watchfiles.watch(*paths, watch_filter=keep, debounce=150, step=50, stop_event=stop,
+        for changes in watchfiles.watch(*paths, watch_filter=keep, debounce=150, step=50, stop_event=self.stop,
                                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
             self._ready.set()
             if changes:
                 self.changes.put({path for _, path in changes})
 
-    def next(self, stop: threading.Event) -> set[str] | None:
+    def next(self) -> set[str] | None:
         """Wait for changes and return them with any that queued up meanwhile; None once stopped."""
-        while not stop.is_set():
+        while not self.stop.is_set():
             try:
                 paths = self.changes.get(timeout=0.2)
             except queue.Empty:
@@ -343,7 +344,7 @@ def serve(options: BuildOptions, host: str, port: int) -> int:
     watcher.start()
     try:
         rebuild(options, state, full)
-        while (changed := watcher.next(stop.event)) is not None:
+        while (changed := watcher.next()) is not None:
             rebuild_after(sorted(changed), options, state, full)
     except KeyboardInterrupt:
         pass
