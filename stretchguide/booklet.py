@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 
 import markupsafe
@@ -114,7 +114,7 @@ def plan(context: RenderContext) -> pdf.Plan:
                  len(context.library.stretches), BOOKLET_MAX_STRETCHES)
         return pdf.Plan((), lambda outputs, dest: [])
 
-    def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
+    def finish(outputs: Mapping[Hashable, pdf.Output], dest: Path) -> list[Problem]:
         return write_booklets(context, {str(key): output for key, output in outputs.items()}, dest)
 
     return pdf.Plan([("booklet", booklet_job(context))], finish)

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -308,7 +308,7 @@ class CardRenderer:
             total=self.library.routine_seconds(routine), page_url=page_url,
             short_url=short_url(page_url) if page_url else None,
             qr_svg=qr_svg(page_url, f"QR code: {routine.title} online", self.qr_store) if page_url else None)
-        return self.job(html, f"routine-{routine.id}")
+        return dataclasses.replace(self.job(html, f"routine-{routine.id}"), last=True)
 
     def handout(self, routine: Routine, sheet: str) -> bytes:
         """Render a routine handout on A4 or Letter."""
@@ -350,9 +350,6 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> Iterator[tuple[tuple[str
     fold-marks and calibration (sheet).
     """
     library = renderer.library
-    for routine_id, routine in library.routines.items():  # the slowest first, for even workers
-        yield ("handout", routine_id), renderer.handout_job(routine), library.source_paths.get(
-            routine_id, renderer.guide_path())
     yield ("card", COVER_ID), renderer.cover_job(page), renderer.guide_path()
     for stretch_id, stretch in library.stretches.items():
         yield ("card", stretch_id), renderer.stretch_job(stretch, page), renderer.source_of(stretch_id)
@@ -366,6 +363,10 @@ def plan_jobs(renderer: CardRenderer, page: PageBox) -> Iterator[tuple[tuple[str
                                                            width, height, f"sheets-{sheet}-fold-marks"),
                renderer.guide_path())
         yield ("calibration", sheet), renderer.calibration_job(sheet), renderer.guide_path()
+    # Marked `last`: the workers render them while the decks and sheets are assembled.
+    for routine_id, routine in library.routines.items():
+        yield ("handout", routine_id), renderer.handout_job(routine), library.source_paths.get(
+            routine_id, renderer.guide_path())
 
 
 def face_problems(renderer: CardRenderer, pages: dict[tuple[str, str], dict[str, int]]) -> list[Problem]:
@@ -404,7 +405,7 @@ def plan(context: RenderContext) -> pdf.Plan:
             sources[key] = source
             yield key, job
 
-    def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
+    def finish(outputs: Mapping[Hashable, pdf.Output], dest: Path) -> list[Problem]:
         return assemble(renderer, sources, outputs, dest)  # type: ignore[arg-type]
 
     return pdf.Plan(jobs(), finish)
@@ -424,7 +425,7 @@ def plan_stretch_cards(context: RenderContext, stretch_ids: Collection[str]) -> 
         for stretch_id in ids:
             yield stretch_id, renderer.stretch_job(library.stretches[stretch_id], CARD_PAGES[context.card_size])
 
-    def finish(outputs: dict[Hashable, pdf.Output], dest: Path) -> list[Problem]:
+    def finish(outputs: Mapping[Hashable, pdf.Output], dest: Path) -> list[Problem]:
         problems = []
         for stretch_id in ids:
             renderer.note_all(outputs[stretch_id].warnings, renderer.source_of(stretch_id))
@@ -447,7 +448,7 @@ def render_cards(context: RenderContext, dest: Path) -> list[Problem]:
 
 
 def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
-             rendered: dict[tuple[str, str], pdf.Output], dest: Path) -> list[Problem]:
+             rendered: Mapping[tuple[str, str], pdf.Output], dest: Path) -> list[Problem]:
     """Write the deck, large print, print-shop deck, each stretch's card, sheets, calibration and
     handouts into dest/cards/ from the rendered documents; return the warnings."""
     context = renderer.context
@@ -462,13 +463,14 @@ def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
         # files never drift.
         (dest / context.root_url(kind, item_id)).write_bytes(data)
 
+    # The cards are read first and the handouts last: the workers may still be rendering those.
     card_ids = [COVER_ID, *library.stretches]
-    for key, output in rendered.items():
-        renderer.note_all(output.warnings, sources[key])
-    renderer.report_machine()
+    for key in rendered:
+        if key[0] != "handout":
+            renderer.note_all(rendered[key].warnings, sources[key])
 
     # Every face must fit on one page of its card.
-    overflow = face_problems(renderer, {key: output.pages for key, output in rendered.items()})
+    overflow = face_problems(renderer, {("card", card_id): rendered["card", card_id].pages for card_id in card_ids})
     if overflow:
         raise ContentError(overflow)
     log.info("%d card faces", sum(sum(rendered["card", card_id].pages.values()) for card_id in card_ids))
@@ -506,12 +508,15 @@ def assemble(renderer: CardRenderer, sources: dict[tuple[str, str], Path],
     # A routine's handout is most often unchanged when a card is: its A4 and Letter files are kept.
     placed = cache.Store(context.options.cache_dir, "on-paper")
     code = cache.digest(pikepdf.__version__, pikepdf.__libqpdf_version__, Path(impose.__file__).read_bytes())
-    for (kind, item_id), output in rendered.items():
+    for kind, item_id in rendered:
         if kind == "handout":
+            output = rendered[kind, item_id]
+            renderer.note_all(output.warnings, sources[kind, item_id])
             for sheet in SHEETS:
                 save(f"handout-{sheet}", item_id, placed.made(
                     cache.digest(code, output.pdf, repr(SHEETS[sheet])),
                     functools.partial(impose.on_paper, output.pdf, SHEETS[sheet])))
+    renderer.report_machine()
     return renderer.warnings
 
 

@@ -22,7 +22,7 @@ import multiprocessing.connection
 import os
 import re
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -80,6 +80,9 @@ class Job:
     anchors: tuple[str, ...] = ()  # element ids of the faces whose pages are counted
     compact: tuple[str, str] | None = None  # (old, new): the tighter variant is the HTML with this swap
     margin: float = 0.0  # the page's margin in mm: the room below a face ends there
+    # Handed to the workers after every other job: a document the files are made of last (a
+    # routine's handout), so the workers render it while the decks and sheets are assembled.
+    last: bool = False
 
     @property
     def compact_html(self) -> str | None:
@@ -133,12 +136,15 @@ def _die_with(build_pid: int) -> None:
     threading.Thread(target=watch, name="watch-build", daemon=True).start()
 
 
-def _work(job: Job) -> Output:
+def _work(jobs: list[Job]) -> list[Output]:
     from . import typeset
 
-    if job.options not in _WORKER_CACHES:
-        _WORKER_CACHES[job.options] = typeset.LayoutCache()
-    return typeset.run_job(job, _WORKER_CACHES[job.options])
+    outputs = []
+    for job in jobs:
+        if job.options not in _WORKER_CACHES:
+            _WORKER_CACHES[job.options] = typeset.LayoutCache()
+        outputs.append(typeset.run_job(job, _WORKER_CACHES[job.options]))
+    return outputs
 
 
 def environment_key(options: RenderOptions) -> str:
@@ -198,6 +204,10 @@ class Renderer:
     rest are planned and the site is built, instead of waiting for the whole plan. Outputs are
     asked for afterwards, by the ticket `submit` returned. Too few uncached jobs to start workers
     for (after a small edit) are rendered in this process when they are asked for.
+
+    Jobs marked `last` (the routines' handouts) are rendered after the rest, on workers of their
+    own, one fewer than the rest had: the files made of the other documents are assembled in
+    this process meanwhile, on the core left over.
     """
 
     def __init__(self, cache_dir: Path | None, jobs: int = 0, verbose: bool = False) -> None:
@@ -209,9 +219,11 @@ class Renderer:
         self._jobs: dict[int, Job] = {}  # not yet rendered, by ticket
         self._done: dict[int, Output] = {}
         self._held: list[int] = []  # uncached, not yet handed to a worker
-        self._running: dict[concurrent.futures.Future[Output], int] = {}
+        self._last: list[int] = []  # uncached and marked `last`: held until the rest are rendered
+        self._running: dict[concurrent.futures.Future[list[Output]], list[int]] = {}  # tickets, by their task
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._environments: dict[RenderOptions, str] = {}
+        self._logged = False
         self.cached = 0
         self.cpu = 0.0  # CPU seconds of the jobs rendered, in this process and the workers
 
@@ -219,9 +231,7 @@ class Renderer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._end_pool(cancel=True)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -239,24 +249,34 @@ class Renderer:
             self.cached += 1
             return ticket
         self._jobs[ticket] = job
-        self._held.append(ticket)
+        (self._last if job.last else self._held).append(ticket)
         if self.workers > 1 and (self._pool is not None or len(self._held) >= MIN_JOBS_FOR_WORKERS):
-            self._hand_out()
+            self._hand_out(self.workers)
         return ticket
 
     def key(self, ticket: int) -> str:
         """Return the cache key of the job handed in as `ticket`."""
         return self._keys[ticket]
 
-    def _hand_out(self) -> None:
+    def _hand_out(self, workers: int, tasks: int = 0) -> None:
+        """Hand the jobs held to the workers: each a task of its own, or in `tasks` tasks."""
         if self._pool is None:
             # Why spawn: a forked WeasyPrint/Pango state is not safe to reuse; results come back as bytes.
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker, initargs=(os.getpid(),))
-        for ticket in self._held:
-            self._running[self._pool.submit(_work, self._jobs[ticket])] = ticket
+        size = -(-len(self._held) // tasks) if tasks else 1
+        for start in range(0, len(self._held), size):
+            tickets = self._held[start:start + size]
+            self._running[self._pool.submit(_work, [self._jobs[ticket] for ticket in tickets])] = tickets
         self._held = []
+
+    def _end_pool(self, cancel: bool = False) -> None:
+        # Why as soon as its jobs are done: the workers' fonts, stylesheets and layouts (about 200 MiB
+        # each in a large library) would otherwise stay in memory while the files are assembled.
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
 
     def _store(self, ticket: int, output: Output) -> None:
         self._done[ticket] = output
@@ -265,37 +285,71 @@ class Renderer:
         log.debug("rendered %s", self._jobs.pop(ticket).ident)
 
     def result(self, ticket: int) -> Output:
-        """Return the output of a job handed in, rendering or waiting for every job not done yet.
+        """Return the output of a job handed in, rendering it or waiting for it first when it is not done.
 
         Each output is handed over once and not kept: a language's documents are freed once its
         files are assembled, instead of every language's staying in memory to the end.
         """
         if ticket not in self._done:
-            self.finish()
+            if ticket in self._last:
+                self.finish(last=False)
+            self._wait(ticket)
         return self._done.pop(ticket)
 
-    def finish(self) -> None:
-        """Render every job handed in that is neither cached nor done yet."""
-        pending = len(self._held) + len(self._running)
-        log.info("pdf: %d documents, %d from the cache, %d rendered in %s", len(self._keys), self.cached,
-                 len(self._keys) - self.cached, f"{self.workers} worker processes" if self._pool else "this process")
-        with progress(pending, "Rendering cards and booklets", self.verbose) as advance:
-            if self._held:
-                from . import typeset
+    def finish(self, last: bool = True) -> None:
+        """Render every job handed in that is neither cached nor done yet.
 
-                local = self._local = self._local or typeset.LayoutCache()
-                for ticket in self._held:
-                    self._store(ticket, typeset.run_job(self._jobs[ticket], local))
-                    advance()
-            self._held = []
-            for future in concurrent.futures.as_completed(list(self._running)):
-                self._store(self._running.pop(future), future.result())
-                advance()
-        if self._pool is not None:
-            # Why now: the workers' fonts, stylesheets and layouts (about 200 MiB each in a large
-            # library) would otherwise stay in memory while the decks and sheets are assembled.
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        With `last=False`, every job but those marked `last`, which then start on workers of their
+        own; too few for that are handed to the workers after the rest.
+        """
+        if not self._logged:
+            self._logged = True
+            log.info("pdf: %d documents, %d from the cache, %d rendered in %s", len(self._keys), self.cached,
+                     len(self._keys) - self.cached, f"{self.workers} worker processes" if self._pool else
+                     "this process")
+        if len(self._last) < MIN_JOBS_FOR_WORKERS:  # too few for workers of their own: after the rest
+            self._held += self._last
+            self._last = []
+            if self._pool is not None:
+                self._hand_out(self.workers)
+        self._wait(*(ticket for ticket, job in self._jobs.items() if not job.last))
+        if self._last:
+            self._end_pool()
+            self._held, self._last = self._last, []
+            if self.workers > 1 and len(self._held) >= MIN_JOBS_FOR_WORKERS:
+                # In a few tasks: a worker is handed its next task by a thread of this process, which
+                # waits while this process assembles (pikepdf holds the GIL); with one job per task
+                # the worker sat idle for part of the time.
+                self._hand_out(self.workers - 1, tasks=4 * (self.workers - 1))
+        if last:
+            self._wait(*self._jobs)
+
+    def _wait(self, *tickets: int) -> None:
+        """Render or wait for these jobs (none marked `last` and still held); without workers, every job held."""
+        wanted = set(tickets)
+        local = self._held if self._pool is None else []
+        waiting = {future for future, tickets in self._running.items() if wanted.intersection(tickets)}
+        if local or waiting:
+            with progress(len(local) + len(waiting), "Rendering cards and booklets", self.verbose) as advance:
+                if local:
+                    from . import typeset
+
+                    cache = self._local = self._local or typeset.LayoutCache()
+                    for ticket in local:
+                        self._store(ticket, typeset.run_job(self._jobs[ticket], cache))
+                        advance()
+                    self._held = []
+                while waiting:
+                    done, _ = concurrent.futures.wait(list(self._running),
+                                                      return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in done:
+                        for ticket, output in zip(self._running.pop(future), future.result(), strict=True):
+                            self._store(ticket, output)
+                        if future in waiting:
+                            waiting.discard(future)
+                            advance()
+        if not self._running:
+            self._end_pool()
 
 
 def render_all(jobs: Sequence[Job], cache_dir: Path | None, workers: int = 0, verbose: bool = False) -> list[Output]:
@@ -303,6 +357,25 @@ def render_all(jobs: Sequence[Job], cache_dir: Path | None, workers: int = 0, ve
     with Renderer(cache_dir, workers, verbose) as renderer:
         tickets = [renderer.submit(job) for job in jobs]
         return [renderer.result(ticket) for ticket in tickets]
+
+
+class Outputs(Mapping[Hashable, Output]):
+    """A plan's outputs by job key, each asked of the renderer when first read (and so waited for)."""
+
+    def __init__(self, renderer: Renderer, tickets: dict[Hashable, int]) -> None:
+        self._renderer, self._tickets = renderer, tickets
+        self._read: dict[Hashable, Output] = {}
+
+    def __getitem__(self, key: Hashable) -> Output:
+        if key not in self._read:
+            self._read[key] = self._renderer.result(self._tickets[key])
+        return self._read[key]
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._tickets)
+
+    def __len__(self) -> int:
+        return len(self._tickets)
 
 
 @dataclasses.dataclass
@@ -314,7 +387,7 @@ class Plan:
     """
 
     jobs: Iterable[tuple[Hashable, Job]]
-    finish: Callable[[dict[Hashable, Output], Path], list[Problem]]
+    finish: Callable[[Mapping[Hashable, Output], Path], list[Problem]]
 
 
 def render_plan(plan: Plan, dest: Path, options: BuildOptions) -> list[Problem]:

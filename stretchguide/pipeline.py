@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -178,9 +178,12 @@ def _build(options: BuildOptions, reuse: Collection[str], fresh: Collection[str]
         if beside is None:  # else both run there
             warnings += timed_stage(site.render_site, "site", contexts, stage, options.out_dir, reuse)
             warnings += timed_stage(embeds.render_embeds, "embeds", contexts, stage, options.out_dir, reuse)
-        renderer.finish()
+        # The files are made once every document is rendered but those marked `last` (the routines'
+        # handouts), which a worker renders while this process assembles the decks and sheets.
+        renderer.finish(last=False)
         own = time.process_time()
         warnings += finish_languages(plans, renderer, stage, options.cache_dir)
+        renderer.finish()
         assembling = time.process_time() - own
         # Its wall time runs from the first job handed in to the last file written, the site's
         # time in between included; its CPU is planning, every job wherever it ran, and assembling.
@@ -256,6 +259,8 @@ def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, 
     build with nothing changed neither assembles the decks and sheets again nor keeps their
     documents in memory.
     """
+    from . import pdf
+
     store = cache.Store(cache_dir, "assembled")
 
     def finish(planned: pdf.Plan, tickets: dict[Hashable, int], key: str, slot: str) -> list[Problem]:
@@ -263,7 +268,7 @@ def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, 
         if hit is not None:
             return unpack_files(*hit, stage)
         with tempfile.TemporaryDirectory(dir=stage.parent, prefix=".assembling-") as tmp:
-            warnings = planned.finish({name: renderer.result(ticket) for name, ticket in tickets.items()}, Path(tmp))
+            warnings = planned.finish(pdf.Outputs(renderer, tickets), Path(tmp))
             store.put(key, *pack_files(Path(tmp), warnings), slot=slot)
             shutil.copytree(tmp, stage, dirs_exist_ok=True, copy_function=shutil.move)
         return warnings
@@ -272,12 +277,12 @@ def finish_languages(plans: list[Planned], renderer: pdf.Renderer, stage: Path, 
                              for language, planned, tickets, key, slot in plans)
 
 
-def pack_files(folder: Path, warnings: list[Problem]) -> tuple[bytes, dict[str, Any]]:
-    """Return every file under `folder` as one cache entry: their bytes joined, their names, and `warnings`."""
+def pack_files(folder: Path, warnings: list[Problem]) -> tuple[Iterator[bytes], dict[str, Any]]:
+    """Return every file under `folder` as one cache entry: their bytes, read one file at a time
+    as the entry is written, their names and sizes, and `warnings`."""
     files = sorted(path for path in folder.rglob("*") if path.is_file())
-    contents = [path.read_bytes() for path in files]
-    return b"".join(contents), {
-        "files": [[path.relative_to(folder).as_posix(), len(data)] for path, data in zip(files, contents, strict=True)],
+    return (path.read_bytes() for path in files), {
+        "files": [[path.relative_to(folder).as_posix(), path.stat().st_size] for path in files],
         "warnings": [[str(w.path), w.line, w.col, w.key, w.message, w.code] for w in warnings]}
 
 

@@ -208,6 +208,12 @@ def test_a_damaged_or_partial_entry_is_never_served(tmp_path: Path) -> None:
     assert store.get(key) is None
     assert cache.Store(None, "cards").get(key) is None
     assert cache.digest("ab", "c") != cache.digest("a", "bc")
+    # An entry written from its pieces (the files of the decks and sheets, one at a time) is read
+    # back joined, and checked as one.
+    pieces = cache.digest("pieces")
+    store.put(pieces, (part for part in (b"%PDF-deck", b"", b"%PDF-sheets")), {"files": 2})
+    hit = store.get(pieces)
+    assert hit is not None and hit[0] == b"%PDF-deck%PDF-sheets" and hit[1]["files"] == 2
 
 
 def test_figures_and_qr_codes_from_the_cache_are_the_ones_drawn_fresh(tmp_path: Path) -> None:

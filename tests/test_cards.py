@@ -435,6 +435,34 @@ def test_the_workers_end_before_the_files_are_assembled_and_each_output_is_hande
             renderer.result(tickets[0])
 
 
+def test_jobs_marked_last_render_on_one_worker_of_their_own_while_the_rest_are_assembled(
+        built: Built, tmp_path: Path) -> None:
+    # The routines' handouts are marked `last`: once every other document is rendered, the card
+    # workers end and one worker renders the handouts while the build assembles the decks.
+    import multiprocessing
+
+    theme = built.context.options.theme_dir
+    options = pdf.RenderOptions((theme / "cards").resolve().as_uri() + "/", (theme.resolve(),))
+
+    def job(name: str, last: bool) -> pdf.Job:
+        return pdf.Job(name, f'<html lang="en"><title>{name}</title><p>{name}</p></html>', name, name, options,
+                       last=last)
+
+    count = pdf.MIN_JOBS_FOR_WORKERS
+    with pdf.Renderer(tmp_path / "cache", jobs=2) as renderer:
+        handouts = [renderer.submit(job(f"handout{n}", last=True)) for n in range(count)]
+        firsts = [renderer.submit(job(f"card{n}", last=False)) for n in range(count)]
+        renderer.finish(last=False)
+        assert len(multiprocessing.active_children()) == 1  # the card workers are gone, one renders the rest
+        assert all(renderer.result(ticket).pdf.startswith(b"%PDF") for ticket in firsts)
+        assert all(renderer.result(ticket).pdf.startswith(b"%PDF") for ticket in handouts)
+        assert multiprocessing.active_children() == []
+    # Asked for before the rest are rendered, a document marked `last` is still rendered.
+    with pdf.Renderer(tmp_path / "other", jobs=2) as renderer:
+        tickets = [renderer.submit(job(f"solo{n}", last=n % 2 == 0)) for n in range(count)]
+        assert all(renderer.result(ticket).pdf.startswith(b"%PDF") for ticket in reversed(tickets))
+
+
 def test_deck_pages_render_without_clipping(built: Built, tmp_path: Path) -> None:
     # A face's content stays inside its page margin: the outermost 2 mm of every card is blank.
     subprocess.run(["pdftoppm", "-r", "60", "-gray", str(built.folder / "stretch-cards.pdf"),
