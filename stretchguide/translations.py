@@ -492,8 +492,8 @@ def translation_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = translation_model(model).model_json_schema()
     schema.setdefault("properties", {})["source"] = {
         "type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{8}$"},
-        "description": "Fingerprints of the source text this translation was made from; written by "
-        "`build.py new translation` and `build.py translations --refresh`, not by hand."}
+        "description": "Fingerprints of the source text this translation was made from; written by the "
+        "`new translation` and `translations --refresh` commands, not by hand."}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
