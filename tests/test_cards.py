@@ -654,6 +654,26 @@ def test_handout_log_names_fit_on_two_lines_with_a_box_per_time_of_day(built: Bu
     assert {step.dose.times_a_day for step in steps} >= {2, None}, "the default routine mixes both"
 
 
+def test_a_short_steps_safety_boxes_on_a_handout_keep_clear_of_its_figure_and_key(tmp_path: Path) -> None:
+    # A new clinic's first stretch has little text, so its figure and key reach below the steps;
+    # the boxed "Stop if" and "Take care if" come below them, not drawn through the key.
+    guide = tmp_path / "guide"
+    assert main(["new", "guide", str(guide)]) == 0
+    options = options_from(make_parser().parse_args(["build", "--content", str(guide), "--draft"]))
+    library, _ = load_checked(guide, draft=True)
+    context = RenderContext(library, figures.draw_figures(library), options, make_env(options.theme_dir, True))
+    renderer = cards.CardRenderer(context)
+    rendered, _ = typeset.layout_job(renderer.handout_job(next(iter(library.routines.values()))), renderer.cache)
+    keys = boxes_of_class(rendered.document, "ho-step__key")
+    boxes = boxes_of_class(rendered.document, "sg-safety")
+    assert keys and len(boxes) >= 2
+    key_bottom = max(key.position_y + key.margin_height() for key in keys)
+    steps_bottom = max(box.position_y + box.margin_height() for box in boxes_of_class(rendered.document, "card-list"))
+    assert steps_bottom < key_bottom, "the figure and key reach below the steps, as this test needs"
+    for box in boxes:
+        assert box.position_y + box.margin_top >= key_bottom - 0.5, "a safety box starts beside the key"
+
+
 def test_the_clinic_logo_is_on_the_cover_card_and_handouts_and_absent_without_one(built: Built,
                                                                               tmp_path: Path) -> None:
     def logos(context: RenderContext) -> tuple[int, ...]:
