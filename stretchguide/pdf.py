@@ -310,7 +310,7 @@ class Renderer:
         if len(self._last) < MIN_JOBS_FOR_WORKERS:  # too few for workers of their own: after the rest
             self._held += self._last
             self._last = []
-            if self._pool is not None:
+            if self.workers > 1 and (self._pool is not None or len(self._held) >= MIN_JOBS_FOR_WORKERS):
                 self._hand_out(self.workers)
         self._wait(*(ticket for ticket, job in self._jobs.items() if not job.last))
         if self._last:
@@ -325,10 +325,13 @@ class Renderer:
             self._wait(*self._jobs)
 
     def _wait(self, *tickets: int) -> None:
-        """Render or wait for these jobs (none marked `last` and still held); without workers, every job held."""
+        """Wait for the workers to render these jobs; without workers, render every job held here.
+
+        A job marked `last` is held apart until `finish` hands it out, so it is not waited for before.
+        """
         wanted = set(tickets)
         local = self._held if self._pool is None else []
-        waiting = {future for future, tickets in self._running.items() if wanted.intersection(tickets)}
+        waiting = {future for future, queued in self._running.items() if wanted.intersection(queued)}
         if local or waiting:
             with progress(len(local) + len(waiting), "Rendering cards and booklets", self.verbose) as advance:
                 if local:
