@@ -70,8 +70,8 @@ class Store:
         1,000 stretches) is written one file at a time instead of being joined in memory first.
 
         With a `slot`, the entry replaces the one last stored in that slot. Why: an entry that
-        changes with every edit, such as the decks and sheets of a library (about 180 MB at
-        1,000 stretches), would otherwise pile up in the cache with each build.
+        changes with every edit, such as those decks and sheets, would otherwise pile up in the
+        cache with each build.
         """
         if self.folder is None:
             return

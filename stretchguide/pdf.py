@@ -81,7 +81,7 @@ class Job:
     compact: tuple[str, str] | None = None  # (old, new): the tighter variant is the HTML with this swap
     margin: float = 0.0  # the page's margin in mm: the room below a face ends there
     # Handed to the workers after every other job: a document the files are made of last (a
-    # routine's handout), so the workers render it while the decks and sheets are assembled.
+    # routine's handout), so a worker renders it while the decks and sheets are assembled.
     last: bool = False
 
     @property
@@ -250,13 +250,17 @@ class Renderer:
             return ticket
         self._jobs[ticket] = job
         (self._last if job.last else self._held).append(ticket)
-        if self.workers > 1 and (self._pool is not None or len(self._held) >= MIN_JOBS_FOR_WORKERS):
-            self._hand_out(self.workers)
+        self._hand_out_if_worth_it()
         return ticket
 
     def key(self, ticket: int) -> str:
         """Return the cache key of the job handed in as `ticket`."""
         return self._keys[ticket]
+
+    def _hand_out_if_worth_it(self) -> None:
+        """Hand the jobs held to the workers once they are running, or once enough are held to start them."""
+        if self.workers > 1 and (self._pool is not None or len(self._held) >= MIN_JOBS_FOR_WORKERS):
+            self._hand_out(self.workers)
 
     def _hand_out(self, workers: int, tasks: int = 0) -> None:
         """Hand the jobs held to the workers: each a task of its own, or in `tasks` tasks."""
@@ -310,8 +314,7 @@ class Renderer:
         if len(self._last) < MIN_JOBS_FOR_WORKERS:  # too few for workers of their own: after the rest
             self._held += self._last
             self._last = []
-            if self.workers > 1 and (self._pool is not None or len(self._held) >= MIN_JOBS_FOR_WORKERS):
-                self._hand_out(self.workers)
+            self._hand_out_if_worth_it()
         self._wait(*(ticket for ticket, job in self._jobs.items() if not job.last))
         if self._last:
             self._end_pool()
